@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { selectBackend, tf } from './index.js';
+
+describe('selectBackend', () => {
+  it('auto skips the native backends that are not installed and lands on wasm', async () => {
+    const choice = await selectBackend('auto');
+    expect(['tensorflow-gpu', 'tensorflow', 'wasm']).toContain(choice.name);
+    if (choice.name === 'wasm') {
+      expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'tensorflow']);
+      for (const s of choice.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    }
+    const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    expect(Array.from(await c.data())).toEqual([17, 39]);
+  });
+
+  it('rejects an unknown backend name, naming it', async () => {
+    await expect(selectBackend('metal' as never)).rejects.toThrow(/backend: expected one of .* got "metal"/);
+  });
+
+  it('a named backend that is missing is an error naming it', async () => {
+    let failed = false;
+    try {
+      require.resolve('@tensorflow/tfjs-node-gpu');
+    } catch {
+      failed = true;
+    }
+    if (failed) await expect(selectBackend('tensorflow-gpu')).rejects.toThrow(/backend tensorflow-gpu is not available/);
+  });
+});
