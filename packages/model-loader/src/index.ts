@@ -12,3 +12,10 @@ export type {
   EncodeOptions,
   Tokenizer,
 } from './types.js';
+export { openLlama2c, parseLlama2cHeader, llama2cConfig, interleavedToHalvesRows } from './llama2c/checkpoint.js';
+export type { Llama2cHeader } from './llama2c/checkpoint.js';
+export { CausalLM } from './model/causal-lm.js';
+export type { CausalLMOptions, ForwardProgress } from './model/causal-lm.js';
+export { DecoderLayer } from './model/decoder-layer.js';
+export type { LinearInputCapture, LayerForwardOptions } from './model/decoder-layer.js';
+export { ropeInverseFrequencies, ropeTables } from './model/rope.js';

@@ -1,0 +1,215 @@
+import { ensureBackend, tf } from '@dass/tensor-backend';
+import type { ModelConfig, WeightSource } from '../types.js';
+import { DecoderLayer } from './decoder-layer.js';
+import type { LayerForwardOptions } from './decoder-layer.js';
+import { LayerContext } from './layer-context.js';
+
+export interface CausalLMOptions {
+  /**
+   * Keep decoder layers resident after first use (fast repeated evaluation). Default: only when all layers together
+   * need less than `cacheLayersBelowBytes` in float32.
+   */
+  cacheLayers?: boolean;
+  /** Default 1 GiB. */
+  cacheLayersBelowBytes?: number;
+  /** Token budget of one tfjs pass through a layer (default 4096). */
+  maxTokensPerPass?: number;
+  /** Bytes of float32 logits computed at once (default 64 MiB): the vocabulary projection runs in row chunks. */
+  logitsChunkBytes?: number;
+}
+
+export interface ForwardProgress {
+  layer: number;
+  layers: number;
+}
+
+/**
+ * A causal language model that reads its weights one decoder layer at a time. Hidden states between layers are
+ * host Float32Arrays [batch, seqLen, hidden], so the same code serves evaluation and layer-sequential pruning.
+ */
+export class CausalLM {
+  readonly config: ModelConfig;
+  private readonly context: LayerContext;
+  private readonly layerCache = new Map<number, DecoderLayer>();
+  private embedTable?: Float32Array;
+  private finalNorm?: tf.Tensor1D;
+  private headTransposed?: tf.Tensor2D;
+  readonly cacheLayers: boolean;
+
+  private constructor(
+    readonly source: WeightSource,
+    private readonly options: CausalLMOptions,
+  ) {
+    this.config = source.config;
+    this.context = new LayerContext(this.config);
+    const c = this.config;
+    const layerBytes = 4 * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
+    this.cacheLayers = options.cacheLayers ?? layerBytes * c.numLayers < (options.cacheLayersBelowBytes ?? 2 ** 30);
+  }
+
+  static async fromSource(source: WeightSource, options: CausalLMOptions = {}): Promise<CausalLM> {
+    await ensureBackend();
+    return new CausalLM(source, options);
+  }
+
+  /** Validates token ids against the vocabulary, naming the first bad one. */
+  checkIds(ids: ArrayLike<number>): void {
+    const v = this.config.vocabSize;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= v) {
+        throw new RangeError(`ids: token ${id} at position ${i} is outside the model's vocabulary [0, ${v}); is the tokenizer the model's own?`);
+      }
+    }
+  }
+
+  /** Embeds `batch × seqLen` ids into host hidden states [batch, seqLen, hidden]. */
+  async embed(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
+    if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
+    this.checkIds(ids);
+    if (!this.embedTable) this.embedTable = (await this.source.readF32('model.embed_tokens.weight')).data;
+    const d = this.config.hiddenSize;
+    const out = new Float32Array(ids.length * d);
+    const scale = this.config.embeddingScale;
+    for (let i = 0; i < ids.length; i++) {
+      const row = this.embedTable.subarray(ids[i]! * d, (ids[i]! + 1) * d);
+      if (scale === 1) out.set(row, i * d);
+      else for (let j = 0; j < d; j++) out[i * d + j] = row[j]! * Math.fround(scale);
+    }
+    return out;
+  }
+
+  /** Loads decoder layer `index` (the caller disposes it, unless it comes from the model's cache: see `layer`). */
+  loadLayer(index: number): Promise<DecoderLayer> {
+    return DecoderLayer.load(this.source, index, this.context);
+  }
+
+  /** A layer for running the model: cached when `cacheLayers`, else freshly loaded (then `release` frees it). */
+  private async layer(index: number): Promise<DecoderLayer> {
+    const cached = this.layerCache.get(index);
+    if (cached) return cached;
+    const layer = await this.loadLayer(index);
+    if (this.cacheLayers) this.layerCache.set(index, layer);
+    return layer;
+  }
+
+  private release(layer: DecoderLayer): void {
+    if (!this.cacheLayers) layer.dispose();
+  }
+
+  /** Runs every decoder layer over the hidden states (layer-major: one layer resident at a time unless cached). */
+  async forwardHidden(
+    ids: Int32Array,
+    batch: number,
+    seqLen: number,
+    onProgress?: (p: ForwardProgress) => void,
+  ): Promise<Float32Array> {
+    let hidden = await this.embed(ids, batch, seqLen);
+    const forwardOptions: LayerForwardOptions = { maxTokensPerPass: this.options.maxTokensPerPass };
+    for (let l = 0; l < this.config.numLayers; l++) {
+      const layer = await this.layer(l);
+      hidden = layer.forward(hidden, batch, seqLen, forwardOptions);
+      this.release(layer);
+      onProgress?.({ layer: l + 1, layers: this.config.numLayers });
+    }
+    return hidden;
+  }
+
+  private async head(): Promise<{ norm: tf.Tensor1D; headT: tf.Tensor2D }> {
+    if (!this.finalNorm || !this.headTransposed) {
+      const normData = (await this.source.readF32('model.norm.weight')).data;
+      this.finalNorm = tf.tensor1d(this.config.rmsNormAddOne ? normData.map((v) => 1 + v) : normData);
+      const headName = this.config.tieWordEmbeddings || !this.source.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
+      const head = await this.source.readF32(headName);
+      this.headTransposed = tf.tidy(() => tf.transpose(tf.tensor2d(head.data, [head.shape[0]!, head.shape[1]!])) as tf.Tensor2D);
+    }
+    return { norm: this.finalNorm, headT: this.headTransposed };
+  }
+
+  /**
+   * Final norm and vocabulary projection of `rows` hidden rows, in chunks of rows so the [rows, vocab] logits never
+   * exist at once; `onChunk` receives each chunk's logits as a host array [chunkRows, vocab].
+   */
+  async projectLogits(hidden: Float32Array, rows: number, onChunk: (firstRow: number, chunkRows: number, logits: Float32Array) => void): Promise<void> {
+    const d = this.config.hiddenSize;
+    const v = this.config.vocabSize;
+    if (hidden.length !== rows * d) throw new RangeError(`hidden: expected ${rows}×${d} values, got ${hidden.length}`);
+    const { norm, headT } = await this.head();
+    const chunkRows = Math.max(1, Math.floor((this.options.logitsChunkBytes ?? 64 * 2 ** 20) / (4 * v)));
+    for (let r = 0; r < rows; r += chunkRows) {
+      const n = Math.min(chunkRows, rows - r);
+      const logits = tf.tidy(() => tf.matMul(this.context.rmsNorm(tf.tensor2d(hidden.subarray(r * d, (r + n) * d), [n, d]), norm), headT));
+      const data = logits.dataSync() as Float32Array;
+      logits.dispose();
+      onChunk(r, n, data);
+    }
+  }
+
+  /**
+   * NLL of ids[b, t+1] given ids[b, 0..t] for t = 0..seqLen−2 and every row b: Float32Array [batch·(seqLen−1)].
+   * Rows may be right-padded: causal attention means padding never changes earlier positions.
+   */
+  async tokenNll(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
+    if (seqLen < 2) throw new RangeError(`seqLen: need at least 2 tokens to score a next token, got ${seqLen}`);
+    const hidden = await this.forwardHidden(ids, batch, seqLen);
+    const d = this.config.hiddenSize;
+    const v = this.config.vocabSize;
+    const nll = new Float32Array(batch * (seqLen - 1));
+    for (let b = 0; b < batch; b++) {
+      const rows = hidden.subarray(b * seqLen * d, (b * seqLen + seqLen - 1) * d);
+      await this.projectLogits(rows, seqLen - 1, (first, n, logits) => {
+        for (let i = 0; i < n; i++) {
+          const t = first + i;
+          const target = ids[b * seqLen + t + 1]!;
+          nll[b * (seqLen - 1) + t] = logSumExp(logits, i * v, v) - logits[i * v + target]!;
+        }
+      });
+    }
+    return nll;
+  }
+
+  /** Logits [ids.length, vocab] of one sequence (small inputs: tests, generation). */
+  async logits(ids: readonly number[]): Promise<Float32Array> {
+    const hidden = await this.forwardHidden(Int32Array.from(ids), 1, ids.length);
+    const v = this.config.vocabSize;
+    const out = new Float32Array(ids.length * v);
+    await this.projectLogits(hidden, ids.length, (first, _n, logits) => out.set(logits, first * v));
+    return out;
+  }
+
+  /** Greedy (argmax) decoding, llama2.c style: starts from `prompt`, stops at `maxLength` tokens or a stop id. */
+  async generateGreedy(prompt: readonly number[], maxLength: number, stopIds: readonly number[] = []): Promise<number[]> {
+    if (prompt.length === 0) throw new RangeError('prompt: expected at least one token (e.g. BOS)');
+    const tokens = [...prompt];
+    const d = this.config.hiddenSize;
+    const v = this.config.vocabSize;
+    while (tokens.length < maxLength) {
+      const hidden = await this.forwardHidden(Int32Array.from(tokens), 1, tokens.length);
+      let next = 0;
+      await this.projectLogits(hidden.subarray((tokens.length - 1) * d), 1, (_f, _n, logits) => {
+        for (let j = 1; j < v; j++) if (logits[j]! > logits[next]!) next = j;
+      });
+      if (stopIds.includes(next)) break;
+      tokens.push(next);
+    }
+    return tokens;
+  }
+
+  dispose(): void {
+    for (const layer of this.layerCache.values()) layer.dispose();
+    this.layerCache.clear();
+    this.finalNorm?.dispose();
+    this.headTransposed?.dispose();
+    this.finalNorm = undefined;
+    this.headTransposed = undefined;
+    this.context.dispose();
+  }
+}
+
+function logSumExp(values: Float32Array, offset: number, length: number): number {
+  let max = -Infinity;
+  for (let j = 0; j < length; j++) if (values[offset + j]! > max) max = values[offset + j]!;
+  let sum = 0;
+  for (let j = 0; j < length; j++) sum += Math.exp(values[offset + j]! - max);
+  return max + Math.log(sum);
+}

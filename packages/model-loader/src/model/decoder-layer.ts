@@ -1,0 +1,187 @@
+import { tf } from '@dass/tensor-backend';
+import { ModelLoadError } from '../errors.js';
+import { DECODER_LINEARS, linearTensorName } from '../types.js';
+import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
+import type { LayerContext } from './layer-context.js';
+
+/**
+ * Receives the input of a group of linears that share it (rows = tokens): q/k/v, then o, then gate/up, then down.
+ * It runs inside a tfjs scope: read what you need synchronously (or `tf.keep` it); the tensor is freed afterwards.
+ */
+export type LinearInputCapture = (linears: readonly LinearName[], input: tf.Tensor2D) => void;
+
+export interface LayerForwardOptions {
+  capture?: LinearInputCapture;
+  /** Samples per tfjs pass (default: as many as fit `maxTokensPerPass` tokens, at least 1). */
+  samplesPerPass?: number;
+  /** Token budget of one pass when `samplesPerPass` is not given (default 4096). */
+  maxTokensPerPass?: number;
+}
+
+const QKV: readonly LinearName[] = ['q_proj', 'k_proj', 'v_proj'];
+const O: readonly LinearName[] = ['o_proj'];
+const GATE_UP: readonly LinearName[] = ['gate_proj', 'up_proj'];
+const DOWN: readonly LinearName[] = ['down_proj'];
+
+/** Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. */
+function uploadTransposed(w: HostTensor): tf.Tensor2D {
+  return tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!])) as tf.Tensor2D);
+}
+
+/**
+ * One decoder layer, resident on its own: host copies of its seven linear weights (for pruning) and the tfjs tensors
+ * the forward pass uses. Load, run over many samples, optionally replace weights, dispose.
+ */
+export class DecoderLayer {
+  private readonly linears = new Map<LinearName, HostTensor>();
+  private readonly transposed = new Map<LinearName, tf.Tensor2D>();
+  private readonly biases = new Map<LinearName, tf.Tensor1D>();
+  private inputNorm!: tf.Tensor1D;
+  private postNorm!: tf.Tensor1D;
+  private disposed = false;
+
+  private constructor(
+    readonly index: number,
+    readonly config: ModelConfig,
+    private readonly context: LayerContext,
+  ) {}
+
+  static async load(source: WeightSource, index: number, context: LayerContext): Promise<DecoderLayer> {
+    const config = source.config;
+    if (!Number.isInteger(index) || index < 0 || index >= config.numLayers) {
+      throw new RangeError(`layer index: expected an integer in [0, ${config.numLayers - 1}], got ${index}`);
+    }
+    const layer = new DecoderLayer(index, config, context);
+    const prefix = `model.layers.${index}.`;
+    const readNorm = async (name: string) => {
+      const t = await source.readF32(prefix + name);
+      const data = config.rmsNormAddOne ? t.data.map((v) => 1 + v) : t.data;
+      return tf.tensor1d(data);
+    };
+    try {
+      layer.inputNorm = await readNorm('input_layernorm.weight');
+      layer.postNorm = await readNorm('post_attention_layernorm.weight');
+      for (const name of DECODER_LINEARS) {
+        const tensor = await source.readF32(linearTensorName(index, name));
+        layer.linears.set(name, tensor);
+        layer.transposed.set(name, uploadTransposed(tensor));
+      }
+      if (config.attentionBias) {
+        for (const name of QKV) {
+          const biasName = `${prefix}self_attn.${name}.bias`;
+          if (!source.has(biasName)) throw new ModelLoadError(source.path, 'MISSING_TENSOR', `${biasName} is missing (the config says q/k/v have biases)`);
+          layer.biases.set(name, tf.tensor1d((await source.readF32(biasName)).data));
+        }
+      }
+    } catch (err) {
+      layer.dispose();
+      throw err;
+    }
+    return layer;
+  }
+
+  /** Host copy of a linear's weight, [out, in]. Mutating it changes nothing until `setLinearWeight`. */
+  linearWeight(name: LinearName): HostTensor {
+    const t = this.linears.get(name);
+    if (!t) throw new Error(`linear: expected one of ${DECODER_LINEARS.join(', ')}, got ${JSON.stringify(name)}`);
+    return t;
+  }
+
+  /** Replaces a linear's weight (e.g. after pruning); the next forward uses it. */
+  setLinearWeight(name: LinearName, data: Float32Array): void {
+    const old = this.linearWeight(name);
+    if (data.length !== old.data.length) {
+      throw new RangeError(`setLinearWeight(${name}): expected ${old.data.length} values ([${old.shape.join(', ')}]), got ${data.length}`);
+    }
+    const tensor: HostTensor = { shape: old.shape, data };
+    this.linears.set(name, tensor);
+    this.transposed.get(name)?.dispose();
+    this.transposed.set(name, uploadTransposed(tensor));
+  }
+
+  /** Bytes of float32 weights this layer holds on the host. */
+  get hostBytes(): number {
+    let n = 0;
+    for (const t of this.linears.values()) n += t.data.byteLength;
+    return n;
+  }
+
+  /**
+   * Runs the layer over `batch` samples of `seqLen` tokens (hidden: [batch, seqLen, hidden] row-major) and returns the
+   * new hidden states; passes of several samples at a time keep tfjs memory bounded.
+   */
+  forward(hidden: Float32Array, batch: number, seqLen: number, options: LayerForwardOptions = {}): Float32Array {
+    if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
+    const d = this.config.hiddenSize;
+    if (hidden.length !== batch * seqLen * d) {
+      throw new RangeError(`hidden: expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
+    }
+    const perPass = options.samplesPerPass ?? Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
+    const out = new Float32Array(hidden.length);
+    for (let start = 0; start < batch; start += perPass) {
+      const n = Math.min(perPass, batch - start);
+      const slice = hidden.subarray(start * seqLen * d, (start + n) * seqLen * d);
+      const result = tf.tidy(() => this.forwardPass(tf.tensor2d(slice, [n * seqLen, d]), n, seqLen, options.capture));
+      out.set(result.dataSync(), start * seqLen * d);
+      result.dispose();
+    }
+    return out;
+  }
+
+  private forwardPass(x: tf.Tensor2D, batch: number, seqLen: number, capture?: LinearInputCapture): tf.Tensor2D {
+    const c = this.config;
+    const nH = c.numHeads;
+    const nKV = c.numKvHeads;
+    const hd = c.headDim;
+    const group = nH / nKV;
+    const linear = (input: tf.Tensor2D, name: LinearName) => {
+      const y = tf.matMul(input, this.transposed.get(name)!);
+      const bias = this.biases.get(name);
+      return bias ? tf.add(y, bias) : y;
+    };
+
+    const xn = this.context.rmsNorm(x, this.inputNorm);
+    capture?.(QKV, xn);
+    const { cos, sin } = this.context.rope(seqLen);
+    const rotate = (t: tf.Tensor2D, heads: number) => {
+      const t4 = tf.reshape(t, [batch, seqLen, heads, hd]);
+      const [a, b] = tf.split(t4, 2, 3);
+      const rotated = tf.concat([tf.neg(b!), a!], 3);
+      return tf.add(tf.mul(t4, cos), tf.mul(rotated, sin));
+    };
+    const q = rotate(linear(xn, 'q_proj'), nH);
+    const k = rotate(linear(xn, 'k_proj'), nKV);
+    const v = linear(xn, 'v_proj');
+
+    // Grouped-query attention without repeating K/V: the `group` query heads that share a KV head are stacked along
+    // the time axis, so one batched matmul per KV head serves them all (query head h uses KV head floor(h / group)).
+    const qg = tf.reshape(tf.transpose(tf.reshape(q, [batch, seqLen, nKV, group, hd]), [0, 2, 3, 1, 4]), [batch * nKV, group * seqLen, hd]);
+    const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * nKV, hd, seqLen]);
+    const scores = tf.add(tf.mul(tf.matMul(qg, kT), this.context.attentionScale), this.context.mask(seqLen, group));
+    const probs = tf.softmax(scores);
+    const vv = tf.reshape(tf.transpose(tf.reshape(v, [batch, seqLen, nKV, hd]), [0, 2, 1, 3]), [batch * nKV, seqLen, hd]);
+    const attnHeads = tf.reshape(tf.matMul(probs, vv), [batch, nKV, group, seqLen, hd]);
+    const attn = tf.reshape(tf.transpose(attnHeads, [0, 3, 1, 2, 4]), [batch * seqLen, nH * hd]) as tf.Tensor2D;
+    capture?.(O, attn);
+    const x2 = tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
+
+    const xn2 = this.context.rmsNorm(x2, this.postNorm);
+    capture?.(GATE_UP, xn2);
+    const gate = linear(xn2, 'gate_proj');
+    const up = linear(xn2, 'up_proj');
+    const h = tf.mul(this.context.activation(gate), up) as tf.Tensor2D;
+    capture?.(DOWN, h);
+    return tf.add(x2, linear(h, 'down_proj')) as tf.Tensor2D;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const t of this.transposed.values()) t.dispose();
+    for (const t of this.biases.values()) t.dispose();
+    this.inputNorm?.dispose();
+    this.postNorm?.dispose();
+    this.transposed.clear();
+    this.linears.clear();
+  }
+}
