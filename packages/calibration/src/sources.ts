@@ -1,0 +1,190 @@
+/**
+ * Text sources for calibration and evaluation: a plain text file, WikiText-2 raw (joined the way the HF dataset
+ * rows are joined by the Wanda/SparseGPT/DaSS evaluation code, SPEC §5), or documents (JSON-lines, or a JSON array
+ * unless the name ends in .jsonl; gzip of either; each document an object with a `text` field, as in the C4 shards). Bytes are read the way Python's text mode reads
+ * them (UTF-8, universal newlines), so token streams match the Python reference tools.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { TextSourceError } from './sources-error.js';
+
+export const TEXT_SOURCE_FORMATS = ['auto', 'text', 'wikitext', 'jsonl'] as const;
+export type TextSourceFormat = (typeof TEXT_SOURCE_FORMATS)[number];
+/** The format a source was read as (`auto` resolved). */
+export type ResolvedTextSourceFormat = Exclude<TextSourceFormat, 'auto'>;
+
+interface LoadedFrom {
+  /** The path given. */
+  path: string;
+  /** sha256 (hex) of the file's bytes as stored (before any gunzip), for calibration metadata. */
+  sha256: string;
+  format: ResolvedTextSourceFormat;
+}
+
+/** One continuous text (plain or WikiText): tokenized once as a whole. */
+export interface TextSourceText extends LoadedFrom {
+  kind: 'text';
+  text: string;
+}
+
+/** Separate documents (C4-style): each tokenized alone. */
+export interface TextSourceDocuments extends LoadedFrom {
+  kind: 'documents';
+  docs: string[];
+}
+
+export type TextSource = TextSourceText | TextSourceDocuments;
+
+const GZIP_MAGIC_0 = 0x1f;
+const GZIP_MAGIC_1 = 0x8b;
+
+// Python's str.isspace() set (what `line.strip()` removes), which differs from JS \s at \x1c-\x1f, \x85 and \ufeff.
+const PYTHON_WHITESPACE_ONLY = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/** Which format `auto` picks from the file name: .jsonl/.json(.gz) → documents, `wiki.*.raw` → wikitext, else text. */
+export function resolveTextSourceFormat(path: string, format: TextSourceFormat = 'auto'): ResolvedTextSourceFormat {
+  if (!(TEXT_SOURCE_FORMATS as readonly string[]).includes(format)) {
+    throw new RangeError(`format: expected one of ${TEXT_SOURCE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+  }
+  if (format !== 'auto') return format;
+  const name = basename(path).toLowerCase();
+  if (/\.(jsonl|json)(\.gz)?$/.test(name)) return 'jsonl';
+  if (/^wiki\..*\.raw$/.test(name)) return 'wikitext';
+  return 'text';
+}
+
+/** Python text-mode newline translation: `\r\n` and lone `\r` become `\n`. */
+export function universalNewlines(text: string): string {
+  return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
+}
+
+/**
+ * WikiText-2 raw → the evaluation string (SPEC §5): the HF rows are the file's lines with their `\n`; a
+ * whitespace-only row becomes `""`; rows are joined with `"\n\n"`. Expects `\n` line ends (see universalNewlines).
+ */
+export function joinWikitextRows(raw: string): string {
+  const rows: string[] = [];
+  let start = 0;
+  while (start < raw.length) {
+    const nl = raw.indexOf('\n', start);
+    const end = nl < 0 ? raw.length : nl + 1;
+    const line = raw.slice(start, end);
+    rows.push(PYTHON_WHITESPACE_ONLY.test(line) ? '' : line);
+    start = end;
+  }
+  return rows.join('\n\n');
+}
+
+/** Reads a text source (see TextSource). Errors (TextSourceError) name the file and, for documents, the line. */
+export async function loadTextSource(path: string, format: TextSourceFormat = 'auto'): Promise<TextSource> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`path: expected a non-empty file path, got ${JSON.stringify(path)}`);
+  }
+  const resolved = resolveTextSourceFormat(path, format);
+  const stored = await readSourceBytes(path);
+  const sha256 = createHash('sha256').update(stored).digest('hex');
+  const bytes = maybeGunzip(path, stored);
+  if (resolved === 'jsonl') {
+    return { kind: 'documents', docs: parseDocuments(path, bytes), path, sha256, format: resolved };
+  }
+  const text = universalNewlines(decodeUtf8(path, bytes, 0));
+  return { kind: 'text', text: resolved === 'wikitext' ? joinWikitextRows(text) : text, path, sha256, format: resolved };
+}
+
+async function readSourceBytes(path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new TextSourceError(path, 'NOT_FOUND', 'no such file');
+    if (code === 'EISDIR') throw new TextSourceError(path, 'IO', 'is a directory, expected a text file');
+    throw new TextSourceError(path, 'IO', `cannot read: ${(err as Error).message}`);
+  }
+  if (bytes.length === 0) throw new TextSourceError(path, 'EMPTY', 'is empty (0 bytes)');
+  return bytes;
+}
+
+function maybeGunzip(path: string, bytes: Uint8Array): Uint8Array {
+  if (bytes.length < 2 || bytes[0] !== GZIP_MAGIC_0 || bytes[1] !== GZIP_MAGIC_1) return bytes;
+  let out: Uint8Array;
+  try {
+    out = gunzipSync(bytes);
+  } catch (err) {
+    throw new TextSourceError(path, 'BAD_GZIP', `starts like gzip but does not decompress: ${(err as Error).message}`);
+  }
+  if (out.length === 0) throw new TextSourceError(path, 'EMPTY', 'decompresses to 0 bytes');
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8 decode; NUL bytes or invalid sequences mean the file is not text. `offset` locates `bytes` in the file. */
+function decodeUtf8(path: string, bytes: Uint8Array, offset: number, where = ''): string {
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    throw new TextSourceError(path, 'BINARY', `${where}binary data, not text (NUL byte at byte offset ${offset + nul})`);
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new TextSourceError(path, 'BINARY', `${where}not valid UTF-8 text (binary file or another encoding?)`);
+  }
+}
+
+function parseDocuments(path: string, bytes: Uint8Array): string[] {
+  let first = 0;
+  while (first < bytes.length && (bytes[first] === 0x20 || bytes[first] === 0x09 || bytes[first] === 0x0a || bytes[first] === 0x0d)) {
+    first++;
+  }
+  if (first === bytes.length) throw new TextSourceError(path, 'EMPTY', 'holds no documents (only whitespace)');
+  // A JSON array of documents is accepted too, except where the name promises JSON-lines.
+  const isArray = bytes[first] === 0x5b /* [ */ && !/\.jsonl(\.gz)?$/i.test(path);
+  const docs = isArray ? parseJsonArray(path, bytes) : parseJsonLines(path, bytes);
+  if (docs.length === 0) throw new TextSourceError(path, 'EMPTY', 'holds no documents');
+  return docs;
+}
+
+function documentText(path: string, value: unknown, where: string): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || typeof (value as { text?: unknown }).text !== 'string') {
+    const got = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value === 'object' ? 'an object without a string "text"' : typeof value;
+    throw new TextSourceError(path, 'BAD_DOCUMENT', `${where}: expected an object with a string "text" field, got ${got}`);
+  }
+  return (value as { text: string }).text;
+}
+
+// Line by line over the bytes, so a large shard never becomes one giant string.
+function parseJsonLines(path: string, bytes: Uint8Array): string[] {
+  const docs: string[] = [];
+  let start = 0;
+  for (let lineNo = 1; start < bytes.length; lineNo++) {
+    const nl = bytes.indexOf(0x0a, start);
+    const end = nl < 0 ? bytes.length : nl;
+    const where = `line ${lineNo}`;
+    const line = decodeUtf8(path, bytes.subarray(start, end), start, `${where}: `);
+    start = end + 1;
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new TextSourceError(path, 'BAD_JSON', `${where}: invalid JSON (${(err as Error).message})`);
+    }
+    docs.push(documentText(path, value, where));
+  }
+  return docs;
+}
+
+function parseJsonArray(path: string, bytes: Uint8Array): string[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(decodeUtf8(path, bytes, 0));
+  } catch (err) {
+    if (err instanceof TextSourceError) throw err;
+    throw new TextSourceError(path, 'BAD_JSON', `invalid JSON array (${(err as Error).message})`);
+  }
+  if (!Array.isArray(value)) throw new TextSourceError(path, 'BAD_JSON', 'expected a JSON array of documents');
+  return value.map((item, i) => documentText(path, item, `document ${i}`));
+}
