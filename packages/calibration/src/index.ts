@@ -1,1 +1,3 @@
 export {};
+export { runLayerSequential } from './capture.js';
+export type { LayerStats, CaptureProgress, LayerCallbackContext, LayerSequentialOptions } from './capture.js';

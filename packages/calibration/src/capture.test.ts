@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { CausalLM, MLP_LINEARS, DECODER_LINEARS, openLlama2c } from '@dass/model-loader';
+import type { LinearName } from '@dass/model-loader';
+import { fixtures } from '@dass/model-loader/test';
+import { runLayerSequential } from './capture.js';
+
+const ids: number[] = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'utf8')).input_ids;
+const nsamples = 4;
+const seqlen = 64;
+const inputIds = Int32Array.from(ids.slice(0, nsamples * seqlen));
+
+/** Independent path: plain-TS RMSNorm + matvec from the host weights (no tfjs), float64. */
+function rmsNormRows(x: Float32Array, w: Float32Array, d: number, eps: number): Float64Array {
+  const out = new Float64Array(x.length);
+  for (let r = 0; r < x.length / d; r++) {
+    let ss = 0;
+    for (let j = 0; j < d; j++) ss += x[r * d + j]! ** 2;
+    const inv = 1 / Math.sqrt(ss / d + eps);
+    for (let j = 0; j < d; j++) out[r * d + j] = x[r * d + j]! * inv * w[j]!;
+  }
+  return out;
+}
+
+describe('runLayerSequential on stories260K', () => {
+  let model: CausalLM;
+  beforeAll(async () => {
+    model = await CausalLM.fromSource(await openLlama2c(fixtures.stories260K.bin), { cacheLayers: false });
+  });
+  afterAll(() => model.dispose());
+
+  it('layer-0 sums of squares equal a direct computation from the embeddings (1e-5 relative)', async () => {
+    const source = model.source;
+    const d = model.config.hiddenSize;
+    const seen = new Map<LinearName, Float64Array>();
+    await runLayerSequential({
+      model,
+      inputIds,
+      nsamples,
+      seqlen,
+      targets: DECODER_LINEARS,
+      layers: 1,
+      onLayer: ({ stats }) => {
+        for (const [k, v] of stats.inputSumSq) seen.set(k, v);
+        expect(stats.tokens).toBe(nsamples * seqlen);
+      },
+    });
+    // q/k/v input = RMSNorm(embedding) with layer 0's input norm, computed here without tfjs.
+    const emb = (await source.readF32('model.embed_tokens.weight')).data;
+    const x = new Float32Array(inputIds.length * d);
+    inputIds.forEach((id, i) => x.set(emb.subarray(id * d, (id + 1) * d), i * d));
+    const norm = (await source.readF32('model.layers.0.input_layernorm.weight')).data;
+    const xn = rmsNormRows(x, norm, d, model.config.rmsNormEps);
+    const expected = new Float64Array(d);
+    for (let r = 0; r < inputIds.length; r++) for (let j = 0; j < d; j++) expected[j] += xn[r * d + j]! ** 2;
+    for (const l of ['q_proj', 'k_proj', 'v_proj'] as const) {
+      const got = seen.get(l)!;
+      for (let j = 0; j < d; j++) expect(Math.abs(got[j]! - expected[j]!) / expected[j]!).toBeLessThan(1e-5);
+    }
+    expect(seen.get('down_proj')!.length).toBe(model.config.intermediateSize);
+    expect(seen.get('o_proj')!.length).toBe(d);
+  });
+
+  it('with an identity pruning callback, hidden states equal the normal forward (1e-5)', async () => {
+    const viaCapture = await runLayerSequential({ model, inputIds, nsamples, seqlen, targets: MLP_LINEARS, onLayer: () => {} });
+    const direct = await model.forwardHidden(inputIds, nsamples, seqlen);
+    let maxDiff = 0;
+    for (let i = 0; i < direct.length; i++) maxDiff = Math.max(maxDiff, Math.abs(direct[i]! - viaCapture[i]!));
+    expect(maxDiff).toBeLessThan(1e-5);
+  });
+
+  it('gathers XᵀX on request, and its diagonal equals the sums of squares', async () => {
+    await runLayerSequential({
+      model,
+      inputIds,
+      nsamples,
+      seqlen,
+      targets: ['down_proj'],
+      gram: true,
+      layers: 1,
+      onLayer: ({ stats }) => {
+        const n = model.config.intermediateSize;
+        const gram = stats.gram.get('down_proj')!;
+        const s = stats.inputSumSq.get('down_proj')!;
+        expect(gram.length).toBe(n * n);
+        for (let j = 0; j < n; j++) expect(gram[j * n + j]!).toBeCloseTo(s[j]!, 2);
+        for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(gram[i * n + j]).toBeCloseTo(gram[j * n + i]!, 4);
+      },
+    });
+  });
+
+  it('holds one decoder layer at a time and feeds pruned weights to the next layer', async () => {
+    let resident = 0;
+    let maxResident = 0;
+    const zeroed: number[] = [];
+    const final = await runLayerSequential({
+      model,
+      inputIds,
+      nsamples,
+      seqlen,
+      targets: MLP_LINEARS,
+      onLayer: ({ layer, index }) => {
+        resident++;
+        maxResident = Math.max(maxResident, resident);
+        // prune: zero down_proj entirely, so the MLP contributes nothing
+        layer.setLinearWeight('down_proj', new Float32Array(layer.linearWeight('down_proj').data.length));
+        zeroed.push(index);
+      },
+      afterLayer: () => {
+        resident--;
+      },
+    });
+    expect(maxResident).toBe(1);
+    expect(zeroed).toEqual([0, 1, 2, 3, 4]);
+    const dense = await model.forwardHidden(inputIds, nsamples, seqlen);
+    let diff = 0;
+    for (let i = 0; i < dense.length; i++) diff += Math.abs(dense[i]! - final[i]!);
+    expect(diff).toBeGreaterThan(1); // pruning changed the outputs
+  });
+
+  it('rejects mismatched ids, naming the sizes', async () => {
+    await expect(
+      runLayerSequential({ model, inputIds: new Int32Array(10), nsamples: 2, seqlen: 64, targets: MLP_LINEARS, onLayer: () => {} }),
+    ).rejects.toThrow(/inputIds: expected nsamples×seqlen = 2×64 = 128 ids, got 10/);
+  });
+});
