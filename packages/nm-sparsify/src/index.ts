@@ -1,1 +1,13 @@
-export {};
+// Sparsity patterns and mask selection (plain TypeScript over typed arrays).
+export { parseSparsity, formatSparsity, nmPattern, unstructured, targetRatio } from './sparsity-pattern.js';
+export type { SparsityPattern, UnstructuredPattern, NmPattern } from './sparsity-pattern.js';
+export type { MatrixShape, ComparisonGroup, NmAxis, PartialGroups, ScoreArray, MaskPlan, MaskSelection } from './mask-types.js';
+export { selectUnstructuredMask, prunedPerGroup } from './unstructured-mask.js';
+export { selectNMMask, nmGroupLayout } from './nm-mask.js';
+export { selectMask, maskPatterns } from './mask-patterns.js';
+export type { SelectMaskOptions, MaskPatternSelector } from './mask-patterns.js';
+export { selectKth, markSmallest } from './select-smallest.js';
+export { applyMask } from './apply-mask.js';
+export { checkNM } from './check-nm.js';
+export type { NmCheck } from './check-nm.js';
+export { sparsityOf } from './sparsity-of.js';
