@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Tokenizer } from '@dass/model-loader';
+import { sampleCalibration } from './sampler.js';
+import { loadTextSource, type TextSourceDocuments, type TextSourceText } from './sources.js';
+
+const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+
+/** One id per Unicode code point (id = code point), BOS = 1 first: Python's `[1] + [ord(c) for c in text]`. */
+function codePointTokenizer(): Tokenizer & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    kind: 'llama2c',
+    vocabSize: 0x110000,
+    bosId: 1,
+    eosId: 2,
+    sha256: '0'.repeat(64),
+    calls,
+    encode(text: string, options?: { bos?: boolean }) {
+      calls.push(text);
+      const ids = [...text].map((c) => c.codePointAt(0)!);
+      return options?.bos === false ? ids : [1, ...ids];
+    },
+    decode: (ids: readonly number[]) => String.fromCodePoint(...ids.filter((id) => id !== 1)),
+  };
+}
+const codePointIds = (text: string) => [1, ...[...text].map((c) => c.codePointAt(0)!)];
+
+let tiny: TextSourceText;
+let c4: TextSourceDocuments;
+beforeAll(async () => {
+  const t = await loadTextSource(join(fixtures, 'tinystories_train_head.txt'));
+  const d = await loadTextSource(join(fixtures, 'c4_first50.jsonl'));
+  if (t.kind !== 'text' || d.kind !== 'documents') throw new Error('fixture kinds');
+  tiny = t;
+  c4 = d;
+});
+
+describe('sampleCalibration picks the windows Python random picks', () => {
+  // text = open('tinystories_train_head.txt', encoding='utf-8').read(); ids = [1] + [ord(c) for c in text]
+  // len(ids) -> 196615
+  // for s in [0, 42, 1234567]:
+  //     random.seed(s); print(s, [random.randint(0, len(ids) - 128 - 1) for _ in range(4)])
+  const textCases: [number, number[]][] = [
+    [0, [100989, 110250, 10612, 67873]],
+    [42, [167621, 29184, 6556, 194393]],
+    [1234567, [113431, 61795, 17771, 152432]],
+  ];
+  for (const [seed, starts] of textCases) {
+    it(`text, seed ${seed}: 4 windows of 128 tokens`, () => {
+      const tok = codePointTokenizer();
+      const out = sampleCalibration({ source: tiny, tokenizer: tok, nsamples: 4, seqlen: 128, seed });
+      expect(out.sampler).toBe('text');
+      expect(out.windows).toEqual(starts.map((start) => ({ start })));
+      expect(tok.calls.length).toBe(1); // tokenized once as a whole
+      const ids = codePointIds(tiny.text);
+      expect(ids.length).toBe(196615);
+      expect(out.inputIds.length).toBe(4 * 128);
+      starts.forEach((start, s) => {
+        expect(Array.from(out.inputIds.subarray(s * 128, (s + 1) * 128))).toEqual(ids.slice(start, start + 128));
+      });
+    });
+  }
+
+  // docs = [json.loads(l)['text'] for l in open('c4_first50.jsonl', encoding='utf-8')]   (11 have > 2048 tokens)
+  // for s in [0, 42, 1234567]:
+  //     random.seed(s); w = []
+  //     for _ in range(4):
+  //         while True:
+  //             k = random.randint(0, len(docs) - 1); n = len(docs[k]) + 1
+  //             if n > 2048: break
+  //         w.append((k, random.randint(0, n - 2048 - 1)))
+  //     print(s, w)
+  const docCases: [number, [number, number][]][] = [
+    [0, [[26, 0], [16, 2094], [31, 1658], [19, 3904]]],
+    [42, [[17, 31], [43, 379], [27, 32], [26, 3]]],
+    [1234567, [[27, 241], [39, 40], [15, 2869], [27, 699]]],
+  ];
+  for (const [seed, picks] of docCases) {
+    it(`documents, seed ${seed}: 4 windows of 2048 tokens, redrawing short documents`, () => {
+      const tok = codePointTokenizer();
+      const out = sampleCalibration({ source: c4, tokenizer: tok, nsamples: 4, seqlen: 2048, seed });
+      expect(out.sampler).toBe('documents');
+      expect(out.windows).toEqual(picks.map(([doc, start]) => ({ doc, start })));
+      picks.forEach(([doc, start], s) => {
+        const ids = codePointIds(c4.docs[doc]);
+        expect(Array.from(out.inputIds.subarray(s * 2048, (s + 1) * 2048))).toEqual(ids.slice(start, start + 2048));
+      });
+      // Each document is tokenized alone and at most once.
+      expect(new Set(tok.calls).size).toBe(tok.calls.length);
+      for (const text of tok.calls) expect(c4.docs).toContain(text);
+    });
+  }
+});
+
+describe('sampleCalibration edge cases and errors', () => {
+  it('starts run over [0, n - seqlen - 1] as in the Python code: the last full window (start n - seqlen) is never drawn', () => {
+    const tok = codePointTokenizer();
+    // 'abcd' -> [1, 97, 98, 99, 100]: n = 5, seqlen 3 -> starts 0 or 1, never 2.
+    const out = sampleCalibration({ source: { kind: 'text', text: 'abcd' }, tokenizer: tok, nsamples: 40, seqlen: 3, seed: 5 });
+    expect(new Set(out.windows.map((w) => w.start))).toEqual(new Set([0, 1])); // p(a start missing in 40 draws) = 2^-39
+    out.windows.forEach((w, s) => {
+      expect(Array.from(out.inputIds.subarray(s * 3, s * 3 + 3))).toEqual([1, 97, 98, 99, 100].slice(w.start, w.start + 3));
+    });
+    // n = seqlen + 1 is the minimum: only start 0.
+    const min = sampleCalibration({ source: { kind: 'text', text: 'abc' }, tokenizer: tok, nsamples: 5, seqlen: 3, seed: 5 });
+    expect(min.windows).toEqual(Array.from({ length: 5 }, () => ({ start: 0 })));
+  });
+
+  it('a too-short text says how many tokens it has and how many are needed', () => {
+    const tok = codePointTokenizer();
+    const text = 'x'.repeat(811); // 812 tokens with BOS
+    expect(() => sampleCalibration({ source: { kind: 'text', text, path: 'small.txt' }, tokenizer: tok, nsamples: 1, seqlen: 2048, seed: 0 })).toThrow(
+      'small.txt has 812 tokens; a window of seqlen 2048 needs at least 2049',
+    );
+    expect(() => sampleCalibration({ source: { kind: 'text', text: 'abc' }, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 })).toThrow(
+      'calibration source has 4 tokens; a window of seqlen 4 needs at least 5',
+    );
+  });
+
+  it('documents none of which is long enough fail up front instead of looping', () => {
+    const tok = codePointTokenizer();
+    expect(() =>
+      sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcd', ''], path: 'c4.jsonl' }, tokenizer: tok, nsamples: 2, seqlen: 5, seed: 0 }),
+    ).toThrow('c4.jsonl: none of its 3 documents is long enough; the longest has 5 tokens and a window of seqlen 5 needs at least 6');
+    // One long-enough document among short ones: every window comes from it.
+    const out = sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcdef', ''] }, tokenizer: tok, nsamples: 6, seqlen: 5, seed: 3 });
+    expect(out.windows.every((w) => w.doc === 1 && (w.start === 0 || w.start === 1))).toBe(true);
+  });
+
+  it('validates its arguments, naming them', () => {
+    const tok = codePointTokenizer();
+    const source = { kind: 'text' as const, text: 'hello world' };
+    expect(() => sampleCalibration({ source, tokenizer: tok, nsamples: 0, seqlen: 4, seed: 0 })).toThrow('nsamples: expected a positive integer, got 0');
+    expect(() => sampleCalibration({ source, tokenizer: tok, nsamples: 2, seqlen: 2.5, seed: 0 })).toThrow('seqlen: expected a positive integer, got 2.5');
+    expect(() => sampleCalibration({ source, tokenizer: tok, nsamples: 2, seqlen: 4, seed: 0.5 })).toThrow('seed: expected an integer, got 0.5');
+    expect(() => sampleCalibration({ source: { kind: 'docs' } as never, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 })).toThrow(
+      'source.kind: expected "text" or "documents", got "docs"',
+    );
+    expect(() => sampleCalibration({ source: { kind: 'documents', docs: [] }, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 })).toThrow(
+      /source\.docs: expected a non-empty array/,
+    );
+    const negative = { encode: () => [1, -7, 3, 4, 5, 6] };
+    expect(() => sampleCalibration({ source, tokenizer: negative, nsamples: 3, seqlen: 5, seed: 0 })).toThrow(/tokenizer produced id -7/);
+  });
+});

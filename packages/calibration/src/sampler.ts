@@ -1,0 +1,132 @@
+/**
+ * Seeded calibration windows (SPEC §4), drawn with the same `random` calls as the Python reference tools
+ * (Wanda/SparseGPT/DaSS get_c4 / get_wikitext2), so a seed picks the same windows given the same tokenizer.
+ */
+import type { Tokenizer } from '@dass/model-loader';
+import { PythonRandom } from './python-random.js';
+
+/** What the sampler needs from a text source (a loaded TextSource fits; `path` only names it in messages). */
+export type CalibrationSource =
+  | { kind: 'text'; text: string; path?: string }
+  | { kind: 'documents'; docs: readonly string[]; path?: string };
+
+export interface SampleCalibrationOptions {
+  source: CalibrationSource;
+  /** Only `encode(text, { bos: true })` is used. */
+  tokenizer: Pick<Tokenizer, 'encode'>;
+  nsamples: number;
+  seqlen: number;
+  /** `random.seed(seed)`: any integer. */
+  seed: number | bigint;
+}
+
+/** Where one window came from: token offset `start` in the whole text, or in document `doc`. */
+export interface CalibrationWindow {
+  doc?: number;
+  start: number;
+}
+
+export interface CalibrationSamples {
+  /** Row-major `[nsamples, seqlen]` token ids. */
+  inputIds: Int32Array;
+  nsamples: number;
+  seqlen: number;
+  /** One per sample, in order. */
+  windows: CalibrationWindow[];
+  sampler: 'text' | 'documents';
+}
+
+function requirePositiveInteger(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new RangeError(`${name}: expected a positive integer, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
+function encodeWithBos(tokenizer: Pick<Tokenizer, 'encode'>, text: string, what: string): number[] {
+  const ids = tokenizer.encode(text, { bos: true });
+  if (!Array.isArray(ids)) throw new TypeError(`tokenizer.encode returned ${typeof ids} for ${what}, expected an array of ids`);
+  return ids;
+}
+
+function copyWindow(ids: readonly number[], start: number, seqlen: number, out: Int32Array, offset: number, what: string): void {
+  for (let t = 0; t < seqlen; t++) {
+    const id = ids[start + t];
+    if (!Number.isInteger(id) || id < 0 || id > 0x7fffffff) {
+      throw new RangeError(`tokenizer produced id ${String(id)} at token ${start + t} of ${what}; expected a non-negative int32`);
+    }
+    out[offset + t] = id;
+  }
+}
+
+/** Draws `nsamples` windows of `seqlen` tokens (see SPEC §4 for the exact procedure per source kind). */
+export function sampleCalibration(options: SampleCalibrationOptions): CalibrationSamples {
+  const { source, tokenizer, seed } = options;
+  const nsamples = requirePositiveInteger('nsamples', options.nsamples);
+  const seqlen = requirePositiveInteger('seqlen', options.seqlen);
+  if (typeof tokenizer?.encode !== 'function') throw new TypeError('tokenizer: expected an object with an encode(text, options) method');
+  if (typeof seed !== 'bigint' && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
+    throw new RangeError(`seed: expected an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
+  }
+  const name = source?.path ?? 'calibration source';
+  const inputIds = new Int32Array(nsamples * seqlen);
+  const windows: CalibrationWindow[] = [];
+  const rng = new PythonRandom(seed);
+
+  if (source?.kind === 'text') {
+    if (typeof source.text !== 'string') throw new TypeError('source.text: expected a string');
+    const ids = encodeWithBos(tokenizer, source.text, name);
+    if (ids.length < seqlen + 1) {
+      throw new RangeError(`${name} has ${ids.length} tokens; a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
+    }
+    for (let s = 0; s < nsamples; s++) {
+      const start = rng.randint(0, ids.length - seqlen - 1);
+      copyWindow(ids, start, seqlen, inputIds, s * seqlen, name);
+      windows.push({ start });
+    }
+    return { inputIds, nsamples, seqlen, windows, sampler: 'text' };
+  }
+
+  if (source?.kind === 'documents') {
+    const docs = source.docs;
+    if (!Array.isArray(docs) || docs.length === 0) throw new RangeError(`source.docs: expected a non-empty array of documents (${name})`);
+    // Each document is tokenized at most once, whether drawn or scanned.
+    const cache = new Map<number, number[]>();
+    const tokensOf = (k: number): number[] => {
+      let ids = cache.get(k);
+      if (ids === undefined) {
+        if (typeof docs[k] !== 'string') throw new TypeError(`source.docs[${k}]: expected a string, got ${typeof docs[k]}`);
+        ids = encodeWithBos(tokenizer, docs[k], `document ${k} of ${name}`);
+        cache.set(k, ids);
+      }
+      return ids;
+    };
+    // The draw loop only ends once some document is long enough: make sure one is, before drawing.
+    let longest = 0;
+    let anyLongEnough = false;
+    for (let k = 0; k < docs.length && !anyLongEnough; k++) {
+      const n = tokensOf(k).length;
+      longest = Math.max(longest, n);
+      anyLongEnough = n > seqlen;
+    }
+    if (!anyLongEnough) {
+      throw new RangeError(
+        `${name}: none of its ${docs.length} documents is long enough; the longest has ${longest} tokens and a window of seqlen ${seqlen} needs at least ${seqlen + 1}`,
+      );
+    }
+    for (let s = 0; s < nsamples; s++) {
+      let doc: number;
+      let ids: number[];
+      do {
+        doc = rng.randint(0, docs.length - 1);
+        ids = tokensOf(doc);
+      } while (ids.length <= seqlen);
+      const start = rng.randint(0, ids.length - seqlen - 1);
+      copyWindow(ids, start, seqlen, inputIds, s * seqlen, `document ${doc} of ${name}`);
+      windows.push({ doc, start });
+    }
+    return { inputIds, nsamples, seqlen, windows, sampler: 'documents' };
+  }
+
+  throw new TypeError(`source.kind: expected "text" or "documents", got ${JSON.stringify((source as { kind?: unknown } | undefined)?.kind)}`);
+}
