@@ -19,3 +19,6 @@ export type { CausalLMOptions, ForwardProgress } from './model/causal-lm.js';
 export { DecoderLayer } from './model/decoder-layer.js';
 export type { LinearInputCapture, LayerForwardOptions } from './model/decoder-layer.js';
 export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
+export { llama2cLayout, halvesToInterleavedRows } from './llama2c/checkpoint.js';
+export type { Llama2cTensorSpan } from './llama2c/checkpoint.js';
+export { overlayWeights } from './model/overlay-source.js';

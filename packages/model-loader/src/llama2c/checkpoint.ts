@@ -50,7 +50,7 @@ export function parseLlama2cHeader(bytes: Uint8Array, file: string): Llama2cHead
   return { dim: dim!, hiddenDim: hiddenDim!, nLayers: nLayers!, nHeads: nHeads!, nKvHeads: nKvHeads!, vocabSize, sharedClassifier: vocabRaw! > 0, seqLen: seqLen! };
 }
 
-interface TensorSpan {
+export interface Llama2cTensorSpan {
   shape: number[];
   /** Byte offset in the file. */
   offset: number;
@@ -58,11 +58,11 @@ interface TensorSpan {
   ropeHeads?: number;
 }
 
-/** The tensor layout of a legacy llama2.c file, mapped to HF names. */
-function layoutOf(h: Llama2cHeader): { spans: Map<string, TensorSpan>; totalBytes: number } {
+/** The tensor layout of a legacy llama2.c file, mapped to HF names (byte offsets in the file). */
+export function llama2cLayout(h: Llama2cHeader): { spans: Map<string, Llama2cTensorSpan>; totalBytes: number } {
   const headDim = h.dim / h.nHeads;
   const kvDim = headDim * h.nKvHeads;
-  const spans = new Map<string, TensorSpan>();
+  const spans = new Map<string, Llama2cTensorSpan>();
   let offset = HEADER_BYTES;
   // Each block is stored for all layers at once: [n_layers, ...shape].
   const block = (name: (l: number) => string, shape: number[], ropeHeads?: number) => {
@@ -130,13 +130,27 @@ export function interleavedToHalvesRows(data: Float32Array, rows: number, cols: 
   return out;
 }
 
+/** The inverse of `interleavedToHalvesRows`: HF rotate-half rows back to llama2.c's interleaved pairs. */
+export function halvesToInterleavedRows(data: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  const headDim = rows / heads;
+  const half = headDim / 2;
+  const out = new Float32Array(data.length);
+  for (let h = 0; h < heads; h++) {
+    for (let r = 0; r < headDim; r++) {
+      const dst = h * headDim + (r < half ? 2 * r : 2 * (r - half) + 1);
+      out.set(data.subarray((h * headDim + r) * cols, (h * headDim + r + 1) * cols), dst * cols);
+    }
+  }
+  return out;
+}
+
 class Llama2cSource implements WeightSource {
   readonly format = 'llama2c' as const;
   constructor(
     readonly path: string,
     readonly header: Llama2cHeader,
     readonly config: ModelConfig,
-    private readonly spans: Map<string, TensorSpan>,
+    private readonly spans: Map<string, Llama2cTensorSpan>,
     private handle: FileHandle | undefined,
   ) {}
 
@@ -146,7 +160,7 @@ class Llama2cSource implements WeightSource {
   has(name: string): boolean {
     return this.spans.has(name);
   }
-  private span(name: string): TensorSpan {
+  private span(name: string): Llama2cTensorSpan {
     const span = this.spans.get(name);
     if (!span) throw new ModelLoadError(this.path, 'MISSING_TENSOR', `no tensor named ${name} in this llama2.c checkpoint`);
     return span;
@@ -193,7 +207,7 @@ export async function openLlama2c(path: string): Promise<WeightSource & { header
     const head = Buffer.alloc(HEADER_BYTES);
     const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
     const header = parseLlama2cHeader(head.subarray(0, bytesRead), path);
-    const { spans, totalBytes } = layoutOf(header);
+    const { spans, totalBytes } = llama2cLayout(header);
     if (size !== totalBytes) {
       throw new ModelLoadError(
         path,

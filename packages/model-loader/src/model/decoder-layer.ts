@@ -134,10 +134,10 @@ export class DecoderLayer {
     const nKV = c.numKvHeads;
     const hd = c.headDim;
     const group = nH / nKV;
-    const linear = (input: tf.Tensor2D, name: LinearName) => {
-      const y = tf.matMul(input, this.transposed.get(name)!);
+    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => {
+      const y = tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
       const bias = this.biases.get(name);
-      return bias ? tf.add(y, bias) : y;
+      return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
     };
 
     const xn = this.context.rmsNorm(x, this.inputNorm);
