@@ -1,0 +1,52 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { arcChallengeTask, arcEasyTask, boolqTask, openbookqaTask, piqaTask } from './multiple-choice-tasks.js';
+import { hellaswagTask } from './hellaswag-task.js';
+import { winograndeTask } from './winogrande-task.js';
+import { lambadaTask } from './lambada-task.js';
+import { rteTask } from './rte-task.js';
+import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
+
+/** Every zero-shot task, keyed by the name `--tasks` takes. */
+export const zeroShotTasks: Readonly<Record<string, ZeroShotTask>> = Object.freeze(
+  Object.fromEntries(
+    [boolqTask, rteTask, hellaswagTask, winograndeTask, arcEasyTask, arcChallengeTask, openbookqaTask, piqaTask, lambadaTask].map(
+      (t) => [t.name, t],
+    ),
+  ),
+);
+
+/** The bundled task files (the first rows of each real file); pass the full files' dir for real numbers. */
+export const defaultTasksDir: string = fileURLToPath(new URL('../fixtures/tasks/', import.meta.url));
+
+export function getZeroShotTask(name: string): ZeroShotTask {
+  const task = typeof name === 'string' ? zeroShotTasks[name] : undefined;
+  if (task === undefined) {
+    throw new RangeError(`task: expected one of ${Object.keys(zeroShotTasks).join(', ')}, got ${JSON.stringify(name)}`);
+  }
+  return task;
+}
+
+/** Parses a `--tasks piqa,arc_easy` list (`all` = every task), rejecting unknown and duplicate names. */
+export function parseTaskList(list: string): ZeroShotTask[] {
+  if (typeof list !== 'string' || list.trim() === '') throw new RangeError(`tasks: expected a comma-separated list of task names, got ${JSON.stringify(list)}`);
+  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 1 && names[0] === 'all') return Object.values(zeroShotTasks);
+  const seen = new Set<string>();
+  return names.map((name) => {
+    if (seen.has(name)) throw new RangeError(`tasks: "${name}" is listed twice in ${JSON.stringify(list)}`);
+    seen.add(name);
+    return getZeroShotTask(name);
+  });
+}
+
+/** Reads and parses a task's file from `tasksDir` (`<tasksDir>/<task.file>`). */
+export function loadTaskDocs(task: ZeroShotTask, tasksDir: string = defaultTasksDir): ZeroShotDoc[] {
+  if (typeof tasksDir !== 'string' || tasksDir === '') throw new TypeError(`tasksDir: expected a directory path, got ${JSON.stringify(tasksDir)}`);
+  const file = join(tasksDir, task.file);
+  if (!existsSync(file)) throw new Error(`${task.name}: task file not found: ${file} (expected <tasksDir>/${task.file})`);
+  const docs = task.parse(readFileSync(file, 'utf8'), file);
+  if (docs.length === 0) throw new Error(`${task.name}: ${file} holds no items`);
+  return docs;
+}

@@ -1,0 +1,119 @@
+import type { Tokenizer } from '@dass/model-loader';
+import { assertLanguageModel, type LanguageModel } from './language-model.js';
+import { encodePair } from './encode-pair.js';
+import { scoreContinuations } from './continuation-scores.js';
+import { mean, meanStderr } from './mean-stderr.js';
+import { defaultTasksDir, getZeroShotTask, loadTaskDocs } from './zero-shot-tasks.js';
+import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
+
+export interface ZeroShotProgress {
+  task: string;
+  done: number;
+  total: number;
+}
+
+export interface ZeroShotOptions {
+  /** Directory holding `<task>/<file>` (default: the bundled fixture subsets). */
+  tasksDir?: string;
+  /** Score only the first `limit` items. */
+  limit?: number;
+  onProgress?: (progress: ZeroShotProgress) => void;
+}
+
+export interface ZeroShotResult {
+  task: string;
+  /** Items scored. */
+  n: number;
+  acc: number;
+  /** lm-eval-harness `mean_stderr` of acc. */
+  accStderr: number;
+  accNorm?: number;
+  accNormStderr?: number;
+  /** LAMBADA: exp(−mean over items of the last word's summed log-prob), the harness's `perplexity`. */
+  perplexity?: number;
+  /** Items whose context was cut from the left to fit the model. */
+  truncatedItems: number;
+  file: string;
+  seconds: number;
+}
+
+/** Which choice an item picks: argmax of the summed log-probs (first index on ties, as numpy's argmax). */
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
+
+/** Scores one item: acc/acc_norm hits (multiple choice) or greedy hit + log-likelihood (last word). */
+export async function scoreZeroShotDoc(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  task: ZeroShotTask,
+  doc: ZeroShotDoc,
+): Promise<{ acc: number; accNorm: number; logLikelihood: number; truncated: boolean }> {
+  const pairs = doc.choices.map((c) => encodePair(tokenizer, c.context, c.continuation));
+  const lastWord = task.metrics === 'last_word';
+  const scores = await scoreContinuations(model, pairs, { greedy: lastWord });
+  const lls = scores.map((s) => s.logLikelihood);
+  const truncated = scores.some((s) => s.truncated > 0);
+  if (lastWord) return { acc: scores[0].greedy ? 1 : 0, accNorm: Number.NaN, logLikelihood: lls[0], truncated };
+  const normed = lls.map((ll, i) => ll / doc.choices[i].normBytes);
+  return {
+    acc: argmax(lls) === doc.gold ? 1 : 0,
+    accNorm: argmax(normed) === doc.gold ? 1 : 0,
+    logLikelihood: lls[doc.gold],
+    truncated,
+  };
+}
+
+/**
+ * Zero-shot accuracy with lm-eval-harness semantics (SPEC §5): per choice the summed log-prob of the continuation
+ * tokens given the context (`encodePair` tokenization, BOS first); acc = argmax of the sums, acc_norm = argmax of
+ * the sums divided by the answer's UTF-8 byte length; per-task mean and the harness's standard error.
+ */
+export async function evaluateZeroShot(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  taskName: string,
+  options: ZeroShotOptions = {},
+): Promise<ZeroShotResult> {
+  assertLanguageModel(model);
+  if (tokenizer == null || typeof tokenizer.encode !== 'function') {
+    throw new TypeError(`tokenizer: expected a Tokenizer with encode(), got ${String(tokenizer)}`);
+  }
+  const { tasksDir = defaultTasksDir, limit, onProgress } = options;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw new RangeError(`limit: expected an integer >= 1, got ${String(limit)}`);
+  }
+  const task = getZeroShotTask(taskName);
+  if (task.metrics === 'last_word' && typeof model.tokenNllAndArgmax !== 'function') {
+    throw new TypeError(`${task.name}: greedy last-word accuracy needs model.tokenNllAndArgmax(), which this model lacks`);
+  }
+  const started = performance.now();
+  const allDocs = loadTaskDocs(task, tasksDir);
+  const docs = limit === undefined ? allDocs : allDocs.slice(0, limit);
+  const acc: number[] = [];
+  const accNorm: number[] = [];
+  const lls: number[] = [];
+  let truncatedItems = 0;
+  onProgress?.({ task: task.name, done: 0, total: docs.length });
+  for (const doc of docs) {
+    const s = await scoreZeroShotDoc(model, tokenizer, task, doc);
+    acc.push(s.acc);
+    accNorm.push(s.accNorm);
+    lls.push(s.logLikelihood);
+    if (s.truncated) truncatedItems++;
+    onProgress?.({ task: task.name, done: acc.length, total: docs.length });
+  }
+  return {
+    task: task.name,
+    n: docs.length,
+    acc: mean(acc),
+    accStderr: meanStderr(acc),
+    ...(task.accNorm ? { accNorm: mean(accNorm), accNormStderr: meanStderr(accNorm) } : {}),
+    ...(task.metrics === 'last_word' ? { perplexity: Math.exp(-mean(lls)) } : {}),
+    truncatedItems,
+    file: `${tasksDir.replace(/\/$/, '')}/${task.file}`,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
