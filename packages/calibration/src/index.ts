@@ -1,3 +1,16 @@
 export {};
 export { runLayerSequential } from './capture.js';
 export type { LayerStats, CaptureProgress, LayerCallbackContext, LayerSequentialOptions } from './capture.js';
+export { PythonRandom } from './python-random.js';
+export {
+  TEXT_SOURCE_FORMATS,
+  loadTextSource,
+  resolveTextSourceFormat,
+  joinWikitextRows,
+  universalNewlines,
+} from './sources.js';
+export type { TextSource, TextSourceText, TextSourceDocuments, TextSourceFormat, ResolvedTextSourceFormat } from './sources.js';
+export { TextSourceError } from './sources-error.js';
+export type { TextSourceErrorCode } from './sources-error.js';
+export { sampleCalibration } from './sampler.js';
+export type { CalibrationSource, SampleCalibrationOptions, CalibrationWindow, CalibrationSamples } from './sampler.js';
