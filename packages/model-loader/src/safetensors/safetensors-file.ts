@@ -1,0 +1,189 @@
+/**
+ * Lazy safetensors reader: opening reads only the length prefix and the header; each tensor is read later by
+ * its own byte range through one FileHandle, so a model never has to fit in memory.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { ModelLoadError } from '../errors.js';
+import type { DType, HostTensor } from '../types.js';
+import { isFloatDtype } from './dtype.js';
+import { decodeBf16, decodeF16, HOST_IS_LITTLE_ENDIAN } from './half-float.js';
+import { parseHeaderLength, parseSafetensorsHeader, type SafetensorsTensorInfo } from './safetensors-header.js';
+
+export type IntHostTensor = HostTensor<Int32Array> | HostTensor<BigInt64Array> | HostTensor<Uint8Array>;
+
+export interface SafetensorsFile {
+  readonly path: string;
+  /** `__metadata__` (string to string). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Tensor names in header order. */
+  names(): string[];
+  has(name: string): boolean;
+  info(name: string): SafetensorsTensorInfo;
+  /** The tensor's bytes exactly as stored (little-endian), in a fresh, 8-byte aligned buffer. */
+  readRaw(name: string): Promise<Uint8Array>;
+  /** Float tensors (F64/F32/F16/BF16) converted to float32. */
+  readF32(name: string): Promise<HostTensor>;
+  /** Integer tensors: I32/I16/I8 -> Int32Array, I64 -> BigInt64Array, U8/BOOL -> Uint8Array. */
+  readTyped(name: string): Promise<IntHostTensor>;
+  close(): Promise<void>;
+}
+
+/** Largest single read; Node rejects lengths of 2 GiB and more. */
+const READ_CHUNK = 1 << 30;
+
+async function readExactly(handle: FileHandle, into: Uint8Array, position: number, file: string): Promise<void> {
+  let done = 0;
+  while (done < into.byteLength) {
+    const { bytesRead } = await handle.read(into, done, Math.min(READ_CHUNK, into.byteLength - done), position + done);
+    if (bytesRead === 0) {
+      throw new ModelLoadError(file, 'TRUNCATED', `file ended at byte ${position + done} while reading ${into.byteLength} bytes from ${position} (changed on disk?)`);
+    }
+    done += bytesRead;
+  }
+}
+
+function notFound(file: string, e: unknown): never {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') throw new ModelLoadError(file, 'NOT_FOUND', 'no such file');
+  if (code === 'EISDIR') throw new ModelLoadError(file, 'BAD_VALUE', 'is a directory, expected a .safetensors file');
+  throw new ModelLoadError(file, 'IO', `cannot open: ${(e as Error).message}`);
+}
+
+export async function openSafetensors(path: string): Promise<SafetensorsFile> {
+  if (typeof path !== 'string' || path === '') throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a file path, got ${JSON.stringify(path)}`);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, 'r');
+  } catch (e) {
+    notFound(path, e);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new ModelLoadError(path, 'BAD_VALUE', 'is not a regular file');
+    const fileSize = stat.size;
+    const prefix = new Uint8Array(8);
+    if (fileSize >= 8) await readExactly(handle, prefix, 0, path);
+    const headerLength = parseHeaderLength(prefix, fileSize, path);
+    const headerBytes = new Uint8Array(headerLength);
+    await readExactly(handle, headerBytes, 8, path);
+    const header = parseSafetensorsHeader(headerBytes, fileSize, path);
+    return new SafetensorsFileImpl(path, handle, header.names, header.tensors, header.metadata);
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+class SafetensorsFileImpl implements SafetensorsFile {
+  private closed = false;
+
+  constructor(
+    readonly path: string,
+    private readonly handle: FileHandle,
+    private readonly order: string[],
+    private readonly tensors: Map<string, SafetensorsTensorInfo>,
+    readonly metadata: Readonly<Record<string, string>>,
+  ) {}
+
+  names(): string[] {
+    return this.order.slice();
+  }
+
+  has(name: string): boolean {
+    return this.tensors.has(name);
+  }
+
+  info(name: string): SafetensorsTensorInfo {
+    const info = this.tensors.get(name);
+    if (!info) throw new ModelLoadError(this.path, 'MISSING_TENSOR', `no tensor named ${JSON.stringify(name)}`);
+    return { ...info, shape: info.shape.slice() };
+  }
+
+  async readRaw(name: string): Promise<Uint8Array> {
+    const info = this.info(name);
+    if (this.closed) throw new ModelLoadError(this.path, 'IO', `cannot read ${JSON.stringify(name)}: file was closed`);
+    // A fresh ArrayBuffer (not a pooled Buffer slice) so typed views of any element size line up.
+    const bytes = new Uint8Array(info.byteLength);
+    await readExactly(this.handle, bytes, info.byteOffset, this.path);
+    return bytes;
+  }
+
+  async readF32(name: string): Promise<HostTensor> {
+    const info = this.info(name);
+    if (!isFloatDtype(info.dtype)) {
+      throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, not a float dtype (use readTyped)`);
+    }
+    const raw = await this.readRaw(name);
+    return { shape: info.shape, data: bytesToF32(raw, info.dtype) };
+  }
+
+  async readTyped(name: string): Promise<IntHostTensor> {
+    const info = this.info(name);
+    if (isFloatDtype(info.dtype)) {
+      throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, a float dtype (use readF32)`);
+    }
+    const raw = await this.readRaw(name);
+    const shape = info.shape;
+    const view = new DataView(raw.buffer);
+    switch (info.dtype) {
+      case 'U8':
+      case 'BOOL':
+        return { shape, data: raw };
+      case 'I64': {
+        if (HOST_IS_LITTLE_ENDIAN) return { shape, data: new BigInt64Array(raw.buffer) };
+        const out = new BigInt64Array(raw.byteLength / 8);
+        for (let i = 0; i < out.length; i++) out[i] = view.getBigInt64(i * 8, true);
+        return { shape, data: out };
+      }
+      case 'I32': {
+        if (HOST_IS_LITTLE_ENDIAN) return { shape, data: new Int32Array(raw.buffer) };
+        const out = new Int32Array(raw.byteLength / 4);
+        for (let i = 0; i < out.length; i++) out[i] = view.getInt32(i * 4, true);
+        return { shape, data: out };
+      }
+      case 'I16': {
+        const out = new Int32Array(raw.byteLength / 2);
+        for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true);
+        return { shape, data: out };
+      }
+      case 'I8': {
+        const out = new Int32Array(raw.byteLength);
+        for (let i = 0; i < out.length; i++) out[i] = view.getInt8(i);
+        return { shape, data: out };
+      }
+      default:
+        throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)}: cannot read dtype ${info.dtype}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handle.close();
+  }
+}
+
+/** Converts stored little-endian float bytes of `dtype` to float32. */
+export function bytesToF32(raw: Uint8Array, dtype: DType): Float32Array {
+  switch (dtype) {
+    case 'F32': {
+      if (HOST_IS_LITTLE_ENDIAN && raw.byteOffset % 4 === 0) return new Float32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+      const out = new Float32Array(raw.byteLength / 4);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+      return out;
+    }
+    case 'F16':
+      return decodeF16(raw);
+    case 'BF16':
+      return decodeBf16(raw);
+    case 'F64': {
+      const out = new Float32Array(raw.byteLength / 8);
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
+      return out;
+    }
+    default:
+      throw new Error(`bytesToF32: dtype ${dtype} is not a float dtype`);
+  }
+}
