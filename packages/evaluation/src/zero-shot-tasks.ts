@@ -21,7 +21,7 @@ export const zeroShotTasks: Readonly<Record<string, ZeroShotTask>> = Object.free
 export const defaultTasksDir: string = fileURLToPath(new URL('../fixtures/tasks/', import.meta.url));
 
 export function getZeroShotTask(name: string): ZeroShotTask {
-  const task = typeof name === 'string' ? zeroShotTasks[name] : undefined;
+  const task = typeof name === 'string' && Object.hasOwn(zeroShotTasks, name) ? zeroShotTasks[name] : undefined;
   if (task === undefined) {
     throw new RangeError(`task: expected one of ${Object.keys(zeroShotTasks).join(', ')}, got ${JSON.stringify(name)}`);
   }
