@@ -28,3 +28,5 @@ export type {
   ZeroCount,
   SparsityInspection,
 } from './sparsity-inspection.js';
+export { loadEvalText } from './eval-text.js';
+export type { EvalText } from './eval-text.js';
