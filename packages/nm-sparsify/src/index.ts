@@ -11,3 +11,18 @@ export { applyMask } from './apply-mask.js';
 export { checkNM } from './check-nm.js';
 export type { NmCheck } from './check-nm.js';
 export { sparsityOf } from './sparsity-of.js';
+// Mask export: packed bitmasks and the N:M compressed layout as safetensors.
+export { packBitmask, unpackBitmask, packedRowBytes, transposeMatrix } from './bitmask.js';
+export { compressNM, decompressNM } from './compressed-nm.js';
+export type { CompressedNM } from './compressed-nm.js';
+export {
+  MASK_FILE_FORMAT,
+  encodeMaskSafetensors,
+  writeMaskSafetensors,
+  decodeMaskSafetensors,
+  readMaskSafetensors,
+} from './mask-export.js';
+export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-export.js';
+export { encodeSafetensors, decodeSafetensors } from './safetensors-bytes.js';
+export type { SafetensorsTensor, MaskFileDtype } from './safetensors-bytes.js';
+export { writeFileAtomic } from './atomic-write.js';
