@@ -22,3 +22,19 @@ export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
 export { llama2cLayout, halvesToInterleavedRows } from './llama2c/checkpoint.js';
 export type { Llama2cTensorSpan } from './llama2c/checkpoint.js';
 export { overlayWeights } from './model/overlay-source.js';
+export { Llama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
+export type { Llama2cTokenizerOptions } from './tokenizer/llama2c-tokenizer.js';
+export { SentencePieceTokenizer } from './tokenizer/sentencepiece-tokenizer.js';
+export type { SentencePieceTokenizerOptions } from './tokenizer/sentencepiece-tokenizer.js';
+export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
+export type {
+  SentencePieceModel,
+  SentencePieceEntry,
+  SentencePieceType,
+  SentencePieceModelType,
+} from './tokenizer/sentencepiece-model.js';
+export { HfJsonTokenizer } from './tokenizer/hf-json-tokenizer.js';
+export type { HfJsonTokenizerOptions } from './tokenizer/hf-json-tokenizer.js';
+export { loadTokenizer, TOKENIZER_FILE_NAMES } from './tokenizer/load-tokenizer.js';
+export type { LoadTokenizerOptions } from './tokenizer/load-tokenizer.js';
+export { checkIdsInVocab } from './tokenizer/check-ids-in-vocab.js';

@@ -1,0 +1,87 @@
+/**
+ * Opens whichever tokenizer a user points at: a llama2.c `.bin`, a SentencePiece `.model`, a Hugging Face `.json`,
+ * or a model directory holding one of them (tokenizer.json preferred, as transformers does).
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { ModelLoadError } from '../errors.js';
+import type { Tokenizer } from '../types.js';
+import { HfJsonTokenizer } from './hf-json-tokenizer.js';
+import { Llama2cTokenizer } from './llama2c-tokenizer.js';
+import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+
+/** Looked for, in this order, when `path` is a directory. */
+export const TOKENIZER_FILE_NAMES = ['tokenizer.json', 'tokenizer.model', 'tokenizer.bin'] as const;
+
+export interface LoadTokenizerOptions {
+  /** The model's vocab size: how many entries a llama2.c tokenizer.bin holds (default: all up to EOF). */
+  vocabSize?: number;
+}
+
+async function kindOf(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    const s = await stat(path);
+    return s.isDirectory() ? 'dir' : 'file';
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw new ModelLoadError(path, 'IO', `cannot stat: ${(e as Error).message}`);
+  }
+}
+
+async function readBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new ModelLoadError(path, 'IO', `cannot read: ${(e as Error).message}`);
+  }
+}
+
+/** Loads a tokenizer from a file or a model directory; every failure is a ModelLoadError naming the file. */
+export async function loadTokenizer(path: string, opts: LoadTokenizerOptions = {}): Promise<Tokenizer> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`path: expected a tokenizer file or model directory, got ${JSON.stringify(path)}`);
+  }
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`opts: expected an object, got ${opts}`);
+  const { vocabSize } = opts;
+  if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize <= 0)) {
+    throw new RangeError(`opts.vocabSize: expected a positive integer, got ${vocabSize}`);
+  }
+
+  const kind = await kindOf(path);
+  if (kind === undefined) throw new ModelLoadError(path, 'NOT_FOUND', 'no such file or directory');
+  let file = path;
+  if (kind === 'dir') {
+    let found: string | undefined;
+    for (const name of TOKENIZER_FILE_NAMES) {
+      if ((await kindOf(join(path, name))) === 'file') {
+        found = join(path, name);
+        break;
+      }
+    }
+    if (found === undefined) {
+      throw new ModelLoadError(path, 'NOT_FOUND', `no tokenizer in this directory (looked for ${TOKENIZER_FILE_NAMES.join(', ')})`);
+    }
+    file = found;
+  }
+
+  const ext = extname(file).toLowerCase();
+  if (ext === '.bin') {
+    return Llama2cTokenizer.fromBytes(await readBytes(file), { file, vocabSize });
+  }
+  if (ext === '.model') {
+    return SentencePieceTokenizer.fromBytes(await readBytes(file), { file });
+  }
+  if (ext === '.json') {
+    if (basename(file) === 'tokenizer_config.json') {
+      throw new ModelLoadError(file, 'UNSUPPORTED', 'tokenizer_config.json holds settings only; give tokenizer.json or the model directory');
+    }
+    const configPath = join(dirname(file), 'tokenizer_config.json');
+    const config = (await kindOf(configPath)) === 'file' ? await readBytes(configPath) : undefined;
+    return HfJsonTokenizer.fromBytes(await readBytes(file), config, { file, configFile: configPath });
+  }
+  throw new ModelLoadError(
+    file,
+    'UNSUPPORTED',
+    `unknown tokenizer type "${ext || basename(file)}": expected a llama2.c .bin, a SentencePiece .model or a tokenizers .json`,
+  );
+}
