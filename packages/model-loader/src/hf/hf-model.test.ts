@@ -1,0 +1,182 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
+import { writeSafetensors, type SafetensorsTensor } from '../safetensors/safetensors-writer.js';
+import type { DType, ModelConfig } from '../types.js';
+import { hfConfigJson } from './hf-config.js';
+import { hfTensorShapes, openHfModel } from './hf-model.js';
+
+let root: string;
+let n = 0;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'dass-hf-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const LLAMA: ModelConfig = {
+  architecture: 'LlamaForCausalLM', hiddenSize: 8, intermediateSize: 12, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 4,
+  vocabSize: 16, rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 32, tieWordEmbeddings: false, hiddenAct: 'silu',
+  attentionBias: false, rmsNormAddOne: false, embeddingScale: 1,
+};
+const QWEN2: ModelConfig = { ...LLAMA, architecture: 'Qwen2ForCausalLM', attentionBias: true, tieWordEmbeddings: true };
+const GEMMA: ModelConfig = { ...LLAMA, architecture: 'GemmaForCausalLM', hiddenAct: 'gelu_tanh', rmsNormAddOne: true, embeddingScale: Math.sqrt(8), headDim: 6, tieWordEmbeddings: true };
+
+/** Deterministic, distinct values per tensor so a mix-up between tensors shows. */
+function values(seed: number, count: number): Float32Array {
+  return Float32Array.from({ length: count }, (_, i) => Math.sin(seed * 1000 + i) * (1 + (i % 3)));
+}
+
+interface Build {
+  config?: ModelConfig;
+  dtype?: DType;
+  drop?: string;
+  reshape?: [string, number[]];
+  retype?: string;
+  extra?: SafetensorsTensor[];
+  shards?: 2;
+  configJson?: unknown;
+}
+
+async function buildDir(b: Build = {}): Promise<{ dir: string; tensors: SafetensorsTensor[] }> {
+  const config = b.config ?? LLAMA;
+  const dir = join(root, `model-${n++}`);
+  await mkdir(dir);
+  await writeFile(join(dir, 'config.json'), JSON.stringify(b.configJson ?? hfConfigJson(config)));
+  const tensors: SafetensorsTensor[] = [];
+  let seed = 1;
+  for (const [name, shape0] of hfTensorShapes(config)) {
+    seed++;
+    if (name === b.drop) continue;
+    const shape = b.reshape?.[0] === name ? b.reshape[1] : shape0;
+    const count = shape.reduce((a, c) => a * c, 1);
+    if (b.retype === name) tensors.push({ name, dtype: 'I32', shape, data: new Int32Array(count) });
+    else tensors.push({ name, dtype: b.dtype ?? 'F32', shape, data: values(seed, count) });
+  }
+  tensors.push(...(b.extra ?? []));
+  if (b.shards === 2) {
+    const half = Math.ceil(tensors.length / 2);
+    const parts = [tensors.slice(0, half), tensors.slice(half)];
+    const weightMap: Record<string, string> = {};
+    for (const [i, part] of parts.entries()) {
+      const shard = `model-0000${i + 1}-of-00002.safetensors`;
+      await writeSafetensors(join(dir, shard), part);
+      for (const t of part) weightMap[t.name] = shard;
+    }
+    await writeFile(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+  } else {
+    await writeSafetensors(join(dir, 'model.safetensors'), tensors);
+  }
+  return { dir, tensors };
+}
+
+async function expectError(promise: Promise<unknown>, code: ModelLoadErrorCode, file: string, message: RegExp) {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ModelLoadError);
+  expect((err as ModelLoadError).code).toBe(code);
+  expect((err as ModelLoadError).file).toBe(file);
+  expect((err as ModelLoadError).message).toMatch(message);
+}
+
+describe('hfTensorShapes', () => {
+  it('lists the GLU decoder tensors with HF shapes (hand-worked for the small Llama)', () => {
+    const shapes = hfTensorShapes(LLAMA);
+    expect(shapes.size).toBe(1 + 2 * 9 + 2);
+    expect(shapes.get('model.embed_tokens.weight')).toEqual([16, 8]);
+    expect(shapes.get('model.layers.1.self_attn.q_proj.weight')).toEqual([8, 8]);
+    expect(shapes.get('model.layers.1.self_attn.k_proj.weight')).toEqual([4, 8]);
+    expect(shapes.get('model.layers.1.self_attn.o_proj.weight')).toEqual([8, 8]);
+    expect(shapes.get('model.layers.0.mlp.down_proj.weight')).toEqual([8, 12]);
+    expect(shapes.get('lm_head.weight')).toEqual([16, 8]);
+    const q = hfTensorShapes(QWEN2);
+    expect(q.get('model.layers.0.self_attn.k_proj.bias')).toEqual([4]);
+    expect(q.has('model.layers.0.self_attn.o_proj.bias') || q.has('lm_head.weight')).toBe(false);
+    // Gemma: head_dim 6 from config, so q is [2*6, 8] and o is [8, 12].
+    expect(hfTensorShapes(GEMMA).get('model.layers.0.self_attn.o_proj.weight')).toEqual([8, 12]);
+  });
+});
+
+describe('openHfModel', () => {
+  it.each<[string, Build]>([
+    ['single file, F32', { dtype: 'F32' }],
+    ['two shards, BF16', { dtype: 'BF16', shards: 2 }],
+  ])('%s: every tensor reads back as written', async (_label, build) => {
+    const { dir, tensors } = await buildDir(build);
+    const model = await openHfModel(dir);
+    expect(model.format).toBe('hf');
+    expect(model.path).toBe(dir);
+    expect(model.config).toEqual({ ...LLAMA, torchDtype: build.dtype === 'BF16' ? 'bfloat16' : 'float32' });
+    expect(model.tensorNames()).toEqual(tensors.map((t) => t.name));
+    expect(model.checkpoint.layout).toBe(build.shards ? 'sharded' : 'single');
+    for (const t of tensors) {
+      expect(model.shape(t.name)).toEqual(t.shape);
+      expect(model.dtype(t.name)).toBe(build.dtype);
+      const read = await model.readF32(t.name);
+      const expected = build.dtype === 'BF16' ? (await model.checkpoint.readF32(t.name)).data : (t.data as Float32Array);
+      expect(read.data).toEqual(expected);
+      if (build.dtype === 'BF16') {
+        // BF16 keeps 8 bits of mantissa: within 2^-8 relative of what was written.
+        const src = t.data as Float32Array;
+        read.data.forEach((v, i) => expect(Math.abs(v - src[i])).toBeLessThanOrEqual(Math.abs(src[i]) * 2 ** -8));
+      }
+    }
+    await model.close();
+  });
+
+  it('accepts Qwen2 biases and Gemma-style extra tensors', async () => {
+    const qwen = await openHfModel((await buildDir({ config: QWEN2 })).dir);
+    expect(qwen.has('model.layers.1.self_attn.v_proj.bias')).toBe(true);
+    await qwen.close();
+    const extra = [{ name: 'model.layers.0.self_attn.rotary_emb.inv_freq', dtype: 'F32' as const, shape: [3], data: new Float32Array(3) }];
+    const gemma = await openHfModel((await buildDir({ config: GEMMA, extra })).dir);
+    expect(gemma.config.rmsNormAddOne).toBe(true);
+    expect(gemma.has('model.layers.0.self_attn.rotary_emb.inv_freq')).toBe(true);
+    await gemma.close();
+  });
+
+  it('names a missing tensor and the file', async () => {
+    const { dir } = await buildDir({ drop: 'model.layers.1.mlp.up_proj.weight' });
+    await expectError(openHfModel(dir), 'MISSING_TENSOR', join(dir, 'model.safetensors'), /tensor model\.layers\.1\.mlp\.up_proj\.weight \(expected shape \[12, 8\] from config\.json\) is missing/);
+  });
+
+  it('names a missing bias (Qwen2) and a missing lm_head (untied), in a sharded dir', async () => {
+    const { dir } = await buildDir({ config: QWEN2, drop: 'model.layers.0.self_attn.q_proj.bias' });
+    await expectError(openHfModel(dir), 'MISSING_TENSOR', join(dir, 'model.safetensors'), /tensor model\.layers\.0\.self_attn\.q_proj\.bias/);
+    const untied = await buildDir({ drop: 'lm_head.weight', shards: 2 });
+    await expectError(openHfModel(untied.dir), 'MISSING_TENSOR', join(untied.dir, 'model.safetensors.index.json'), /tensor lm_head\.weight/);
+  });
+
+  it('names a tensor whose shape contradicts config.json', async () => {
+    const { dir } = await buildDir({ reshape: ['model.layers.0.self_attn.k_proj.weight', [8, 8]] });
+    await expectError(openHfModel(dir), 'BAD_SHAPE', join(dir, 'model.safetensors'), /tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[8, 8\], config\.json implies \[4, 8\]/);
+  });
+
+  it('refuses integer weights', async () => {
+    const { dir } = await buildDir({ retype: 'model.norm.weight' });
+    await expectError(openHfModel(dir), 'BAD_DTYPE', join(dir, 'model.safetensors'), /tensor model\.norm\.weight is I32/);
+  });
+
+  it('refuses a pickle-only directory with advice', async () => {
+    const dir = join(root, 'pickle');
+    await mkdir(dir);
+    await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfigJson(LLAMA)));
+    await writeFile(join(dir, 'pytorch_model.bin'), 'PK\x03\x04 not really');
+    await expectError(openHfModel(dir), 'UNSUPPORTED', dir, /found pytorch_model\.bin but no model\.safetensors: pickle checkpoints are never unpickled; convert with `safetensors` first/);
+  });
+
+  it('refuses a missing or invalid config.json, and a missing directory', async () => {
+    const { dir } = await buildDir({ configJson: { ...hfConfigJson(LLAMA), num_key_value_heads: 3 } });
+    await expectError(openHfModel(dir), 'BAD_CONFIG', join(dir, 'config.json'), /num_key_value_heads 3 must divide num_attention_heads 2/);
+    await writeFile(join(dir, 'config.json'), '{');
+    await expectError(openHfModel(dir), 'BAD_JSON', join(dir, 'config.json'), /not valid JSON/);
+    await rm(join(dir, 'config.json'));
+    await expectError(openHfModel(dir), 'NOT_FOUND', join(dir, 'config.json'), /config\.json is missing/);
+    await expectError(openHfModel(join(root, 'absent')), 'NOT_FOUND', join(root, 'absent'), /not a directory/);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * A Hugging Face checkpoint directory as a WeightSource: config.json plus (sharded) safetensors. Every tensor the
+ * forward pass needs is checked for presence, float dtype and shape when the directory is opened, so a wrong
+ * checkpoint fails at once with the tensor's name instead of deep inside a layer.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelLoadError } from '../errors.js';
+import { isFloatDtype } from '../safetensors/dtype.js';
+import { INDEX_FILE_NAME, openCheckpointDir, SINGLE_FILE_NAME, type CheckpointDir } from '../safetensors/checkpoint-dir.js';
+import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
+import { parseHfConfig } from './hf-config.js';
+
+export const CONFIG_FILE_NAME = 'config.json';
+const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt'];
+
+/** HF name -> shape of every tensor a model with this config needs, in checkpoint order. */
+export function hfTensorShapes(config: ModelConfig): Map<string, number[]> {
+  const { hiddenSize: d, intermediateSize: inter, numHeads, numKvHeads, headDim: hd, vocabSize } = config;
+  const shapes = new Map<string, number[]>();
+  shapes.set('model.embed_tokens.weight', [vocabSize, d]);
+  for (let l = 0; l < config.numLayers; l++) {
+    const p = `model.layers.${l}`;
+    shapes.set(`${p}.input_layernorm.weight`, [d]);
+    shapes.set(`${p}.self_attn.q_proj.weight`, [numHeads * hd, d]);
+    shapes.set(`${p}.self_attn.k_proj.weight`, [numKvHeads * hd, d]);
+    shapes.set(`${p}.self_attn.v_proj.weight`, [numKvHeads * hd, d]);
+    shapes.set(`${p}.self_attn.o_proj.weight`, [d, numHeads * hd]);
+    if (config.attentionBias) {
+      shapes.set(`${p}.self_attn.q_proj.bias`, [numHeads * hd]);
+      shapes.set(`${p}.self_attn.k_proj.bias`, [numKvHeads * hd]);
+      shapes.set(`${p}.self_attn.v_proj.bias`, [numKvHeads * hd]);
+    }
+    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
+    shapes.set(`${p}.mlp.gate_proj.weight`, [inter, d]);
+    shapes.set(`${p}.mlp.up_proj.weight`, [inter, d]);
+    shapes.set(`${p}.mlp.down_proj.weight`, [d, inter]);
+  }
+  shapes.set('model.norm.weight', [d]);
+  if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [vocabSize, d]);
+  return shapes;
+}
+
+export interface HfModel extends WeightSource {
+  readonly format: 'hf';
+  /** The safetensors behind it (shard layout, per-tensor shard), for writing a pruned copy the same way. */
+  readonly checkpoint: CheckpointDir;
+}
+
+const DTYPE_TO_TORCH: Partial<Record<DType, ModelConfig['torchDtype']>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+
+async function isDirectory(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+async function refusePickleOnly(dir: string, entries: string[]): Promise<void> {
+  const hasSafetensors = entries.includes(SINGLE_FILE_NAME) || entries.includes(INDEX_FILE_NAME);
+  if (hasSafetensors) return;
+  const pickles = entries.filter((e) => PICKLE_EXTENSIONS.some((ext) => e.toLowerCase().endsWith(ext)));
+  if (pickles.length === 0) return;
+  throw new ModelLoadError(
+    dir,
+    'UNSUPPORTED',
+    `found ${pickles.slice(0, 3).join(', ')}${pickles.length > 3 ? ', ...' : ''} but no ${SINGLE_FILE_NAME}: pickle checkpoints are never unpickled; ` +
+      'convert with `safetensors` first (python: safetensors.torch.save_file(torch.load(f, weights_only=True), "model.safetensors")); ' +
+      'a llama2.c .bin is opened by passing the file itself',
+  );
+}
+
+export async function openHfModel(dir: string): Promise<HfModel> {
+  if (typeof dir !== 'string' || dir === '') throw new ModelLoadError(String(dir), 'BAD_VALUE', `dir: expected a checkpoint directory, got ${JSON.stringify(dir)}`);
+  if (!(await isDirectory(dir))) throw new ModelLoadError(dir, 'NOT_FOUND', 'not a directory (a Hugging Face checkpoint is a directory with config.json)');
+  await refusePickleOnly(dir, await readdir(dir));
+
+  const configPath = join(dir, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await readFile(configPath, 'utf8');
+  } catch {
+    throw new ModelLoadError(configPath, 'NOT_FOUND', 'config.json is missing from the checkpoint directory');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelLoadError(configPath, 'BAD_JSON', `not valid JSON: ${(e as Error).message}`);
+  }
+  const config = parseHfConfig(json, configPath);
+
+  const checkpoint = await openCheckpointDir(dir);
+  try {
+    for (const [name, expected] of hfTensorShapes(config)) {
+      if (!checkpoint.has(name)) {
+        const where = checkpoint.layout === 'single' ? join(dir, SINGLE_FILE_NAME) : join(dir, INDEX_FILE_NAME);
+        throw new ModelLoadError(where, 'MISSING_TENSOR', `tensor ${name} (expected shape [${expected.join(', ')}] from config.json) is missing`);
+      }
+      const info = checkpoint.info(name);
+      const file = join(dir, info.shard);
+      if (!isFloatDtype(info.dtype)) throw new ModelLoadError(file, 'BAD_DTYPE', `tensor ${name} is ${info.dtype}; weights must be F32, F16, BF16 or F64`);
+      if (info.shape.length !== expected.length || info.shape.some((s, i) => s !== expected[i])) {
+        throw new ModelLoadError(file, 'BAD_SHAPE', `tensor ${name} has shape [${info.shape.join(', ')}], config.json implies [${expected.join(', ')}]`);
+      }
+    }
+  } catch (e) {
+    await checkpoint.close();
+    throw e;
+  }
+  if (config.torchDtype === undefined) {
+    const torch = DTYPE_TO_TORCH[checkpoint.info('model.embed_tokens.weight').dtype];
+    if (torch) config.torchDtype = torch;
+  }
+  return new HfWeightSource(dir, config, checkpoint);
+}
+
+class HfWeightSource implements HfModel {
+  readonly format = 'hf' as const;
+
+  constructor(
+    readonly path: string,
+    readonly config: ModelConfig,
+    readonly checkpoint: CheckpointDir,
+  ) {}
+
+  tensorNames(): string[] {
+    return this.checkpoint.names();
+  }
+
+  has(name: string): boolean {
+    return this.checkpoint.has(name);
+  }
+
+  shape(name: string): number[] {
+    return this.checkpoint.info(name).shape;
+  }
+
+  dtype(name: string): DType {
+    return this.checkpoint.info(name).dtype;
+  }
+
+  readF32(name: string): Promise<HostTensor> {
+    return this.checkpoint.readF32(name);
+  }
+
+  close(): Promise<void> {
+    return this.checkpoint.close();
+  }
+}
