@@ -11,7 +11,7 @@ import { checkTokenIds } from './check-token-ids.js';
 export interface HfJsonTokenizerOptions {
   /** Name used in error messages (the tokenizer.json path). */
   file?: string;
-  /** sha256 to report; fromBytes computes it from the tokenizer.json bytes. */
+  /** sha256 to report (fromBytes: of the tokenizer.json bytes; default here: of JSON.stringify(tokenizerJson)). */
   sha256?: string;
 }
 
