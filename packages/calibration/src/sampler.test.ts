@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Tokenizer } from '@dass/model-loader';
+import { readFile } from 'node:fs/promises';
+import { loadTokenizer, type Tokenizer } from '@dass/model-loader';
+import { fixtures as modelFixtures } from '@dass/model-loader/test';
 import { sampleCalibration } from './sampler.js';
 import { loadTextSource, type TextSourceDocuments, type TextSourceText } from './sources.js';
 
@@ -144,4 +146,66 @@ describe('sampleCalibration edge cases and errors', () => {
     const negative = { encode: () => [1, -7, 3, 4, 5, 6] };
     expect(() => sampleCalibration({ source, tokenizer: negative, nsamples: 3, seqlen: 5, seed: 0 })).toThrow(/tokenizer produced id -7/);
   });
+});
+
+describe('sampleCalibration with the real stories260K tokenizer (tok512.bin)', () => {
+  // text = tinystories_validation_head_60k.txt[:1500] (the text of reference_nll.json). Its llama2.c encoding was
+  // computed in Python with a port of run.c encode() (BOS, dummy-prefix ' ', code point or byte+3, then merge the
+  // highest-scoring adjacent pair until none; its first 257 ids equal reference_nll.json's input_ids):
+  //   idx = first id per piece; toks = [1, idx[b' ']] + [idx[c.encode()] if c.encode() in idx else bytes+3 ...]
+  //   while True: best pair (i, id) with the highest scores[id] > -1e10 among idx[vocab[t_i] + vocab[t_i+1]];
+  //               none -> break; toks[i] = id; del toks[i+1]
+  //   -> len(toks) = 774, sum(toks) = 275532
+  //   for s in [0, 42, 1234567]: random.seed(s); st = [random.randint(0, 774 - 64 - 1) for _ in range(3)]
+  //       print(st, [sum(toks[i:i+64]) for i in st])
+  //   documents ['Hi.', text, 'The end.'] (4 and 5 tokens): while True: k = random.randint(0, 2); if k == 1: break
+  //       then random.randint(0, 774 - 64 - 1), three times per seed
+  const textCases: [number, number[], number[]][] = [
+    [0, [394, 430, 41], [23662, 23268, 22630]],
+    [42, [654, 114, 25], [23187, 21279, 22816]],
+    [1234567, [443, 241, 69], [23235, 22910, 21642]],
+  ];
+  const docCases: [number, number[]][] = [
+    [0, [430, 523, 414]],
+    [42, [250, 32, 225]],
+    [1234567, [241, 232, 699]],
+  ];
+  let tokenizer: Tokenizer;
+  let text: string;
+  let referenceIds: number[];
+  beforeAll(async () => {
+    tokenizer = await loadTokenizer(modelFixtures.stories260K.tokenizer);
+    const evalText = fileURLToPath(new URL('../../evaluation/fixtures/text/tinystories_validation_head_60k.txt', import.meta.url));
+    text = (await readFile(evalText, 'utf8')).slice(0, 1500);
+    referenceIds = JSON.parse(await readFile(modelFixtures.stories260K.referenceNll, 'utf8')).input_ids;
+  });
+
+  it('tokenizes to the Python count and reference ids', () => {
+    const ids = tokenizer.encode(text, { bos: true });
+    expect(ids.length).toBe(774);
+    expect(ids.slice(0, 257)).toEqual(referenceIds);
+    expect(ids.reduce((a, b) => a + b, 0)).toBe(275532);
+  });
+
+  for (const [seed, starts, sums] of textCases) {
+    it(`text, seed ${seed}: the Python windows`, () => {
+      const out = sampleCalibration({ source: { kind: 'text', text }, tokenizer, nsamples: 3, seqlen: 64, seed });
+      expect(out.windows).toEqual(starts.map((start) => ({ start })));
+      const ids = tokenizer.encode(text, { bos: true });
+      starts.forEach((start, s) => {
+        const window = Array.from(out.inputIds.subarray(s * 64, (s + 1) * 64));
+        expect(window).toEqual(ids.slice(start, start + 64));
+        expect(window.reduce((a, b) => a + b, 0)).toBe(sums[s]);
+      });
+    });
+  }
+
+  for (const [seed, starts] of docCases) {
+    it(`documents, seed ${seed}: short documents are redrawn, windows as in Python`, () => {
+      const docs = ['Hi.', text, 'The end.'];
+      expect(docs.map((d) => tokenizer.encode(d, { bos: true }).length)).toEqual([4, 774, 5]);
+      const out = sampleCalibration({ source: { kind: 'documents', docs }, tokenizer, nsamples: 3, seqlen: 64, seed });
+      expect(out.windows).toEqual(starts.map((start) => ({ doc: 1, start })));
+    });
+  }
 });
