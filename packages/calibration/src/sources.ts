@@ -129,8 +129,12 @@ function decodeUtf8(path: string, bytes: Uint8Array, offset: number, where = '')
   }
   try {
     return utf8.decode(bytes);
-  } catch {
-    throw new TextSourceError(path, 'BINARY', `${where}not valid UTF-8 text (binary file or another encoding?)`);
+  } catch (err) {
+    // The fatal decoder throws TypeError on bad bytes; anything else (a string past V8's length limit) is size.
+    if (err instanceof TypeError) {
+      throw new TextSourceError(path, 'BINARY', `${where}not valid UTF-8 text (binary file or another encoding?)`);
+    }
+    throw new TextSourceError(path, 'IO', `${where}${bytes.length} bytes are too large to hold as one string: ${(err as Error).message}`);
   }
 }
 
