@@ -26,3 +26,5 @@ export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-ex
 export { encodeSafetensors, decodeSafetensors } from './safetensors-bytes.js';
 export type { SafetensorsTensor, MaskFileDtype } from './safetensors-bytes.js';
 export { writeFileAtomic } from './atomic-write.js';
+export { benchMasks } from './bench.js';
+export type { MaskBenchRow, MaskBenchOptions } from './bench.js';

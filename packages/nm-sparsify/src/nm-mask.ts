@@ -55,18 +55,38 @@ export function selectNMMask(
   const lanes = axis === 'in' ? rows : cols;
   const laneStride = axis === 'in' ? cols : 1;
   const groupStride = axis === 'in' ? m : m * cols;
-  if (m <= RANK_COUNT_MAX_M) {
+  if (m === 4) {
+    // The common case (1:4, 2:4, 3:4), unrolled: ranks by (score, index), earlier index wins ties.
+    for (let g = 0; g < fullGroups; g++) {
+      for (let lane = 0; lane < lanes; lane++) {
+        const p0 = g * groupStride + lane * laneStride;
+        const p1 = p0 + step;
+        const p2 = p1 + step;
+        const p3 = p2 + step;
+        const a0 = scores[p0];
+        const a1 = scores[p1];
+        const a2 = scores[p2];
+        const a3 = scores[p3];
+        const r0 = (a1 < a0 ? 1 : 0) + (a2 < a0 ? 1 : 0) + (a3 < a0 ? 1 : 0);
+        const r1 = (a0 <= a1 ? 1 : 0) + (a2 < a1 ? 1 : 0) + (a3 < a1 ? 1 : 0);
+        const r2 = (a0 <= a2 ? 1 : 0) + (a1 <= a2 ? 1 : 0) + (a3 < a2 ? 1 : 0);
+        const r3 = (a0 <= a3 ? 1 : 0) + (a1 <= a3 ? 1 : 0) + (a2 <= a3 ? 1 : 0);
+        mask[p0] = r0 < n ? 1 : 0;
+        mask[p1] = r1 < n ? 1 : 0;
+        mask[p2] = r2 < n ? 1 : 0;
+        mask[p3] = r3 < n ? 1 : 0;
+      }
+    }
+  } else if (m <= RANK_COUNT_MAX_M) {
     for (let g = 0; g < fullGroups; g++) {
       for (let lane = 0; lane < lanes; lane++) {
         const base = g * groupStride + lane * laneStride;
         for (let i = 0; i < m; i++) {
           const si = scores[base + i * step];
-          // rank = how many group members come before i in (score, index) order
+          // rank = how many group members come before i in (score, index) order: earlier indices win ties
           let rank = 0;
-          for (let j = 0; j < m; j++) {
-            const sj = scores[base + j * step];
-            if (sj < si || (sj === si && j < i)) rank++;
-          }
+          for (let j = 0; j < i; j++) rank += scores[base + j * step] <= si ? 1 : 0;
+          for (let j = i + 1; j < m; j++) rank += scores[base + j * step] < si ? 1 : 0;
           if (rank < n) mask[base + i * step] = 1;
         }
       }

@@ -41,14 +41,20 @@ export function selectUnstructuredMask(
     if (k === 0) return mask;
     const work = scratchLike(scores, rows);
     const block = scratchLike(scores, COLUMN_BLOCK * rows);
+    const blockMask = new Uint8Array(COLUMN_BLOCK * rows);
     for (let c0 = 0; c0 < cols; c0 += COLUMN_BLOCK) {
       const width = Math.min(COLUMN_BLOCK, cols - c0);
-      // Gather the block column-major so each column is contiguous for selection.
+      // Work on the block column-major so each column is contiguous; gather and scatter row by row.
       for (let r = 0; r < rows; r++) {
         const base = r * cols + c0;
         for (let c = 0; c < width; c++) block[c * rows + r] = scores[base + c];
       }
-      for (let c = 0; c < width; c++) markSmallest(block, c * rows, 1, rows, k, mask, c0 + c, cols, work);
+      blockMask.fill(0);
+      for (let c = 0; c < width; c++) markSmallest(block, c * rows, 1, rows, k, blockMask, c * rows, 1, work);
+      for (let r = 0; r < rows; r++) {
+        const base = r * cols + c0;
+        for (let c = 0; c < width; c++) mask[base + c] = blockMask[c * rows + r];
+      }
     }
   }
   return mask;
