@@ -2,6 +2,16 @@ import { tf } from '@dass/tensor-backend';
 import type { ModelConfig } from '../types.js';
 import { ropeTables } from './rope.js';
 
+/** Sequence lengths kept per cache: generation grows T by one each step, so an unbounded cache would leak. */
+const CACHE_ENTRIES = 4;
+
+function evictOldest<K, V>(cache: Map<K, V>, dispose: (v: V) => void): void {
+  if (cache.size < CACHE_ENTRIES) return;
+  const [key, value] = cache.entries().next().value as [K, V];
+  cache.delete(key);
+  dispose(value);
+}
+
 /**
  * What every decoder layer of one model shares: RoPE tables and attention masks per sequence length, the norm and the
  * activation. Owned by the model; disposed with it.
@@ -23,6 +33,7 @@ export class LayerContext {
       entry = { cos: tf.tensor4d(cos, [1, seqLen, 1, hd]), sin: tf.tensor4d(sin, [1, seqLen, 1, hd]) };
       tf.keep(entry.cos);
       tf.keep(entry.sin);
+      evictOldest(this.ropeCache, (e) => (e.cos.dispose(), e.sin.dispose()));
       this.ropeCache.set(seqLen, entry);
     }
     return entry;
@@ -45,6 +56,7 @@ export class LayerContext {
         }
       }
       mask = tf.keep(tf.tensor2d(data, [group * seqLen, seqLen]));
+      evictOldest(this.maskCache, (m) => m.dispose());
       this.maskCache.set(key, mask);
     }
     return mask;
