@@ -38,3 +38,30 @@ export type { HfJsonTokenizerOptions } from './tokenizer/hf-json-tokenizer.js';
 export { loadTokenizer, TOKENIZER_FILE_NAMES } from './tokenizer/load-tokenizer.js';
 export type { LoadTokenizerOptions } from './tokenizer/load-tokenizer.js';
 export { checkIdsInVocab } from './tokenizer/check-ids-in-vocab.js';
+export { openSafetensors, bytesToF32 } from './safetensors/safetensors-file.js';
+export type { SafetensorsFile, IntHostTensor } from './safetensors/safetensors-file.js';
+export { SAFETENSORS_HEADER_CAP } from './safetensors/safetensors-header.js';
+export type { SafetensorsTensorInfo } from './safetensors/safetensors-header.js';
+export { writeSafetensors, createSafetensorsWriter } from './safetensors/safetensors-writer.js';
+export type { SafetensorsWriter, SafetensorsEntry, SafetensorsTensor, SafetensorsData } from './safetensors/safetensors-writer.js';
+export {
+  f32ToF16Bits,
+  f32ToBf16Bits,
+  f32BitsToF16Bits,
+  f32BitsToBf16Bits,
+  f16BitsToF32,
+  bf16BitsToF32,
+  encodeF16,
+  encodeBf16,
+  decodeF16,
+  decodeBf16,
+} from './safetensors/half-float.js';
+export { DTYPE_SIZES, KNOWN_DTYPES, isFloatDtype } from './safetensors/dtype.js';
+export { openCheckpointDir, SINGLE_FILE_NAME, INDEX_FILE_NAME } from './safetensors/checkpoint-dir.js';
+export type { CheckpointDir, CheckpointTensorInfo } from './safetensors/checkpoint-dir.js';
+export { parseHfConfig, hfConfigJson, SUPPORTED_ARCHITECTURES } from './hf/hf-config.js';
+export { openHfModel, hfTensorShapes, CONFIG_FILE_NAME } from './hf/hf-model.js';
+export type { HfModel } from './hf/hf-model.js';
+export { convertLlama2cToHf, LLAMA2C_TOKENIZER_FILE_NAME } from './convert/llama2c-to-hf.js';
+export type { ConvertLlama2cOptions, ConvertResult, ConvertDtype } from './convert/llama2c-to-hf.js';
+export { openModel } from './open-model.js';
