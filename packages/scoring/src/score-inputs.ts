@@ -49,6 +49,9 @@ export function requireSumSq(
   if (stats === null || typeof stats !== 'object') {
     throw new TypeError(`${method} ${kind}: stats: expected calibration statistics {inputSumSq, tokens}, got ${String(stats)}`);
   }
+  if (!Number.isSafeInteger(stats.tokens) || stats.tokens < 0) {
+    throw new RangeError(`${method} ${kind}: stats.tokens: expected a non-negative integer, got ${String(stats.tokens)}`);
+  }
   const values: unknown = stats[field];
   if (!(values instanceof Float64Array || values instanceof Float32Array)) {
     throw new TypeError(`${method} ${kind}: stats.${field}: expected a Float64Array of length ${expected}, got ${describe(values)}`);

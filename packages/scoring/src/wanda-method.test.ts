@@ -33,5 +33,8 @@ describe('wanda', () => {
     expect(() =>
       wandaMethod.score(W, [4, 4], 'k_proj', { inputSumSq: new Float64Array([1, NaN, 0, 0]), tokens: 1 }),
     ).toThrow('stats.inputSumSq[1] = NaN');
+    expect(() => wandaMethod.score(W, [4, 4], 'v_proj', { ...stats, tokens: -1 })).toThrow(
+      'wanda v_proj: stats.tokens: expected a non-negative integer, got -1',
+    );
   });
 });
