@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { CausalLM, openLlama2c } from '@dass/model-loader';
+import { evaluatePerplexity } from './perplexity.js';
+import { syntheticWeightSource } from './synthetic-weight-source.js';
+
+export interface EvaluationBenchRow {
+  case: string;
+  tokensPerSecond: number;
+  tokens: number;
+  seconds: number;
+}
+
+export interface EvaluationBenchOptions {
+  /** stories260K llama2.c checkpoint and its reference NLL file (for the ids); defaults: model-loader's fixtures. */
+  stories260KBin?: string;
+  referenceNll?: string;
+  /** Windows of 256 tokens per case (default 8 for stories260K, 2 for the stories15M-shaped model). */
+  windows?: number;
+  /** Skip the synthetic stories15M-shaped case (60 MB of weights, slower). */
+  skipSynthetic?: boolean;
+}
+
+async function defaultFixturePaths(): Promise<{ bin: string; referenceNll: string }> {
+  // The fixtures live in model-loader's test subpath (a repo checkout, not a published package).
+  const { fixtures } = await import('@dass/model-loader/test' as string);
+  return { bin: fixtures.stories260K.bin, referenceNll: fixtures.stories260K.referenceNll };
+}
+
+/** Perplexity throughput (tokens/s fed through the model) at seqlen 256, batch 4 and batch 1. */
+async function benchModel(name: string, model: CausalLM, ids: Int32Array, windows: number): Promise<EvaluationBenchRow[]> {
+  const rows: EvaluationBenchRow[] = [];
+  await evaluatePerplexity(model, ids, { seqlen: 256, maxWindows: 1 }); // warm-up: loads and caches the layers
+  for (const batchSize of [1, 4]) {
+    const r = await evaluatePerplexity(model, ids, { seqlen: 256, maxWindows: windows, batchSize });
+    rows.push({ case: `${name} perplexity seqlen 256 batch ${batchSize}`, tokensPerSecond: r.tokensPerSecond, tokens: r.tokens, seconds: r.seconds });
+  }
+  return rows;
+}
+
+/**
+ * Evaluation throughput: perplexity on the real stories260K model (its reference ids, tiled), and on a model with
+ * stories15M's shapes (dim 288, 6 layers, vocab 32000) filled with deterministic noise: no such checkpoint is
+ * available here, and throughput depends only on the shapes.
+ */
+export async function benchEvaluation(options: EvaluationBenchOptions = {}): Promise<EvaluationBenchRow[]> {
+  const paths = options.stories260KBin && options.referenceNll ? { bin: options.stories260KBin, referenceNll: options.referenceNll } : await defaultFixturePaths();
+  const reference = JSON.parse(readFileSync(options.referenceNll ?? paths.referenceNll, 'utf8')) as { input_ids: number[] };
+  const rows: EvaluationBenchRow[] = [];
+
+  const windows260K = options.windows ?? 8;
+  const ids260K = Int32Array.from({ length: windows260K * 256 }, (_, i) => reference.input_ids[i % reference.input_ids.length]);
+  const small = await CausalLM.fromSource(await openLlama2c(options.stories260KBin ?? paths.bin));
+  try {
+    rows.push(...(await benchModel('stories260K', small, ids260K, windows260K)));
+  } finally {
+    small.dispose();
+  }
+
+  if (!options.skipSynthetic) {
+    const windows15M = options.windows ?? 2;
+    // Token ids spread over the 32000-token vocabulary (content is irrelevant to speed).
+    const ids15M = Int32Array.from({ length: windows15M * 256 }, (_, i) => (i * 7919 + 1) % 32000);
+    const big = await CausalLM.fromSource(syntheticWeightSource());
+    try {
+      rows.push(...(await benchModel('stories15M-shaped (synthetic weights)', big, ids15M, windows15M)));
+    } finally {
+      big.dispose();
+    }
+  }
+  return rows;
+}
