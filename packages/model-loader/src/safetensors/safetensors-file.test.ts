@@ -56,10 +56,13 @@ describe('openSafetensors', () => {
     await expect(file.readRaw('a')).rejects.toThrow(/file was closed/);
   });
 
-  it('accepts an empty header with no data, and space padding after the JSON', async () => {
+  it('accepts an empty header with no data, space padding after the JSON, and null metadata', async () => {
     const file = await openSafetensors(await put('empty.safetensors', craft('{}      ')));
     expect(file.names()).toEqual([]);
     await file.close();
+    const nullMeta = await openSafetensors(await put('null-meta.safetensors', craft({ __metadata__: null, a: t('U8', [1], 0, 1) }, 1)));
+    expect(nullMeta.metadata).toEqual({});
+    await nullMeta.close();
   });
 
   it('reports a missing file as NOT_FOUND', async () => {

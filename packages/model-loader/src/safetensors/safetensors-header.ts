@@ -80,6 +80,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   for (const name of Object.keys(json)) {
     const entry = json[name];
     if (name === '__metadata__') {
+      if (entry === null) continue; // the Rust library reads null as "no metadata"
       if (!isPlainObject(entry)) throw new ModelLoadError(file, 'BAD_HEADER', `__metadata__ must be an object of strings, got ${describeJson(entry)}`);
       for (const key of Object.keys(entry)) {
         const v = entry[key];
