@@ -14,3 +14,5 @@ export { TextSourceError } from './sources-error.js';
 export type { TextSourceErrorCode } from './sources-error.js';
 export { sampleCalibration } from './sampler.js';
 export type { CalibrationSource, SampleCalibrationOptions, CalibrationWindow, CalibrationSamples } from './sampler.js';
+export { CALIB_TENSOR_NAME, writeCalibArtifact, readCalibArtifact } from './calib-artifact.js';
+export type { CalibArtifactMetadata, CalibArtifactIds, CalibArtifact, ReadCalibArtifactOptions } from './calib-artifact.js';
