@@ -1,0 +1,128 @@
+/**
+ * `dass demo`: the README's main job on the bundled stories260K. Prunes it with DaSS and with Wanda at 2:4 into a
+ * temporary folder and compares dense and pruned perplexity on held-out TinyStories text.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import type { Argv } from 'yargs';
+import { perplexityOfText } from '@dass/evaluation';
+import { runPrune } from '@dass/pipeline';
+import { BACKEND_NAMES } from '@dass/tensor-backend';
+import type { BackendRequest } from '@dass/tensor-backend';
+import { bundled } from '../assets.js';
+import type { CommandContext, SelectCommand } from '../command-context.js';
+import { formatPercent, formatSeconds, renderTable } from '../format-table.js';
+import { causalLM, openModelWithTokenizer } from '../model-input.js';
+import { evaluationText } from './eval-ppl.js';
+
+export const DEMO_SETTINGS = { pattern: '2:4', methods: ['dass', 'wanda'], nsamples: 32, seqlen: 256, seed: 0, evalSeqlen: 256 } as const;
+
+export interface DemoRow {
+  method: string;
+  pattern: string;
+  ppl: number;
+  /** Zeros over the MLP targets (dense: as shipped). */
+  sparsity: number;
+  pruneSeconds: number;
+  evalSeconds: number;
+}
+
+async function perplexityOf(ctx: CommandContext, model: string, text: string, backend: BackendRequest, label: string) {
+  const { source, tokenizer } = await openModelWithTokenizer(model, bundled.tokenizer);
+  try {
+    const lm = await causalLM(source, backend);
+    try {
+      return await perplexityOfText(lm, tokenizer, text, {
+        seqlen: DEMO_SETTINGS.evalSeqlen,
+        onProgress: ({ done, total }) => {
+          ctx.throwIfInterrupted();
+          ctx.progress.update(`perplexity (${label})`, done, total);
+        },
+      });
+    } finally {
+      lm.dispose();
+    }
+  } finally {
+    await source.close();
+  }
+}
+
+export function demoCommand(y: Argv, select: SelectCommand): Argv {
+  return y.command(
+    'demo',
+    'Prune the bundled stories260K with DaSS and Wanda at 2:4 and compare perplexity with the dense model',
+    (c) =>
+      c.options({
+        backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+        json: { type: 'boolean', default: false, describe: 'print the rows as one JSON object' },
+      }),
+    (a) =>
+      select(async (ctx) => {
+        const started = performance.now();
+        const text = await evaluationText(bundled.evaluationText, 'text');
+        const dense = await perplexityOf(ctx, bundled.model, text, a.backend, 'dense');
+        const rows: DemoRow[] = [{ method: 'dense', pattern: '-', ppl: dense.ppl, sparsity: 0, pruneSeconds: 0, evalSeconds: dense.seconds }];
+        const work = await mkdtemp(join(tmpdir(), 'dass-demo-'));
+        const unregister = ctx.onForcedExit(() => rmSync(work, { recursive: true, force: true }));
+        try {
+          for (const method of DEMO_SETTINGS.methods) {
+            ctx.throwIfInterrupted();
+            const out = join(work, `${method}-${DEMO_SETTINGS.pattern.replace(':', 'of')}.bin`);
+            const manifest = await runPrune({
+              model: bundled.model,
+              tokenizer: bundled.tokenizer,
+              method,
+              sparsity: DEMO_SETTINGS.pattern,
+              calib: bundled.calibrationText,
+              nsamples: DEMO_SETTINGS.nsamples,
+              seqlen: DEMO_SETTINGS.seqlen,
+              seed: DEMO_SETTINGS.seed,
+              out,
+              backend: a.backend,
+              signal: ctx.signal,
+              onWarning: (message) => ctx.warn(message),
+              onProgress: (p) => ctx.progress.update(`prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`, p.layer, p.layers),
+            });
+            const pruned = await perplexityOf(ctx, out, text, a.backend, method);
+            rows.push({
+              method,
+              pattern: manifest.pattern,
+              ppl: pruned.ppl,
+              sparsity: manifest.sparsity.overTargets.ratio,
+              pruneSeconds: manifest.wallSeconds,
+              evalSeconds: pruned.seconds,
+            });
+          }
+        } finally {
+          unregister();
+          await rm(work, { recursive: true, force: true });
+        }
+        ctx.progress.clear();
+        const seconds = (performance.now() - started) / 1000;
+        const settings = {
+          model: basename(bundled.model),
+          calibration: { file: basename(bundled.calibrationText), nsamples: DEMO_SETTINGS.nsamples, seqlen: DEMO_SETTINGS.seqlen, seed: DEMO_SETTINGS.seed },
+          evaluation: { file: basename(bundled.evaluationText), seqlen: DEMO_SETTINGS.evalSeqlen, windows: dense.windows, tokens: dense.tokens },
+          targets: 'mlp',
+        };
+        if (a.json) {
+          ctx.printJson({ ...settings, rows, seconds });
+          return;
+        }
+        ctx.print(
+          `stories260K (${settings.evaluation.windows} windows of ${DEMO_SETTINGS.evalSeqlen} tokens of TinyStories validation text; ` +
+            `calibration ${DEMO_SETTINGS.nsamples} × ${DEMO_SETTINGS.seqlen} tokens, seed ${DEMO_SETTINGS.seed}; MLP pruned)\n`,
+        );
+        ctx.print(
+          renderTable(
+            ['method', 'pattern', 'ppl', 'sparsity', 'prune s', 'eval s'],
+            rows.map((r) => [r.method, r.pattern, r.ppl.toFixed(3), formatPercent(r.sparsity, 1), r.method === 'dense' ? '-' : r.pruneSeconds.toFixed(2), r.evalSeconds.toFixed(2)]),
+            ['ppl', 'sparsity', 'prune s', 'eval s'],
+          ),
+        );
+        ctx.print(`\ntotal ${formatSeconds(seconds)}`);
+      }),
+  );
+}

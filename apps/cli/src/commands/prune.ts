@@ -1,0 +1,113 @@
+/** `dass prune`: one pruning run (pipeline `runPrune`), the manifest on stdout with --json. */
+import { basename } from 'node:path';
+import type { Argv } from 'yargs';
+import { TEXT_SOURCE_FORMATS } from '@dass/calibration';
+import { runPrune } from '@dass/pipeline';
+import type { PruneProgress, RunManifest } from '@dass/pipeline';
+import { scoringMethodNames } from '@dass/scoring';
+import { BACKEND_NAMES } from '@dass/tensor-backend';
+import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
+import type { CommandContext, SelectCommand } from '../command-context.js';
+import { checkOutputPath } from '../model-input.js';
+import { formatBytes, formatPercent, formatSeconds } from '../format-table.js';
+
+const STAGE_LABEL: Record<PruneProgress['stage'], string> = {
+  load: 'loading model',
+  calibrate: 'sampling calibration',
+  embed: 'embedding',
+  dense: 'dense pass',
+  prune: 'pruning',
+  pruned: 'pruned pass',
+  write: 'writing',
+  done: 'done',
+};
+
+export function pruneCommand(y: Argv, select: SelectCommand): Argv {
+  return y.command(
+    'prune',
+    'Prune a checkpoint (magnitude, Wanda, SparseGPT or DaSS) to unstructured or N:M sparsity',
+    (c) =>
+      c
+        .options({
+          model: { type: 'string', demandOption: true, coerce: stringArg('--model'), describe: 'Hugging Face checkpoint dir or llama2.c .bin' },
+          tokenizer: { type: 'string', coerce: stringArg('--tokenizer'), describe: 'tokenizer file (llama2.c models; HF dirs use their own)' },
+          method: { type: 'string', demandOption: true, coerce: stringArg('--method'), describe: `scoring method: ${scoringMethodNames().join(', ')}` },
+          sparsity: { type: 'string', demandOption: true, coerce: stringArg('--sparsity'), describe: 'a ratio (0.5) or N:M, N zeroed in every M (2:4)' },
+          targets: { choices: ['mlp', 'all'] as const, default: 'mlp' as const, describe: 'which linears to prune (all adds q/k/v/o)' },
+          alpha: { type: 'string', coerce: numberArg('--alpha', 0), describe: 'DaSS exponent on the neuron norms', defaultDescription: '0.5' },
+          'partial-groups': {
+            choices: ['error', 'dense'] as const,
+            default: 'error' as const,
+            describe: 'a dimension not divisible by M: refuse, or leave the tail group dense',
+          },
+          calib: { type: 'string', demandOption: true, coerce: stringArg('--calib'), describe: 'calibration text, .jsonl, .json.gz, or a calib.safetensors from `dass calib`' },
+          'calib-format': { choices: TEXT_SOURCE_FORMATS, default: 'auto' as const, describe: 'how to read --calib text' },
+          nsamples: { type: 'string', coerce: integerArg('--nsamples', 1), describe: 'calibration windows', defaultDescription: '128' },
+          seqlen: { type: 'string', coerce: integerArg('--seqlen', 2), describe: 'tokens per window (clamped to the model context)', defaultDescription: '2048' },
+          seed: { type: 'string', coerce: integerArg('--seed'), describe: 'sampler seed (Python random.seed)', defaultDescription: '0' },
+          out: { type: 'string', demandOption: true, coerce: stringArg('--out'), describe: 'where to write the pruned checkpoint' },
+          'out-format': { choices: ['same', 'hf', 'llama2c'] as const, default: 'same' as const, describe: 'output format (same = the input format)' },
+          report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
+          backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+          percdamp: { type: 'string', coerce: numberArg('--percdamp'), describe: 'SparseGPT Hessian damping (fraction of the mean diagonal)', defaultDescription: '0.01' },
+          blocksize: { type: 'string', coerce: integerArg('--blocksize', 1), describe: 'SparseGPT column block size', defaultDescription: '128' },
+          force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
+          json: { type: 'boolean', default: false, describe: 'print the run manifest as JSON on stdout' },
+        })
+        .example('$0 prune --model stories260K.bin --tokenizer tok512.bin --method dass --sparsity 2:4 --calib train.txt --out pruned.bin', '')
+        .example('$0 prune --model ./Llama-2-7b-hf --method wanda --sparsity 0.5 --calib c4.json.gz --out ./llama-wanda --report run.json', ''),
+    (a) =>
+      select(async (ctx) => {
+        const model = ctx.userPath(a.model);
+        const out = ctx.userPath(a.out);
+        ctx.userPath(a.tokenizer);
+        ctx.userPath(a.calib);
+        await checkOutputPath('--out', out, a.force);
+        if (a.report !== undefined) await checkOutputPath('--report', ctx.userPath(a.report), true);
+        const manifest = await runPrune({
+          model,
+          tokenizer: a.tokenizer,
+          method: a.method,
+          sparsity: a.sparsity,
+          targets: a.targets,
+          alpha: a.alpha,
+          partialGroups: a.partialGroups,
+          calib: a.calib,
+          calibFormat: a.calibFormat,
+          nsamples: a.nsamples,
+          seqlen: a.seqlen,
+          seed: a.seed,
+          out,
+          outFormat: a.outFormat,
+          force: a.force,
+          backend: a.backend,
+          report: a.report,
+          percdamp: a.percdamp,
+          blocksize: a.blocksize,
+          signal: ctx.signal,
+          onWarning: (message) => ctx.warn(message),
+          onProgress: (p) => {
+            const layer = p.layer === undefined ? '' : ` · layer ${p.layer + 1}/${p.layers}`;
+            const done = p.layer === undefined ? undefined : p.layer + (p.stage === 'write' ? 1 : 0);
+            ctx.progress.update(`${a.method} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`, done, p.layers);
+          },
+        });
+        ctx.progress.clear();
+        if (a.json) ctx.printJson(manifest);
+        else ctx.print(summary(manifest));
+      }),
+  );
+}
+
+function summary(m: RunManifest): string {
+  const t = m.sparsity.overTargets;
+  const d = m.sparsity.overDecoderLinears;
+  return [
+    `pruned ${basename(m.model.path)} (${m.model.architecture}, ${m.model.layers} layers) with ${m.method} at ${m.pattern}, targets ${m.targets}`,
+    `  output:   ${m.output.path} (${m.output.format})`,
+    `  sparsity: ${formatPercent(t.ratio)} of target weights (${t.zeros}/${t.total}), ${formatPercent(d.ratio)} of all decoder linears`,
+    `  calib:    ${m.calibration.nsamples} × ${m.calibration.seqlen} tokens from ${m.calibration.source}, seed ${m.calibration.seed}`,
+    `  time:     ${formatSeconds(m.wallSeconds)} on ${m.backend.name}, peak RSS ${formatBytes(m.peakRssBytes)}`,
+    ...(m.denseTailWeights > 0 ? [`  note:     ${m.denseTailWeights} weights in incomplete tail groups left dense`] : []),
+  ].join('\n');
+}

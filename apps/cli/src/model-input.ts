@@ -1,0 +1,57 @@
+/** Opening the model (and its tokenizer) a command was pointed at, with the CLI's error messages. */
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { CausalLM, loadTokenizer, openModel } from '@dass/model-loader';
+import type { Tokenizer, WeightSource } from '@dass/model-loader';
+import { selectBackend } from '@dass/tensor-backend';
+import type { BackendRequest } from '@dass/tensor-backend';
+import { UsageError } from './cli-errors.js';
+
+export interface OpenedModel {
+  source: WeightSource;
+  tokenizer: Tokenizer;
+}
+
+/**
+ * Opens `modelPath` and its tokenizer: `tokenizerPath` when given, else the HF directory's own tokenizer files.
+ * A llama2.c `.bin` carries no tokenizer, so it needs `--tokenizer`.
+ */
+export async function openModelWithTokenizer(modelPath: string, tokenizerPath: string | undefined): Promise<OpenedModel> {
+  const source = await openModel(modelPath);
+  try {
+    if (tokenizerPath === undefined && source.format !== 'hf') {
+      throw new UsageError(`--tokenizer: ${modelPath} is a llama2.c checkpoint, which has no tokenizer inside; pass its tokenizer file (e.g. tok512.bin)`);
+    }
+    const tokenizer = await loadTokenizer(tokenizerPath ?? modelPath, { vocabSize: source.config.vocabSize });
+    return { source, tokenizer };
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+}
+
+/** Activates the requested tfjs backend, then builds the layer-at-a-time model over `source`. */
+export async function causalLM(source: WeightSource, backend: BackendRequest): Promise<CausalLM> {
+  await selectBackend(backend);
+  return CausalLM.fromSource(source);
+}
+
+async function kind(path: string): Promise<'file' | 'dir' | undefined> {
+  try {
+    return (await stat(path)).isDirectory() ? 'dir' : 'file';
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks an output path before any work: it must not exist unless `force`, and its folder must exist.
+ * (The writers check again when they publish; this only makes the refusal immediate.)
+ */
+export async function checkOutputPath(flag: string, out: string, force: boolean): Promise<void> {
+  if (!force && (await kind(out)) !== undefined) throw new UsageError(`${flag} ${out} already exists; pass --force to replace it`);
+  const parent = dirname(out);
+  const parentKind = await kind(parent);
+  if (parentKind === undefined) throw new UsageError(`${flag} ${out}: its folder ${parent} does not exist`);
+  if (parentKind !== 'dir') throw new UsageError(`${flag} ${out}: ${parent} is not a folder`);
+}
