@@ -1,1 +1,14 @@
-export {};
+export { runPrune, validatePruneOptions } from './run-prune.js';
+export type { PruneOptions, PruneProgress, ValidatedPruneOptions } from './run-prune.js';
+export { pruneLayer } from './prune-layer.js';
+export type { PruneLayerOptions, MatrixReport } from './prune-layer.js';
+export { openCheckpointOutput } from './checkpoint-output.js';
+export type { CheckpointOutput, CheckpointOutputOptions, OutputFormat } from './checkpoint-output.js';
+export { loadCalibration, isCalibArtifactPath } from './calibration-input.js';
+export type { CalibrationRequest, CalibrationInfo, CalibrationBatch } from './calibration-input.js';
+export { TARGET_SETS, targetLinears } from './targets.js';
+export type { TargetSet } from './targets.js';
+export { totals } from './run-manifest.js';
+export type { RunManifest, LayerReport, SparsityTotals } from './run-manifest.js';
+export { UserInputError } from './user-error.js';
+export { writeJsonAtomic } from './write-json-atomic.js';

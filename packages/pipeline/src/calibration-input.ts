@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { loadTextSource, readCalibArtifact, sampleCalibration } from '@dass/calibration';
+import type { TextSourceFormat } from '@dass/calibration';
+import type { Tokenizer } from '@dass/model-loader';
+
+export interface CalibrationRequest {
+  /** A text / JSON-lines / .json.gz source, or a `calib.safetensors` artifact. */
+  calib: string;
+  format?: TextSourceFormat;
+  tokenizer?: Tokenizer;
+  nsamples: number;
+  seqlen: number;
+  seed: number;
+  vocabSize: number;
+}
+
+export interface CalibrationInfo {
+  source: string;
+  sourceSha256: string;
+  kind: 'artifact' | 'text' | 'documents';
+  tokenizerSha256?: string;
+  nsamples: number;
+  seqlen: number;
+  seed: number;
+  sampler: string;
+  /** sha256 of the ids actually used (int32 little-endian), so two runs can be compared. */
+  idsSha256: string;
+}
+
+export interface CalibrationBatch {
+  inputIds: Int32Array;
+  nsamples: number;
+  seqlen: number;
+  info: CalibrationInfo;
+}
+
+export function isCalibArtifactPath(path: string): boolean {
+  return path.endsWith('.safetensors');
+}
+
+function idsDigest(ids: Int32Array): string {
+  return createHash('sha256').update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength)).digest('hex');
+}
+
+/** Calibration ids from an artifact (as written by `dass calib`) or freshly sampled from text with the seeded sampler. */
+export async function loadCalibration(request: CalibrationRequest): Promise<CalibrationBatch> {
+  if (isCalibArtifactPath(request.calib)) {
+    const artifact = await readCalibArtifact(request.calib, { vocabSize: request.vocabSize });
+    const sourceSha256 = createHash('sha256').update(await readFile(request.calib)).digest('hex');
+    const m = artifact.metadata;
+    return {
+      inputIds: artifact.inputIds,
+      nsamples: artifact.nsamples,
+      seqlen: artifact.seqlen,
+      info: {
+        source: request.calib,
+        sourceSha256,
+        kind: 'artifact',
+        tokenizerSha256: m.tokenizerSha256,
+        nsamples: artifact.nsamples,
+        seqlen: artifact.seqlen,
+        seed: Number(m.seed),
+        sampler: `artifact of ${m.source ?? 'unknown source'} (${m.sampler})`,
+        idsSha256: idsDigest(artifact.inputIds),
+      },
+    };
+  }
+  if (!request.tokenizer) throw new RangeError(`calib: sampling ${request.calib} needs a tokenizer (pass --tokenizer)`);
+  const source = await loadTextSource(request.calib, request.format ?? 'auto');
+  const samples = sampleCalibration({
+    source,
+    tokenizer: request.tokenizer,
+    nsamples: request.nsamples,
+    seqlen: request.seqlen,
+    seed: request.seed,
+  });
+  for (let i = 0; i < samples.inputIds.length; i++) {
+    if (samples.inputIds[i]! >= request.vocabSize) {
+      throw new RangeError(`tokenizer (${request.tokenizer.kind}) produced id ${samples.inputIds[i]} but the model's vocabulary has ${request.vocabSize} entries: the tokenizer does not belong to this model`);
+    }
+  }
+  return {
+    inputIds: samples.inputIds,
+    nsamples: samples.nsamples,
+    seqlen: samples.seqlen,
+    info: {
+      source: basename(request.calib),
+      sourceSha256: source.sha256,
+      kind: samples.sampler,
+      tokenizerSha256: request.tokenizer.sha256,
+      nsamples: samples.nsamples,
+      seqlen: samples.seqlen,
+      seed: request.seed,
+      sampler: samples.sampler,
+      idsSha256: idsDigest(samples.inputIds),
+    },
+  };
+}

@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import {
+  createSafetensorsWriter,
+  halvesToInterleavedRows,
+  hfConfigJson,
+  linearTensorName,
+  llama2cLayout,
+  openCheckpointDir,
+  parseLlama2cHeader,
+} from '@dass/model-loader';
+import type { LinearName, SafetensorsWriter, WeightSource } from '@dass/model-loader';
+import { UserInputError } from './user-error.js';
+
+export type OutputFormat = 'same' | 'hf' | 'llama2c';
+
+export interface CheckpointOutputOptions {
+  source: WeightSource;
+  /** The path the source was opened from (HF dir or llama2.c file). */
+  modelPath: string;
+  out: string;
+  format: OutputFormat;
+  force?: boolean;
+  /** Copied into an HF output made from a llama2.c file (as tokenizer.bin / tokenizer.model / tokenizer.json). */
+  tokenizerPath?: string;
+  /** Tensors that `writeLinear` will provide later; every other tensor is copied now. */
+  targets: readonly LinearName[];
+}
+
+/** A checkpoint being written beside its final place; nothing appears at `path` until `commit`. */
+export interface CheckpointOutput {
+  readonly path: string;
+  readonly format: 'hf' | 'llama2c';
+  writeLinear(layer: number, linear: LinearName, data: Float32Array): Promise<void>;
+  commit(): Promise<void>;
+  /** Removes everything written so far; the input and any existing `path` are untouched. */
+  abort(): Promise<void>;
+}
+
+const tempSuffix = () => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Moves `temp` to `target`, replacing an existing target only when forced (old one moved aside, then removed). */
+async function publish(temp: string, target: string, force: boolean): Promise<void> {
+  if (await exists(target)) {
+    if (!force) throw new UserInputError(`${target} already exists; pass --force to replace it`);
+    const aside = target + '.old' + tempSuffix();
+    await rename(target, aside);
+    await rename(temp, target);
+    await rm(aside, { recursive: true, force: true });
+    return;
+  }
+  await rename(temp, target);
+}
+
+async function prepare(out: string, modelPath: string, force: boolean): Promise<void> {
+  const target = resolve(out);
+  if (target === resolve(modelPath)) throw new UserInputError(`--out ${out} is the input model; the input is never modified, choose another path`);
+  if (!force && (await exists(target))) throw new UserInputError(`${out} already exists; pass --force to replace it`);
+  const parent = dirname(target);
+  try {
+    if (!(await stat(parent)).isDirectory()) throw new Error('not a directory');
+  } catch {
+    throw new UserInputError(`cannot write ${out}: its folder ${parent} does not exist`);
+  }
+}
+
+function unwritable(out: string, err: unknown): never {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  throw new UserInputError(`cannot write ${out}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (err as Error).message}`);
+}
+
+/** Opens the output writer for the requested format (`same` keeps the input's format). */
+export async function openCheckpointOutput(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
+  const format = options.format === 'same' ? options.source.format : options.format;
+  await prepare(options.out, options.modelPath, options.force ?? false);
+  if (options.source.format === 'hf' && format === 'hf') return hfToHf(options);
+  if (options.source.format === 'llama2c' && format === 'llama2c') return llama2cToLlama2c(options);
+  if (options.source.format === 'llama2c' && format === 'hf') return llama2cToHf(options);
+  throw new UserInputError(`--out-format ${options.format}: writing a ${options.source.format} model as ${format} is not supported (llama2.c output needs a llama2.c input)`);
+}
+
+function isTarget(options: CheckpointOutputOptions, name: string): boolean {
+  const m = /^model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.weight$/.exec(name);
+  return !!m && options.targets.includes(m[2] as LinearName);
+}
+
+async function makeTempDir(out: string): Promise<string> {
+  const temp = resolve(out) + tempSuffix();
+  try {
+    await mkdir(temp);
+  } catch (err) {
+    unwritable(out, err);
+  }
+  return temp;
+}
+
+/** HF dir → HF dir: same shards, dtypes, names and metadata; other files (config, tokenizer, index) copied. */
+async function hfToHf(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
+  const temp = await makeTempDir(options.out);
+  const writers = new Map<string, SafetensorsWriter>();
+  const checkpoint = await openCheckpointDir(options.modelPath);
+  const shardOf = new Map<string, string>();
+  try {
+    for (const shard of checkpoint.shards()) {
+      const file = checkpoint.shard(shard);
+      const entries = file.names().map((name) => ({ name, dtype: file.info(name).dtype, shape: file.info(name).shape }));
+      for (const e of entries) shardOf.set(e.name, shard);
+      writers.set(shard, await createSafetensorsWriter(join(temp, shard), entries, { ...file.metadata }));
+    }
+    for (const name of checkpoint.names()) {
+      if (!isTarget(options, name)) await writers.get(shardOf.get(name)!)!.write(name, await checkpoint.readRaw(name));
+    }
+    const shards = new Set(checkpoint.shards());
+    for (const entry of await readdir(options.modelPath, { withFileTypes: true })) {
+      if (entry.isFile() && !shards.has(entry.name)) await copyFile(join(options.modelPath, entry.name), join(temp, entry.name));
+    }
+  } catch (err) {
+    for (const w of writers.values()) await w.abort();
+    await checkpoint.close();
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    path: options.out,
+    format: 'hf',
+    async writeLinear(layer, linear, data) {
+      const name = linearTensorName(layer, linear);
+      const shard = shardOf.get(name);
+      if (!shard) throw new Error(`${name} is not in ${options.modelPath}`);
+      await writers.get(shard)!.write(name, data);
+    },
+    async commit() {
+      for (const w of writers.values()) await w.commit();
+      await checkpoint.close();
+      await publish(temp, resolve(options.out), options.force ?? false);
+    },
+    async abort() {
+      for (const w of writers.values()) await w.abort();
+      await checkpoint.close();
+      await rm(temp, { recursive: true, force: true });
+    },
+  };
+}
+
+/** llama2.c file → llama2.c file: a copy of the input with the pruned tensors written over their spans. */
+async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
+  const temp = resolve(options.out) + tempSuffix();
+  let handle: FileHandle;
+  try {
+    await copyFile(options.modelPath, temp);
+    handle = await open(temp, 'r+');
+  } catch (err) {
+    await rm(temp, { force: true });
+    unwritable(options.out, err);
+  }
+  const headerBytes = Buffer.alloc(28);
+  await handle.read(headerBytes, 0, 28, 0);
+  const { spans } = llama2cLayout(parseLlama2cHeader(headerBytes, options.modelPath));
+  return {
+    path: options.out,
+    format: 'llama2c',
+    async writeLinear(layer, linear, data) {
+      const name = linearTensorName(layer, linear);
+      const span = spans.get(name);
+      if (!span) throw new Error(`${name} is not in ${options.modelPath}`);
+      const stored = span.ropeHeads ? halvesToInterleavedRows(data, span.shape[0]!, span.shape[1]!, span.ropeHeads) : data;
+      await handle.write(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), 0, stored.byteLength, span.offset);
+    },
+    async commit() {
+      await handle.sync();
+      await handle.close();
+      await publish(temp, resolve(options.out), options.force ?? false);
+    },
+    async abort() {
+      await handle.close().catch(() => {});
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+/** llama2.c file → HF dir (float32): config.json, model.safetensors, and the tokenizer file if given. */
+async function llama2cToHf(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
+  const { source } = options;
+  const temp = await makeTempDir(options.out);
+  let writer: SafetensorsWriter | undefined;
+  try {
+    const names = source.tensorNames();
+    writer = await createSafetensorsWriter(
+      join(temp, 'model.safetensors'),
+      names.map((name) => ({ name, dtype: 'F32' as const, shape: source.shape(name) })),
+      { format: 'pt' },
+    );
+    for (const name of names) if (!isTarget(options, name)) await writer.write(name, (await source.readF32(name)).data);
+    await writeFile(join(temp, 'config.json'), JSON.stringify(hfConfigJson(source.config), null, 2) + '\n');
+    if (options.tokenizerPath) {
+      const ext = basename(options.tokenizerPath).split('.').pop();
+      const name = ext === 'model' ? 'tokenizer.model' : ext === 'json' ? 'tokenizer.json' : 'tokenizer.bin';
+      await copyFile(options.tokenizerPath, join(temp, name));
+    }
+  } catch (err) {
+    await writer?.abort();
+    await rm(temp, { recursive: true, force: true });
+    throw err;
+  }
+  const w = writer!;
+  return {
+    path: options.out,
+    format: 'hf',
+    writeLinear: (layer, linear, data) => w.write(linearTensorName(layer, linear), data),
+    async commit() {
+      await w.commit();
+      await publish(temp, resolve(options.out), options.force ?? false);
+    },
+    async abort() {
+      await w.abort();
+      await rm(temp, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CausalLM, openModel, overlayWeights } from '@dass/model-loader';
+import type { HostTensor } from '@dass/model-loader';
+import { fixtures } from '@dass/model-loader/test';
+import { checkNM, sparsityOf } from '@dass/nm-sparsify';
+import { runPrune } from './run-prune.js';
+import { UserInputError } from './user-error.js';
+
+const calibText = new URL('../../calibration/fixtures/tinystories_train_head.txt', import.meta.url).pathname;
+const tmp = () => mkdtempSync(join(tmpdir(), 'dass-pipeline-'));
+const base = {
+  model: fixtures.stories260K.bin,
+  tokenizer: fixtures.stories260K.tokenizer,
+  calib: calibText,
+  nsamples: 4,
+  seqlen: 64,
+  seed: 0,
+};
+
+describe('runPrune on stories260K', () => {
+  for (const method of ['magnitude', 'wanda', 'dass', 'sparsegpt']) {
+    it(`${method} 2:4 → HF dir: every target has exactly 2 zeros per group along the method's axis`, async () => {
+      const out = join(tmp(), 'out');
+      const manifest = await runPrune({ ...base, method, sparsity: '2:4', out, outFormat: 'hf' });
+      expect(manifest.method).toBe(method);
+      expect(manifest.layers).toHaveLength(5);
+      expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
+      const source = await openModel(out);
+      for (let l = 0; l < 5; l++) {
+        for (const linear of ['gate_proj', 'up_proj', 'down_proj'] as const) {
+          const block = 'mlp';
+          const t = await source.readF32(`model.layers.${l}.${block}.${linear}.weight`);
+          const axis = manifest.plans[linear]!.nmAxis as 'in' | 'out';
+          expect(axis).toBe(method === 'dass' && linear !== 'down_proj' ? 'out' : 'in');
+          const check = checkNM(t.data, [t.shape[0]!, t.shape[1]!], 2, 4, axis);
+          expect(check.valid).toBe(true);
+          expect(sparsityOf(t.data).ratio).toBe(0.5);
+        }
+      }
+      await source.close();
+    });
+  }
+
+  it('the written checkpoint reproduces the in-memory pruned model (same logits)', async () => {
+    const out = join(tmp(), 'pruned.bin');
+    const pruned = new Map<string, HostTensor>();
+    await runPrune({
+      ...base,
+      method: 'dass',
+      sparsity: '0.5',
+      out,
+      onPrunedWeight: (name, data) => pruned.set(name, { shape: [], data: Float32Array.from(data) }),
+    });
+    const original = await openModel(fixtures.stories260K.bin);
+    for (const [name, t] of pruned) t.shape = original.shape(name);
+    const inMemory = await CausalLM.fromSource(overlayWeights(original, pruned));
+    const written = await CausalLM.fromSource(await openModel(out));
+    const ids = [1, 403, 407, 261, 378, 300, 290];
+    const [a, b] = await Promise.all([inMemory.logits(ids), written.logits(ids)]);
+    expect(Array.from(b)).toEqual(Array.from(a));
+    const dense = await CausalLM.fromSource(await openModel(fixtures.stories260K.bin));
+    const c = await dense.logits(ids);
+    expect(Array.from(c)).not.toEqual(Array.from(a));
+    for (const m of [inMemory, written, dense]) m.dispose();
+  });
+
+  it('keeps the llama2.c format and leaves the input untouched', async () => {
+    const before = readFileSync(fixtures.stories260K.bin);
+    const out = join(tmp(), 'pruned.bin');
+    const manifest = await runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, report: out + '.run.json' });
+    expect(manifest.output.format).toBe('llama2c');
+    expect(readFileSync(out).length).toBe(before.length);
+    expect(readFileSync(fixtures.stories260K.bin).equals(before)).toBe(true);
+    const report = JSON.parse(readFileSync(out + '.run.json', 'utf8'));
+    expect(report.calibration.nsamples).toBe(4);
+    expect(report.calibration.seed).toBe(0);
+    // unstructured 0.5 per output row for wanda: every row of every target is exactly half zero
+    const source = await openModel(out);
+    const t = await source.readF32('model.layers.2.mlp.down_proj.weight');
+    const [rows, cols] = t.shape as [number, number];
+    for (let r = 0; r < rows; r++) expect(sparsityOf(t.data.subarray(r * cols, (r + 1) * cols)).zeros).toBe(Math.floor(cols / 2));
+    await source.close();
+  });
+
+  it('refuses an existing --out without --force, and replaces it with --force', async () => {
+    const dir = tmp();
+    const out = join(dir, 'exists.bin');
+    writeFileSync(out, 'keep me');
+    await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out })).rejects.toThrow(UserInputError);
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    await runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out, force: true });
+    expect(readFileSync(out).length).toBe(readFileSync(fixtures.stories260K.bin).length);
+    expect(readdirSync(dir)).toEqual(['exists.bin']);
+  });
+
+  it('an interrupted run leaves no output and no temporary files', async () => {
+    const dir = tmp();
+    const controller = new AbortController();
+    await expect(
+      runPrune({
+        ...base,
+        method: 'wanda',
+        sparsity: '2:4',
+        out: join(dir, 'out'),
+        outFormat: 'hf',
+        signal: controller.signal,
+        onProgress: (p) => {
+          if (p.stage === 'write' && p.layer === 2) controller.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted/);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('rejects bad options before touching any file', async () => {
+    const dir = tmp();
+    const out = join(dir, 'o');
+    await expect(runPrune({ ...base, method: 'nope', sparsity: '0.5', out })).rejects.toThrow(/--method: .*magnitude/);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toThrow(/--sparsity/);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toThrow(/--sparsity/);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:8', out })).rejects.toThrow(/172/);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toThrow(/--alpha/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('4:8 with partial groups dense reports the weights it left dense', async () => {
+    const out = join(tmp(), 'o.bin');
+    const manifest = await runPrune({ ...base, method: 'wanda', sparsity: '4:8', partialGroups: 'dense', out });
+    // down_proj rows have 172 = 21·8 + 4 columns: 4 tail weights per row stay dense, 64 rows × 5 layers
+    expect(manifest.denseTailWeights).toBe(4 * 64 * 5);
+    expect(manifest.warnings.join(' ')).toMatch(/left dense/);
+  });
+});
