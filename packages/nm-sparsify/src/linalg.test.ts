@@ -202,3 +202,14 @@ describe('triangular solves', () => {
     expect(() => solveUpper(new Float64Array(9), 3, new Float64Array(3))).toThrow('u: diagonal entry 0 is 0');
   });
 });
+
+describe('minPivotRatio', () => {
+  it('rejects a numerically singular matrix that plain positivity would accept', () => {
+    // [[2, 2], [2, 2 + 1e-15]]: the second pivot is ~1e-15 > 0, but below 1e-12·(2 + 1e-15).
+    const a = Float64Array.of(2, 2, 2, 2 + 1e-15);
+    expect(choleskyLower(a, 2)[3]).toBeGreaterThan(0);
+    expect(() => choleskyLower(a, 2, { minPivotRatio: 1e-12 })).toThrow(/Cholesky pivot 1 is .* after elimination \(must be > 2\.00000000000000\d*e-12\)/);
+    expect(() => upperCholeskyOfInverse(a, 2, { minPivotRatio: 1e-12 })).toThrow(/Cholesky pivot 0 is /);
+    expect(() => choleskyLower(a, 2, { minPivotRatio: 1 })).toThrow('minPivotRatio: expected a number in [0, 1), got 1');
+  });
+});

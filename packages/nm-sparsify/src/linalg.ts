@@ -18,17 +18,36 @@ export class NotPositiveDefiniteError extends Error {
   readonly value: number;
   /** Order of the matrix. */
   readonly order: number;
+  /** The pivot had to exceed this (minPivotRatio × its original diagonal entry; 0 by default). */
+  readonly floor: number;
 
-  constructor(argName: string, order: number, pivot: number, value: number) {
+  constructor(argName: string, order: number, pivot: number, value: number, floor = 0) {
     super(
       `${argName}: the ${order}×${order} matrix is not positive definite: ` +
-        `Cholesky pivot ${pivot} is ${value} after elimination (must be > 0)`,
+        `Cholesky pivot ${pivot} is ${value} after elimination (must be > ${floor})`,
     );
     this.name = 'NotPositiveDefiniteError';
     this.pivot = pivot;
     this.value = value;
     this.order = order;
+    this.floor = floor;
   }
+}
+
+export interface CholeskyOptions {
+  /**
+   * Fail when a pivot is not above this fraction of its original diagonal entry (default 0: fail only on pivots
+   * ≤ 0, as LAPACK). Around n·ε it rejects numerically singular matrices whose factor would be garbage.
+   */
+  minPivotRatio?: number;
+}
+
+function pivotRatio(options: CholeskyOptions | undefined): number {
+  const r = options?.minPivotRatio ?? 0;
+  if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r >= 1) {
+    throw new RangeError(`minPivotRatio: expected a number in [0, 1), got ${String(r)}`);
+  }
+  return r;
 }
 
 function checkOrder(argName: string, n: number): void {
@@ -73,7 +92,10 @@ function checkTriangularDiagonal(argName: string, t: Float64Array, n: number): v
  * In-place blocked right-looking Cholesky of the lower triangle of `l` (n×n). On return the lower triangle holds L
  * (A = L·Lᵀ) and the strict upper triangle is zero. Throws NotPositiveDefiniteError with the pivot index.
  */
-function choleskyInPlace(l: Float64Array, n: number, argName: string): void {
+function choleskyInPlace(l: Float64Array, n: number, argName: string, minPivotRatio: number): void {
+  // Pivot floors relative to the original diagonal (0 = plain positivity, as LAPACK's potrf).
+  const floors = new Float64Array(n);
+  if (minPivotRatio > 0) for (let j = 0; j < n; j++) floors[j] = minPivotRatio * Math.abs(l[j * n + j]);
   const packed = new Float64Array(Math.max(0, n - PANEL) * PANEL);
   const diagT = new Float64Array(PANEL * PANEL);
   for (let k0 = 0; k0 < n; k0 += PANEL) {
@@ -84,7 +106,7 @@ function choleskyInPlace(l: Float64Array, n: number, argName: string): void {
       const rj = j * n;
       let s = l[rj + j];
       for (let k = k0; k < j; k++) s -= l[rj + k] * l[rj + k];
-      if (!(s > 0)) throw new NotPositiveDefiniteError(argName, n, j, s);
+      if (!(s > floors[j])) throw new NotPositiveDefiniteError(argName, n, j, s, floors[j]);
       const d = Math.sqrt(s);
       l[rj + j] = d;
       for (let i = j + 1; i < k1; i++) {
@@ -203,10 +225,11 @@ function transpose(a: Float64Array, n: number): Float64Array {
  * Lower Cholesky factor L of a symmetric positive definite matrix (A = L·Lᵀ). Reads only the lower triangle of `a`;
  * returns a new matrix with zeros above the diagonal. Throws NotPositiveDefiniteError naming the failing pivot.
  */
-export function choleskyLower(a: Float64Array, n: number): Float64Array {
+export function choleskyLower(a: Float64Array, n: number, options?: CholeskyOptions): Float64Array {
   checkSquare('a', a, n);
+  const ratio = pivotRatio(options);
   const l = Float64Array.from(a);
-  choleskyInPlace(l, n, 'a');
+  choleskyInPlace(l, n, 'a', ratio);
   return l;
 }
 
@@ -221,10 +244,11 @@ export function invertLower(l: Float64Array, n: number): Float64Array {
  * Inverse of a symmetric positive definite matrix through its Cholesky factor (A⁻¹ = L⁻ᵀ·L⁻¹, the semantics of
  * torch.cholesky_inverse(torch.linalg.cholesky(A))). Reads only the lower triangle; returns the full symmetric inverse.
  */
-export function choleskyInverse(a: Float64Array, n: number): Float64Array {
+export function choleskyInverse(a: Float64Array, n: number, options?: CholeskyOptions): Float64Array {
   checkSquare('a', a, n);
+  const ratio = pivotRatio(options);
   const l = Float64Array.from(a);
-  choleskyInPlace(l, n, 'a');
+  choleskyInPlace(l, n, 'a', ratio);
   const y = invertLowerTransposed(l, n); // y = L⁻ᵀ, upper: A⁻¹ = y·yᵀ
   const inv = new Float64Array(n * n);
   for (let ib = 0; ib < n; ib += TILE) {
@@ -251,15 +275,16 @@ export function choleskyInverse(a: Float64Array, n: number): Float64Array {
  * A = V·Vᵀ with V = J·L·J upper, so A⁻¹ = (V⁻¹)ᵀ·V⁻¹ and U = V⁻¹ = J·L⁻¹·J: one Cholesky and one triangular
  * inverse (2n³/3 flops) instead of Cholesky, inverse and a second Cholesky. `a` must be symmetric (one triangle is read).
  */
-export function upperCholeskyOfInverse(a: Float64Array, n: number): Float64Array {
+export function upperCholeskyOfInverse(a: Float64Array, n: number, options?: CholeskyOptions): Float64Array {
   checkSquare('a', a, n);
+  const ratio = pivotRatio(options);
   const flipped = Float64Array.from(a).reverse(); // (J·A·J)[i][j] = A[n−1−i][n−1−j]
   try {
-    choleskyInPlace(flipped, n, 'a');
+    choleskyInPlace(flipped, n, 'a', ratio);
   } catch (err) {
     if (err instanceof NotPositiveDefiniteError) {
       // Elimination ran from the last index down: report the pivot in the caller's numbering.
-      throw new NotPositiveDefiniteError('a', n, n - 1 - err.pivot, err.value);
+      throw new NotPositiveDefiniteError('a', n, n - 1 - err.pivot, err.value, err.floor);
     }
     throw err;
   }
