@@ -28,3 +28,19 @@ export type { SafetensorsTensor, MaskFileDtype } from './safetensors-bytes.js';
 export { writeFileAtomic } from './atomic-write.js';
 export { benchMasks } from './bench.js';
 export type { MaskBenchRow, MaskBenchOptions } from './bench.js';
+// SparseGPT (OBS pruning with weight updates) and its float64 linear algebra.
+export { runSparseGPT } from './sparsegpt.js';
+export type { SparseGPTOptions, SparseGPTResult, SparseGPTMatmul } from './sparsegpt.js';
+export { benchSparseGPT } from './sparsegpt-bench.js';
+export type { SparseGPTBenchCase, SparseGPTBenchOptions, SparseGPTBenchRow } from './sparsegpt-bench.js';
+export {
+  NotPositiveDefiniteError,
+  choleskyLower,
+  choleskyInverse,
+  upperCholeskyOfInverse,
+  invertLower,
+  solveLower,
+  solveLowerTransposed,
+  solveUpper,
+} from './linalg.js';
+export type { CholeskyOptions } from './linalg.js';
