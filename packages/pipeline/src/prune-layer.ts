@@ -85,9 +85,11 @@ export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: Prun
         pattern,
         blocksize: options.blocksize,
         percdamp: options.percdamp,
+        partialGroups: options.partialGroups,
         name,
       });
       pruned = result.weight;
+      denseTailWeights = result.denseTailWeights;
       obsError = result.error;
       sparsegpt = { dampUsed: result.dampUsed, retries: result.retries, deadColumns: result.deadColumns };
       checkFinite(name, pruned, 'the SparseGPT-updated weight');

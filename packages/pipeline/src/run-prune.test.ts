@@ -127,11 +127,13 @@ describe('runPrune on stories260K', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 
-  it('4:8 with partial groups dense reports the weights it left dense', async () => {
-    const out = join(tmp(), 'o.bin');
-    const manifest = await runPrune({ ...base, method: 'wanda', sparsity: '4:8', partialGroups: 'dense', out });
-    // down_proj rows have 172 = 21·8 + 4 columns: 4 tail weights per row stay dense, 64 rows × 5 layers
-    expect(manifest.denseTailWeights).toBe(4 * 64 * 5);
-    expect(manifest.warnings.join(' ')).toMatch(/left dense/);
-  });
+  for (const method of ['wanda', 'sparsegpt']) {
+    it(`${method} 4:8 with partial groups dense reports the weights it left dense`, async () => {
+      const out = join(tmp(), 'o.bin');
+      const manifest = await runPrune({ ...base, method, sparsity: '4:8', partialGroups: 'dense', out });
+      // down_proj rows have 172 = 21·8 + 4 columns: 4 tail weights per row stay dense, 64 rows × 5 layers
+      expect(manifest.denseTailWeights).toBe(4 * 64 * 5);
+      expect(manifest.warnings.join(' ')).toMatch(/left dense/);
+    });
+  }
 });
