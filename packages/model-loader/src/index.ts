@@ -70,3 +70,8 @@ export type { HfModel } from './hf/hf-model.js';
 export { convertLlama2cToHf, LLAMA2C_TOKENIZER_FILE_NAME } from './convert/llama2c-to-hf.js';
 export type { ConvertLlama2cOptions, ConvertResult, ConvertDtype } from './convert/llama2c-to-hf.js';
 export { openModel } from './open-model.js';
+export { writeSyntheticCheckpoint, syntheticTensorValues } from './synthetic/synthetic-checkpoint.js';
+export type { SyntheticCheckpointOptions, SyntheticCheckpoint, SyntheticDtype } from './synthetic/synthetic-checkpoint.js';
+export { syntheticModelConfig, SYNTHETIC_MODEL_SHAPES } from './synthetic/synthetic-config.js';
+export type { SyntheticModelShape, SyntheticModelName } from './synthetic/synthetic-config.js';
+export { fillNormal, tensorStreamSeed } from './synthetic/seeded-normal.js';
