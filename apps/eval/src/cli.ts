@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import yargs from 'yargs';
+import { UserInputError } from '@dass/pipeline';
+import { loadGrid } from './builtin-grids.js';
+import { serveCells } from './cell-worker.js';
+import { gridCells } from './grid-cells.js';
+import { runGrid } from './run-grid.js';
+import { writeReports } from './write-reports.js';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  cwd: string;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  cwd: process.cwd(),
+};
+
+interface Args {
+  grid?: string;
+  out?: string;
+  jobs: number;
+  only?: string[];
+  root?: string;
+  'keep-checkpoints': boolean;
+  'report-only': boolean;
+  'print-grid': boolean;
+  'list-cells': boolean;
+  verbose: boolean;
+  cell: boolean;
+}
+
+function parser(argv: readonly string[]) {
+  return yargs([...argv])
+    .scriptName('dass-repro')
+    .usage(
+      '$0 --grid <tiny|paper|grid.json> --out <dir> [options]\n\n' +
+        'Runs a grid of pruning experiments (models × methods × patterns, dense baseline included) through the DaSS.ts\n' +
+        'pipeline, evaluates each pruned model, and writes results.json, results.md and report.html into --out.\n' +
+        'Finished cells are kept in <out>/cells/ and skipped when you run the same command again.',
+    )
+    .option('grid', { type: 'string', describe: 'built-in grid (tiny, paper) or a grid JSON file' })
+    .option('out', { type: 'string', describe: 'output folder (created; cells/, results.json, results.md, report.html)' })
+    .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, in worker processes when > 1' })
+    .option('only', { type: 'string', array: true, describe: 'run only cells whose id contains one of these (e.g. stories260K__wanda)' })
+    .option('root', { type: 'string', describe: "folder the grid's relative paths resolve against (default: the grid file's folder; paper: the working folder)" })
+    .option('keep-checkpoints', { type: 'boolean', default: false, describe: 'keep each pruned checkpoint under <out>/checkpoints/' })
+    .option('report-only', { type: 'boolean', default: false, describe: 'rebuild the reports from the recorded cells without running any' })
+    .option('print-grid', { type: 'boolean', default: false, describe: 'print the grid as JSON (paths resolved) and exit' })
+    .option('list-cells', { type: 'boolean', default: false, describe: 'print the cell ids and exit' })
+    .option('verbose', { type: 'boolean', default: false, describe: "log each cell's progress steps" })
+    .option('cell', { type: 'boolean', default: false, hidden: true })
+    .example('$0 --grid tiny --out repro-tiny', 'the bundled 260K-parameter models: a few minutes on a laptop')
+    .example('$0 --grid paper --out repro-paper --jobs 1', 'the paper setup (needs models/… and data/… in the working folder)')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 110))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      throw err ?? new UserInputError(msg);
+    });
+}
+
+/** The `dass-repro` command; resolves to the exit code (0 ok, 1 some cells failed, 2 bad input). */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const cli = parser(argv);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.stdout(`${await cli.getHelp()}\n`);
+    return 0;
+  }
+  let args: Args;
+  try {
+    args = cli.parseSync() as unknown as Args;
+  } catch (err) {
+    io.stderr(`dass-repro: ${(err as Error).message}\n(see dass-repro --help)\n`);
+    return 2;
+  }
+  try {
+    if (args.cell) {
+      await serveCells();
+      return 0;
+    }
+    if (!args.grid) throw new UserInputError('--grid: required (tiny, paper or a grid .json file)');
+    const { spec, origin } = await loadGrid(args.grid, { root: args.root, cwd: io.cwd });
+    if (args['print-grid']) {
+      io.stdout(JSON.stringify(spec, null, 2) + '\n');
+      return 0;
+    }
+    if (args['list-cells']) {
+      io.stdout(gridCells(spec).map((c) => c.id).join('\n') + '\n');
+      return 0;
+    }
+    if (!args.out) throw new UserInputError('--out: required (the folder for cells/, results.json, results.md, report.html)');
+    const outDir = resolve(io.cwd, args.out);
+    if (args['report-only']) {
+      const r = await writeReports(outDir, spec, origin);
+      io.stderr(`${r.results.summary.finished} finished, ${r.results.summary.failed} failed, ${r.results.summary.pending} not run\nwrote ${r.resultsJson}, ${r.resultsMd}, ${r.reportHtml}\n`);
+      return 0;
+    }
+    if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UserInputError(`--jobs: expected an integer >= 1, got ${args.jobs}`);
+    const summary = await runGrid(spec, {
+      outDir,
+      origin,
+      jobs: args.jobs,
+      keepCheckpoints: args['keep-checkpoints'],
+      only: args.only?.flatMap((s) => s.split(',')),
+      verbose: args.verbose,
+      log: (line) => io.stderr(`${line}\n`),
+    });
+    io.stderr(`done: ${summary.ran.length} ran (${summary.failed.length} failed), ${summary.skipped.length} skipped as finished\n`);
+    if (summary.failed.length > 0) {
+      io.stderr(`failed cells (recorded in ${outDir}/cells/; rerun to retry them): ${summary.failed.join(', ')}\n`);
+      return 1;
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof UserInputError) {
+      io.stderr(`dass-repro: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

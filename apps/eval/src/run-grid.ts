@@ -1,0 +1,116 @@
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { UserInputError, writeJsonAtomic } from '@dass/pipeline';
+import type { CellRecord } from './cell-record.js';
+import { isFailure } from './cell-record.js';
+import { readCellRecord, writeCellRecord } from './cell-store.js';
+import { runCellsInWorkers } from './cell-worker-pool.js';
+import { cellHash, gridCells } from './grid-cells.js';
+import type { CellSpec } from './grid-cells.js';
+import type { GridSpec } from './grid-spec.js';
+import { runCell } from './run-cell.js';
+import { writeReports } from './write-reports.js';
+import type { WrittenReports } from './write-reports.js';
+
+export interface RunGridOptions {
+  outDir: string;
+  /** Where the grid came from, for the reports. */
+  origin: string;
+  /** Cells run at once; above 1 they run in forked worker processes. Default 1 (in this process). */
+  jobs?: number;
+  keepCheckpoints?: boolean;
+  /** Run only cells whose id contains one of these strings (the reports still cover the whole grid). */
+  only?: readonly string[];
+  /** The worker script for jobs > 1 (default: the built bin). */
+  workerEntry?: string;
+  /** One line per event (cell skipped, started, finished). */
+  log?: (line: string) => void;
+  /** Also log each cell's progress steps. */
+  verbose?: boolean;
+}
+
+export interface GridRunSummary {
+  cells: number;
+  /** Finished earlier with the same settings: not run again. */
+  skipped: string[];
+  ran: string[];
+  failed: string[];
+  reports: WrittenReports;
+}
+
+function outcome(record: CellRecord): string {
+  if (record.status === 'failed') return `FAILED (${record.seconds.toFixed(1)} s): ${record.error?.message ?? 'unknown error'}`;
+  const bits = [`ok (${record.seconds.toFixed(1)} s)`];
+  for (const [name, p] of Object.entries(record.perplexity ?? {})) bits.push(isFailure(p) ? `${name} n/a` : `${name} ppl ${p.ppl.toFixed(2)}`);
+  if (record.zeroShotMeanAcc !== undefined) bits.push(`zero-shot ${(100 * record.zeroShotMeanAcc).toFixed(1)}%`);
+  if (record.sparsity) bits.push(`sparsity ${(100 * record.sparsity.overTargets.ratio).toFixed(2)}%`);
+  if (record.analysis) bits.push(`${record.analysis.layers.length} layers analysed`);
+  if (record.warnings.length > 0) bits.push(`${record.warnings.length} warning(s)`);
+  return bits.join(', ');
+}
+
+/**
+ * Runs every cell of a grid that has no finished record for its current settings, writing one record per cell
+ * (atomically) as it ends, then rebuilds results.json, results.md and report.html. A failing cell is recorded with
+ * its error and the grid goes on; failed cells are tried again on the next run.
+ */
+export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<GridRunSummary> {
+  const jobs = options.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UserInputError(`--jobs: expected an integer >= 1, got ${JSON.stringify(options.jobs)}`);
+  if (typeof options.outDir !== 'string' || options.outDir === '') throw new UserInputError(`--out: expected a folder, got ${JSON.stringify(options.outDir)}`);
+  const outDir = resolve(options.outDir);
+  const log = options.log ?? (() => {});
+  await mkdir(outDir, { recursive: true });
+  await writeJsonAtomic(join(outDir, 'grid.json'), { origin: options.origin, grid });
+
+  const all = gridCells(grid);
+  const only = options.only?.filter((s) => s !== '') ?? [];
+  const selected = only.length > 0 ? all.filter((c) => only.some((s) => c.id.includes(s))) : all;
+  if (only.length > 0 && selected.length === 0) {
+    throw new UserInputError(`--only ${only.join(',')}: matches no cell; cell ids look like ${all.slice(0, 3).map((c) => c.id).join(', ')}`);
+  }
+  const skipped: string[] = [];
+  const todo: CellSpec[] = [];
+  for (const cell of selected) {
+    const existing = await readCellRecord(outDir, cell.id);
+    if (existing?.status === 'ok' && existing.hash === cellHash(cell)) {
+      skipped.push(cell.id);
+      log(`skip ${cell.id} (finished ${existing.finishedAt})`);
+    } else {
+      if (existing?.status === 'ok') log(`rerun ${cell.id}: the grid's settings for it changed`);
+      todo.push(cell);
+    }
+  }
+  log(`${selected.length} cells: ${skipped.length} finished earlier, ${todo.length} to run${jobs > 1 && todo.length > 1 ? ` in ${Math.min(jobs, todo.length)} worker processes` : ''}`);
+
+  const ran: string[] = [];
+  const failed: string[] = [];
+  let done = 0;
+  const onRecord = async (record: CellRecord) => {
+    await writeCellRecord(outDir, record);
+    done++;
+    ran.push(record.id);
+    if (record.status === 'failed') failed.push(record.id);
+    log(`[${done}/${todo.length}] ${record.id}: ${outcome(record)}`);
+  };
+  const onProgress = options.verbose ? (m: string) => log(`  ${m}`) : undefined;
+  if (jobs > 1 && todo.length > 1) {
+    await runCellsInWorkers(todo, {
+      size: jobs,
+      outDir,
+      keepCheckpoint: options.keepCheckpoints,
+      entry: options.workerEntry,
+      onProgress,
+      onStart: (cell) => log(`start ${cell.id}`),
+      onRecord,
+    });
+  } else {
+    for (const cell of todo) {
+      log(`start ${cell.id}`);
+      await onRecord(await runCell(cell, { outDir, keepCheckpoint: options.keepCheckpoints, onProgress }));
+    }
+  }
+  const reports = await writeReports(outDir, grid, options.origin);
+  log(`wrote ${reports.resultsJson}, ${reports.resultsMd}, ${reports.reportHtml}`);
+  return { cells: selected.length, skipped, ran, failed, reports };
+}

@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+
+/** Writes text to a temporary file beside `path`, fsyncs, then renames: readers never see half a file. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const handle = await open(temp, 'w');
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
+}
