@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { CausalLM, MLP_LINEARS, DECODER_LINEARS, openLlama2c } from '@dass/model-loader';
 import type { LinearName } from '@dass/model-loader';
 import { fixtures } from '@dass/model-loader/test';
+import { tf } from '@dass/tensor-backend';
 import { runLayerSequential } from './capture.js';
 
 const ids: number[] = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'utf8')).input_ids;
@@ -102,6 +103,10 @@ describe('runLayerSequential on stories260K', () => {
       onLayer: ({ layer, index }) => {
         resident++;
         maxResident = Math.max(maxResident, resident);
+        // tfjs holds this layer's weights (plus norms, RoPE tables and masks), never a second layer's.
+        const layerBytes = layer.hostBytes;
+        expect(tf.memory().numBytes).toBeGreaterThanOrEqual(layerBytes);
+        expect(tf.memory().numBytes).toBeLessThan(1.5 * layerBytes);
         // prune: zero down_proj entirely, so the MLP contributes nothing
         layer.setLinearWeight('down_proj', new Float32Array(layer.linearWeight('down_proj').data.length));
         zeroed.push(index);
