@@ -28,7 +28,6 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Command
   let parser = yargs([...argv])
     .scriptName('dass')
     .usage('$0 <command> [options]\n\nPrune GLU LLMs with DaSS, Wanda, SparseGPT or magnitude, and evaluate the result.')
-    .parserConfiguration({ 'duplicate-arguments-array': true, 'strip-aliased': true })
     .version(version)
     .help()
     .alias('h', 'help')
@@ -41,7 +40,11 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Command
     .epilogue('Exit codes: 0 success, 1 internal error, 2 bad arguments or input, 130 interrupted. DASS_DEBUG=1 shows stacks.')
     .fail((message, err) => {
       // yargs validation (unknown flag, missing option, bad choice) and our coerce functions end up here.
-      throw err instanceof UsageError ? err : new UsageError(oneLine(err?.message || message || 'invalid command line'));
+      if (err instanceof UsageError) throw err;
+      let text = oneLine(err?.message || message || 'invalid command line');
+      const command = argv.find((a) => !a.startsWith('-'));
+      if (text.startsWith('Did you mean') && command !== undefined) text = `unknown command ${JSON.stringify(command)}. ${text}`;
+      throw new UsageError(text);
     });
   for (const register of [pruneCommand, calibCommand, evalCommand, inspectCommand, convertCommand, demoCommand]) parser = register(parser, select);
   await parser.parseAsync();

@@ -1,0 +1,46 @@
+// The command line as a whole, driven through the built bin: help, version and yargs-level validation.
+import { describe, expect, it } from 'vitest';
+import { runCli } from './test-support/run-cli.js';
+
+const expectUsageError = (r: { code: number | null; stdout: string; stderr: string }, fragment: string) => {
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stdout).toBe('');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines, r.stderr).toHaveLength(1);
+  expect(lines[0]!.startsWith('dass: error: ')).toBe(true);
+  expect(lines[0]).toContain(fragment);
+};
+
+describe('dass (built bin)', () => {
+  it('prints help listing every command and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const command of ['prune', 'calib', 'eval', 'inspect', 'convert', 'demo']) expect(r.stdout).toContain(`dass ${command}`);
+    expect(r.stdout).toContain('Exit codes');
+  });
+
+  it('prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('prints per-command help with the flags', async () => {
+    const r = await runCli(['prune', '--help']);
+    expect(r.code).toBe(0);
+    for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json']) expect(r.stdout).toContain(flag);
+  });
+
+  it('exits 2 with one line for a missing or unknown command', async () => {
+    expectUsageError(await runCli([]), 'missing command');
+    expectUsageError(await runCli(['prnue']), 'prnue');
+    expectUsageError(await runCli(['eval']), 'ppl or zeroshot');
+  });
+
+  it('exits 2 with one line for unknown flags, missing required flags and bad choices', async () => {
+    expectUsageError(await runCli(['inspect', '--model', 'x.bin', '--bogus']), 'Unknown argument: bogus');
+    expectUsageError(await runCli(['eval', 'ppl', '--model', 'x.bin']), 'data');
+    expectUsageError(await runCli(['inspect', '--model', 'x.bin', '--targets', 'attn']), 'attn');
+    expectUsageError(await runCli(['eval', 'ppl', '--model', 'x.bin', '--data', 'd.txt', '--seqlen', 'abc']), '--seqlen: expected an integer >= 2, got "abc"');
+  });
+});
