@@ -25,8 +25,8 @@ table.results th,table.results td{border:1px solid #ccc;padding:3px 8px;text-ali
 table.results th:first-child,table.results td:first-child{text-align:left}
 table.results thead th{background:#f3f3f3}table.results tr.dense td{background:#fafafa;font-style:italic}
 table.results td.failed{color:#b00}.caption{color:#555;font-size:.88em;margin:0}
-.figures{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;border:1px solid #e5e5e5;padding:6px}
-figcaption{font-size:.82em;color:#555;max-width:560px}.scroll{overflow-x:auto}
+.figures{display:flex;flex-wrap:wrap;gap:14px}figure{margin:0;border:1px solid #e5e5e5;padding:6px;width:min-content}
+figcaption{font-size:.82em;color:#555}.scroll{overflow-x:auto}
 .failures li{color:#900}.empty{color:#777;font-style:italic}
 `;
 
