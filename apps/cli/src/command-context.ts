@@ -19,7 +19,7 @@ export interface CommandContext {
   readonly signal: AbortSignal;
   /** Throws InterruptedError once the user interrupted the run; call between units of work. */
   throwIfInterrupted(): void;
-  /** A warning the user should see even in scripted runs (stderr, one line each). */
+  /** A warning the user should see even in scripted runs (stderr, one line each; after the results when not a TTY). */
   warn(message: string): void;
   /** Records a path from the command line and returns it unchanged. */
   userPath<T extends string | undefined>(path: T): T;

@@ -75,6 +75,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
   const controller = new AbortController();
   const progress = createProgress(io.stderr, io.stderr.isTTY === true);
+  const deferredWarnings: string[] = [];
   const forcedCleanups = new Set<() => void>();
   const immediateCleanups = new Set<() => void>();
   let interruptCode = 0;
@@ -104,11 +105,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     progress,
     signal: controller.signal,
     throwIfInterrupted: interruptCheck(controller.signal),
-    // Warnings reach the user even in scripted runs (they are also in the run manifest).
+    // Warnings reach the user even in scripted runs: at once on a terminal; otherwise after a successful run, so
+    // that a failing one still prints exactly one line.
     warn: (message) => {
       const line = `dass: warning: ${oneLine(message)}`;
       if (io.stderr.isTTY) progress.log(line);
-      else io.stderr.write(line + '\n');
+      else deferredWarnings.push(line);
     },
     userPath: (path) => {
       if (path !== undefined) userPaths.push(path);
@@ -121,6 +123,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   };
   try {
     await run(ctx);
+    for (const line of deferredWarnings) io.stderr.write(line + '\n');
     return EXIT_OK;
   } catch (err) {
     progress.clear();
