@@ -152,6 +152,14 @@ describe('openHfModel', () => {
     await expectError(openHfModel(untied.dir), 'MISSING_TENSOR', join(untied.dir, 'model.safetensors.index.json'), /tensor lm_head\.weight/);
   });
 
+  it('checks a config claiming 10^9 layers tensor by tensor, without building a table of 10^10 entries first', async () => {
+    // Before the check was lazy this ran out of heap; now it stops at the first layer the checkpoint lacks.
+    const { dir } = await buildDir({ configJson: { ...hfConfigJson(LLAMA), num_hidden_layers: 1_000_000_000 } });
+    const started = performance.now();
+    await expectError(openHfModel(dir), 'MISSING_TENSOR', join(dir, 'model.safetensors'), /tensor model\.layers\.2\.input_layernorm\.weight \(expected shape \[8\] from config\.json\) is missing/);
+    expect(performance.now() - started).toBeLessThan(5000);
+  });
+
   it('names a tensor whose shape contradicts config.json', async () => {
     const { dir } = await buildDir({ reshape: ['model.layers.0.self_attn.k_proj.weight', [8, 8]] });
     await expectError(openHfModel(dir), 'BAD_SHAPE', join(dir, 'model.safetensors'), /tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[8, 8\], config\.json implies \[4, 8\]/);

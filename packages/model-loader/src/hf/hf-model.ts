@@ -14,31 +14,37 @@ import { parseHfConfig } from './hf-config.js';
 export const CONFIG_FILE_NAME = 'config.json';
 const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt'];
 
-/** HF name -> shape of every tensor a model with this config needs, in checkpoint order. */
-export function hfTensorShapes(config: ModelConfig): Map<string, number[]> {
+/**
+ * HF name -> shape of every tensor a model with this config needs, in checkpoint order, one at a time: a config
+ * claiming 10^9 layers costs nothing until the first tensor it names is found missing.
+ */
+export function* hfTensorShapeEntries(config: ModelConfig): Generator<[string, number[]]> {
   const { hiddenSize: d, intermediateSize: inter, numHeads, numKvHeads, headDim: hd, vocabSize } = config;
-  const shapes = new Map<string, number[]>();
-  shapes.set('model.embed_tokens.weight', [vocabSize, d]);
+  yield ['model.embed_tokens.weight', [vocabSize, d]];
   for (let l = 0; l < config.numLayers; l++) {
     const p = `model.layers.${l}`;
-    shapes.set(`${p}.input_layernorm.weight`, [d]);
-    shapes.set(`${p}.self_attn.q_proj.weight`, [numHeads * hd, d]);
-    shapes.set(`${p}.self_attn.k_proj.weight`, [numKvHeads * hd, d]);
-    shapes.set(`${p}.self_attn.v_proj.weight`, [numKvHeads * hd, d]);
-    shapes.set(`${p}.self_attn.o_proj.weight`, [d, numHeads * hd]);
+    yield [`${p}.input_layernorm.weight`, [d]];
+    yield [`${p}.self_attn.q_proj.weight`, [numHeads * hd, d]];
+    yield [`${p}.self_attn.k_proj.weight`, [numKvHeads * hd, d]];
+    yield [`${p}.self_attn.v_proj.weight`, [numKvHeads * hd, d]];
+    yield [`${p}.self_attn.o_proj.weight`, [d, numHeads * hd]];
     if (config.attentionBias) {
-      shapes.set(`${p}.self_attn.q_proj.bias`, [numHeads * hd]);
-      shapes.set(`${p}.self_attn.k_proj.bias`, [numKvHeads * hd]);
-      shapes.set(`${p}.self_attn.v_proj.bias`, [numKvHeads * hd]);
+      yield [`${p}.self_attn.q_proj.bias`, [numHeads * hd]];
+      yield [`${p}.self_attn.k_proj.bias`, [numKvHeads * hd]];
+      yield [`${p}.self_attn.v_proj.bias`, [numKvHeads * hd]];
     }
-    shapes.set(`${p}.post_attention_layernorm.weight`, [d]);
-    shapes.set(`${p}.mlp.gate_proj.weight`, [inter, d]);
-    shapes.set(`${p}.mlp.up_proj.weight`, [inter, d]);
-    shapes.set(`${p}.mlp.down_proj.weight`, [d, inter]);
+    yield [`${p}.post_attention_layernorm.weight`, [d]];
+    yield [`${p}.mlp.gate_proj.weight`, [inter, d]];
+    yield [`${p}.mlp.up_proj.weight`, [inter, d]];
+    yield [`${p}.mlp.down_proj.weight`, [d, inter]];
   }
-  shapes.set('model.norm.weight', [d]);
-  if (!config.tieWordEmbeddings) shapes.set('lm_head.weight', [vocabSize, d]);
-  return shapes;
+  yield ['model.norm.weight', [d]];
+  if (!config.tieWordEmbeddings) yield ['lm_head.weight', [vocabSize, d]];
+}
+
+/** HF name -> shape of every tensor a model with this config needs, in checkpoint order. */
+export function hfTensorShapes(config: ModelConfig): Map<string, number[]> {
+  return new Map(hfTensorShapeEntries(config));
 }
 
 export interface HfModel extends WeightSource {
@@ -93,7 +99,7 @@ export async function openHfModel(dir: string): Promise<HfModel> {
 
   const checkpoint = await openCheckpointDir(dir);
   try {
-    for (const [name, expected] of hfTensorShapes(config)) {
+    for (const [name, expected] of hfTensorShapeEntries(config)) {
       if (!checkpoint.has(name)) {
         const where = checkpoint.layout === 'single' ? join(dir, SINGLE_FILE_NAME) : join(dir, INDEX_FILE_NAME);
         throw new ModelLoadError(where, 'MISSING_TENSOR', `tensor ${name} (expected shape [${expected.join(', ')}] from config.json) is missing`);
