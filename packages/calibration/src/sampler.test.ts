@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { loadTokenizer, type Tokenizer } from '@dass/model-loader';
 import { fixtures as modelFixtures } from '@dass/model-loader/test';
 import { sampleCalibration } from './sampler.js';
+import { TextSourceError } from './sources-error.js';
 import { loadTextSource, type TextSourceDocuments, type TextSourceText } from './sources.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
@@ -113,19 +114,27 @@ describe('sampleCalibration edge cases and errors', () => {
   it('a too-short text says how many tokens it has and how many are needed', () => {
     const tok = codePointTokenizer();
     const text = 'x'.repeat(811); // 812 tokens with BOS
-    expect(() => sampleCalibration({ source: { kind: 'text', text, path: 'small.txt' }, tokenizer: tok, nsamples: 1, seqlen: 2048, seed: 0 })).toThrow(
-      'small.txt has 812 tokens; a window of seqlen 2048 needs at least 2049',
-    );
-    expect(() => sampleCalibration({ source: { kind: 'text', text: 'abc' }, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 })).toThrow(
-      'calibration source has 4 tokens; a window of seqlen 4 needs at least 5',
-    );
+    // From a file: the user's input problem, a TextSourceError naming the file (even one whose path has spaces).
+    const fromFile = () => sampleCalibration({ source: { kind: 'text', text, path: 'my data/small.txt' }, tokenizer: tok, nsamples: 1, seqlen: 2048, seed: 0 });
+    expect(fromFile).toThrow(TextSourceError);
+    expect(fromFile).toThrow('my data/small.txt: has 812 tokens; a window of seqlen 2048 needs at least 2049');
+    try {
+      fromFile();
+    } catch (err) {
+      expect((err as TextSourceError).code).toBe('TOO_SHORT');
+      expect((err as TextSourceError).file).toBe('my data/small.txt');
+    }
+    // In memory, without a path: the caller's argument.
+    const inMemory = () => sampleCalibration({ source: { kind: 'text', text: 'abc' }, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 });
+    expect(inMemory).toThrow(RangeError);
+    expect(inMemory).toThrow('source: has 4 tokens; a window of seqlen 4 needs at least 5');
   });
 
   it('documents none of which is long enough fail up front instead of looping', () => {
     const tok = codePointTokenizer();
     expect(() =>
       sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcd', ''], path: 'c4.jsonl' }, tokenizer: tok, nsamples: 2, seqlen: 5, seed: 0 }),
-    ).toThrow('c4.jsonl: none of its 3 documents is long enough; the longest has 5 tokens and a window of seqlen 5 needs at least 6');
+    ).toThrow(new TextSourceError('c4.jsonl', 'TOO_SHORT', 'none of its 3 documents is long enough; the longest has 5 tokens and a window of seqlen 5 needs at least 6'));
     // One long-enough document among short ones: every window comes from it.
     const out = sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcdef', ''] }, tokenizer: tok, nsamples: 6, seqlen: 5, seed: 3 });
     expect(out.windows.every((w) => w.doc === 1 && (w.start === 0 || w.start === 1))).toBe(true);

@@ -4,6 +4,7 @@
  */
 import type { Tokenizer } from '@dass/model-loader';
 import { PythonRandom } from './python-random.js';
+import { TextSourceError } from './sources-error.js';
 
 /** What the sampler needs from a text source (a loaded TextSource fits; `path` only names it in messages). */
 export type CalibrationSource =
@@ -69,6 +70,12 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
     throw new RangeError(`seed: expected an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
   }
   const name = source?.path ?? 'calibration source';
+  // A file too short for one window is the user's input problem (a TextSourceError naming it, whatever its path
+  // looks like); an in-memory source without a path is the caller's argument.
+  const tooShort = (problem: string): never => {
+    if (typeof source?.path === 'string') throw new TextSourceError(source.path, 'TOO_SHORT', problem);
+    throw new RangeError(`source: ${problem}`);
+  };
   const inputIds = new Int32Array(nsamples * seqlen);
   const windows: CalibrationWindow[] = [];
   const rng = new PythonRandom(seed);
@@ -77,7 +84,7 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
     if (typeof source.text !== 'string') throw new TypeError('source.text: expected a string');
     const ids = encodeWithBos(tokenizer, source.text, name);
     if (ids.length < seqlen + 1) {
-      throw new RangeError(`${name} has ${ids.length} tokens; a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
+      tooShort(`has ${ids.length} tokens; a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
     }
     for (let s = 0; s < nsamples; s++) {
       const start = rng.randint(0, ids.length - seqlen - 1);
@@ -110,9 +117,7 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
       anyLongEnough = n > seqlen;
     }
     if (!anyLongEnough) {
-      throw new RangeError(
-        `${name}: none of its ${docs.length} documents is long enough; the longest has ${longest} tokens and a window of seqlen ${seqlen} needs at least ${seqlen + 1}`,
-      );
+      tooShort(`none of its ${docs.length} documents is long enough; the longest has ${longest} tokens and a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
     }
     for (let s = 0; s < nsamples; s++) {
       let doc: number;

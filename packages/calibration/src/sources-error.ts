@@ -2,7 +2,8 @@
  * The error for a text source a user pointed at (calibration or evaluation text): names the file and what was
  * wrong, so a CLI can print `error.message` as one line.
  */
-export type TextSourceErrorCode = 'NOT_FOUND' | 'IO' | 'EMPTY' | 'BINARY' | 'BAD_GZIP' | 'BAD_JSON' | 'BAD_DOCUMENT';
+/** TOO_SHORT: the text (or every document) has fewer tokens than one calibration window needs. */
+export type TextSourceErrorCode = 'NOT_FOUND' | 'IO' | 'EMPTY' | 'BINARY' | 'BAD_GZIP' | 'BAD_JSON' | 'BAD_DOCUMENT' | 'TOO_SHORT';
 
 export class TextSourceError extends Error {
   override readonly name = 'TextSourceError';
