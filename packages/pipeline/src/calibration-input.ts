@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { loadTextSource, readCalibArtifact, sampleCalibration } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
+import { checkIdsInVocab } from '@dass/model-loader';
 import type { Tokenizer } from '@dass/model-loader';
 
 export interface CalibrationRequest {
@@ -10,6 +11,8 @@ export interface CalibrationRequest {
   calib: string;
   format?: TextSourceFormat;
   tokenizer?: Tokenizer;
+  /** Where `tokenizer` came from (its file or model folder), named when its ids do not fit the model. */
+  tokenizerPath?: string;
   nsamples: number;
   seqlen: number;
   seed: number;
@@ -76,11 +79,9 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
     seqlen: request.seqlen,
     seed: request.seed,
   });
-  for (let i = 0; i < samples.inputIds.length; i++) {
-    if (samples.inputIds[i]! >= request.vocabSize) {
-      throw new RangeError(`tokenizer (${request.tokenizer.kind}) produced id ${samples.inputIds[i]} but the model's vocabulary has ${request.vocabSize} entries: the tokenizer does not belong to this model`);
-    }
-  }
+  // A tokenizer of another model: a user input error (ModelLoadError naming the tokenizer), caught before any id
+  // indexes past the embedding table.
+  checkIdsInVocab(samples.inputIds, request.vocabSize, request.tokenizerPath ?? `tokenizer (${request.tokenizer.kind})`);
   return {
     inputIds: samples.inputIds,
     nsamples: samples.nsamples,

@@ -66,6 +66,8 @@ export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: Prun
     const name = `model.layers.${layer.index}.${linear}`;
     const weight = layer.linearWeight(linear);
     const shape: [number, number] = [weight.shape[0]!, weight.shape[1]!];
+    // A NaN/Inf weight would only surface later as NaN scores or as the next layer's statistics; name it here.
+    checkFinite(name, weight.data, 'the weight');
     const sumSq = stats.inputSumSq.get(linear);
     if (!sumSq) throw new Error(`${name}: no calibration statistics were gathered for this target`);
     checkFinite(name, sumSq, 'the input sum of squares');

@@ -77,6 +77,8 @@ describe('runPrune on stories260K', () => {
     const report = JSON.parse(readFileSync(out + '.run.json', 'utf8'));
     expect(report.calibration.nsamples).toBe(4);
     expect(report.calibration.seed).toBe(0);
+    expect(report.tool.version).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(report.tool.tfjs).toMatch(/^\d+\.\d+\.\d+$/);
     // unstructured 0.5 per output row for wanda: every row of every target is exactly half zero
     const source = await openModel(out);
     const t = await source.readF32('model.layers.2.mlp.down_proj.weight');

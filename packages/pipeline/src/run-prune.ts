@@ -7,7 +7,7 @@ import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { getScoringMethod } from '@dass/scoring';
 import type { ScoringMethod } from '@dass/scoring';
-import { selectBackend } from '@dass/tensor-backend';
+import { selectBackend, tf } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { isCalibArtifactPath, loadCalibration } from './calibration-input.js';
 import { openCheckpointOutput } from './checkpoint-output.js';
@@ -130,9 +130,10 @@ async function resolveTokenizer(options: PruneOptions, source: WeightSource): Pr
   throw new UserInputError(`--tokenizer: a llama2.c model (${options.model}) needs its tokenizer file to sample calibration text`);
 }
 
-function versionOf(pkg: string): string {
+/** This package's version (package.json sits one level above both src/ and dist/). */
+function pipelineVersion(): string {
   try {
-    return (require(`${pkg}/package.json`) as { version: string }).version;
+    return (require('../package.json') as { version: string }).version;
   } catch {
     return 'unknown';
   }
@@ -170,6 +171,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       calib: options.calib,
       format: options.calibFormat,
       tokenizer,
+      tokenizerPath: options.tokenizer ?? options.model,
       nsamples: v.nsamples,
       seqlen,
       seed: v.seed,
@@ -273,9 +275,9 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       createdAt: new Date().toISOString(),
       tool: {
         name: 'dass-ts',
-        version: versionOf('@dass/pipeline'),
+        version: pipelineVersion(),
         node: process.version,
-        tfjs: versionOf('@tensorflow/tfjs-core'),
+        tfjs: tf.version_core,
         platform: `${process.platform}-${process.arch}`,
       },
       backend: { name: backend.name, skipped: backend.skipped },
