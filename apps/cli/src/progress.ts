@@ -44,7 +44,7 @@ export function createProgress(stream: ProgressWriter, enabled: boolean): Progre
       const final = total !== undefined && done === total;
       if (shown && !final && now - last < REDRAW_MS) return;
       last = now;
-      stream.write(`\r\x1b[K${formatBar(label, done, total, stream.columns ?? 100)}`);
+      stream.write(`\r\x1b[K${formatBar(label, done, total, stream.columns || 100)}`);
       shown = true;
     },
     log(line) {

@@ -116,7 +116,7 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
               backend: a.backend,
               signal: ctx.signal,
               onWarning: (message) => ctx.warn(message),
-              onProgress: (p) => ctx.progress.update(`prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`, p.layer, p.layers),
+              onProgress: (p) => ctx.progress.update(`prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`, p.layer !== undefined && p.layer >= 0 ? p.layer : undefined, p.layers),
             });
             const pruned = await perplexityOf(ctx, out, text, a.backend, a.maxWindows, method);
             rows.push({

@@ -9,6 +9,7 @@ import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { CommandContext, SelectCommand } from '../command-context.js';
 import { checkOutputPath } from '../model-input.js';
+import { removeOwnTemporaries } from '../temp-files.js';
 import { formatBytes, formatPercent, formatSeconds } from '../format-table.js';
 
 const STAGE_LABEL: Record<PruneProgress['stage'], string> = {
@@ -64,6 +65,12 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
         ctx.userPath(a.calib);
         await checkOutputPath('--out', out, a.force);
         if (a.report !== undefined) await checkOutputPath('--report', ctx.userPath(a.report), true);
+        // The pipeline removes its partial output when it sees the signal (between layers); a second Ctrl-C exits
+        // at once, so the temporaries are removed here.
+        const unregister = ctx.onForcedExit(() => {
+          removeOwnTemporaries(out);
+          if (a.report !== undefined) removeOwnTemporaries(a.report);
+        });
         const manifest = await runPrune({
           model,
           tokenizer: a.tokenizer,
@@ -87,11 +94,12 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           signal: ctx.signal,
           onWarning: (message) => ctx.warn(message),
           onProgress: (p) => {
-            const layer = p.layer === undefined ? '' : ` · layer ${p.layer + 1}/${p.layers}`;
-            const done = p.layer === undefined ? undefined : p.layer + (p.stage === 'write' ? 1 : 0);
+            const inLayer = p.layer !== undefined && p.layer >= 0 && p.layers !== undefined;
+            const layer = inLayer ? ` · layer ${p.layer! + 1}/${p.layers}` : '';
+            const done = inLayer ? p.layer! + (p.stage === 'write' ? 1 : 0) : undefined;
             ctx.progress.update(`${a.method} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`, done, p.layers);
           },
-        });
+        }).finally(unregister);
         ctx.progress.clear();
         if (a.json) ctx.printJson(manifest);
         else ctx.print(summary(manifest));
