@@ -18,9 +18,9 @@ const options = (method: string) => ({ method: getScoringMethod(method), pattern
 const stats = (sumSq: number[]): LayerStats => ({ inputSumSq: new Map([['down_proj', Float64Array.from(sumSq)]]), gram: new Map(), tokens: 4 });
 
 describe('pruneLayer NaN/Inf guards', () => {
-  it('prunes a finite 2×4 matrix by magnitude: the two smallest |w| of each row are zeroed', () => {
+  it('prunes a finite 2×4 matrix with Wanda (equal input norms): the two smallest |w| of each output row are zeroed', () => {
     const layer = layerWith(1, { down_proj: { shape: [2, 4], data: Float32Array.from([1, -4, 2, 3, -8, 5, 6, -7]) } });
-    const [report] = pruneLayer(layer, stats([1, 1, 1, 1]), options('magnitude'));
+    const [report] = pruneLayer(layer, stats([1, 1, 1, 1]), options('wanda'));
     expect(Array.from(layer.linearWeight('down_proj').data)).toEqual([0, -4, 0, 3, -8, 0, 0, -7]);
     expect(report!.zeros).toBe(4);
   });
