@@ -9,6 +9,9 @@ import { failedCellRecord } from './run-cell.js';
 /** The built CLI; `--cell` turns it into a worker that runs the cells its parent sends over IPC. */
 export const defaultWorkerEntry: string = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
+/** Set in the environment of the workers the pool forks; `--cell` refuses to run without it. */
+export const WORKER_ENV = 'DASS_REPRO_WORKER';
+
 /** Parent → worker. */
 export interface RunCellMessage {
   type: 'run';
@@ -41,7 +44,7 @@ interface Worker {
 const STDERR_TAIL = 2000;
 
 function startWorker(entry: string): Worker {
-  const child = fork(entry, ['--cell'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(entry, ['--cell'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, [WORKER_ENV]: '1' } });
   const worker: Worker = { child, stderr: '', exited: false };
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {

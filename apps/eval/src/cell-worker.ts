@@ -1,4 +1,5 @@
 import { UserInputError } from '@dass/pipeline';
+import { WORKER_ENV } from './cell-worker-pool.js';
 import type { RunCellMessage, WorkerMessage } from './cell-worker-pool.js';
 import { runCell } from './run-cell.js';
 
@@ -8,7 +9,7 @@ import { runCell } from './run-cell.js';
  */
 export function serveCells(): Promise<void> {
   const send = process.send?.bind(process);
-  if (!send) return Promise.reject(new UserInputError('--cell: internal worker mode; dass-repro starts it itself for --jobs > 1'));
+  if (!send || process.env[WORKER_ENV] !== '1') return Promise.reject(new UserInputError('--cell: internal worker mode; dass-repro starts it itself for --jobs > 1'));
   return new Promise((resolve) => {
     process.on('message', (raw: unknown) => {
       const msg = raw as RunCellMessage;

@@ -11,7 +11,7 @@ export type { CellRecord, SparsityReadBack, LayerReadBack, MatrixReadBack, ZeroS
 export { readCellRecord, writeCellRecord, cellRecordPath, cellsDir } from './cell-store.js';
 export { runCell, failedCellRecord } from './run-cell.js';
 export type { RunCellOptions } from './run-cell.js';
-export { runGrid } from './run-grid.js';
+export { runGrid, missingGridPaths } from './run-grid.js';
 export type { RunGridOptions, GridRunSummary } from './run-grid.js';
 export { runCellsInWorkers, defaultWorkerEntry } from './cell-worker-pool.js';
 export { writeReports, currentRecords } from './write-reports.js';
@@ -20,7 +20,7 @@ export { outlierRatios, histogram, summarizeNeuronNorms, analyzeLayer, ANALYZED_
 export type { ModelOutlierAnalysis, LayerOutlierAnalysis, NeuronNormSummary, Histogram } from './outlier-analysis.js';
 export { PUBLISHED_RESULTS, publishedFor } from './published-results.js';
 export type { PublishedResults } from './published-results.js';
-export { resultTables, methodTable, ResultIndex, gridColumns, patternLabel, methodLabel } from './results-tables.js';
+export { resultTables, methodTable, splitByModels, ResultIndex, gridColumns, patternLabel, methodLabel } from './results-tables.js';
 export type { ResultTable, TableRow, TableCell } from './results-tables.js';
 export { tableToMarkdown, resultsMarkdown } from './results-markdown.js';
 export { reportHtml } from './report-html.js';

@@ -4,7 +4,7 @@ import { cellHash, gridCells } from './grid-cells.js';
 import type { CellSpec } from './grid-cells.js';
 import { validateGrid } from './grid-spec.js';
 import { tableToMarkdown } from './results-markdown.js';
-import { ResultIndex, patternLabel, resultTables } from './results-tables.js';
+import { ResultIndex, patternLabel, resultTables, splitByModels } from './results-tables.js';
 
 const grid = validateGrid(
   {
@@ -78,5 +78,20 @@ describe('resultTables', () => {
 
   it('labels patterns as the paper does', () => {
     expect(['0.5', '0.625', '2:4'].map(patternLabel)).toEqual(['50%', '62.5%', '2:4']);
+  });
+});
+
+describe('splitByModels', () => {
+  it('cuts a wide table into whole models of at most 9 columns', () => {
+    const models = ['a', 'b', 'c', 'd'];
+    const header = models.flatMap((m) => ['50%', '2:4', '4:8'].map((p) => `${m} · ${p}`));
+    const table = { id: 't', title: 'T', corner: 'Method', header, rows: [{ label: 'Wanda', cells: header.map((h) => ({ text: h })) }] };
+    const parts = splitByModels(table, models);
+    expect(parts.map((p) => [p.id, p.title, p.header.length])).toEqual([
+      ['t', 'T: a, b, c', 9],
+      ['t-2', 'T: d', 3],
+    ]);
+    expect(parts[1]!.rows[0]!.cells.map((c) => c.text)).toEqual(['d · 50%', 'd · 2:4', 'd · 4:8']);
+    expect(splitByModels({ ...table, header: header.slice(0, 6), rows: [] }, ['a', 'b'])).toHaveLength(1);
   });
 });

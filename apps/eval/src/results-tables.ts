@@ -229,32 +229,56 @@ function publishedTable(index: ResultIndex, model: GridModel): ResultTable | und
   };
 }
 
+/**
+ * Splits a model × pattern table into tables of whole models with at most `maxColumns` columns each (the paper
+ * grid's 18 columns do not fit a page); ids and titles of the parts say which models they hold.
+ */
+export function splitByModels(table: ResultTable, models: readonly string[], maxColumns = 9): ResultTable[] {
+  const perModel = table.header.length / models.length;
+  if (!Number.isInteger(perModel) || table.header.length <= maxColumns) return [table];
+  const modelsPerTable = Math.max(1, Math.floor(maxColumns / perModel));
+  const parts: ResultTable[] = [];
+  for (let first = 0; first < models.length; first += modelsPerTable) {
+    const names = models.slice(first, first + modelsPerTable);
+    const [from, to] = [first * perModel, (first + names.length) * perModel];
+    parts.push({
+      ...table,
+      id: first === 0 ? table.id : `${table.id}-${parts.length + 1}`,
+      title: `${table.title}: ${names.join(', ')}`,
+      header: table.header.slice(from, to),
+      rows: table.rows.map((r) => ({ ...r, cells: r.cells.slice(from, to) })),
+    });
+  }
+  return parts;
+}
+
 /** Every table of the report, in reading order. */
 export function resultTables(index: ResultIndex): ResultTable[] {
   const grid = index.grid;
   const tables: ResultTable[] = [];
+  const split = (t: ResultTable) => splitByModels(t, grid.models.map((m) => m.name));
   for (const set of grid.perplexity) {
     tables.push(
-      methodTable(index, {
+      ...split(methodTable(index, {
         id: `ppl-${set.name}`,
         title: `${set.name} perplexity (context ${set.seqlen}${set.maxWindows ? `, first ${set.maxWindows} windows` : ''})`,
         caption: 'Lower is better; best pruned result per column in bold.',
         pick: perplexityValue(set),
         format: formatPerplexity,
         better: 'lower',
-      }),
+      })),
     );
   }
   if (grid.zeroShot) {
     tables.push(
-      methodTable(index, {
+      ...split(methodTable(index, {
         id: 'zero-shot-mean',
         title: `Zero-shot mean accuracy (%) over ${grid.zeroShot.tasks.join(', ')}`,
         caption: `Higher is better${grid.zeroShot.limit ? `; first ${grid.zeroShot.limit} items per task` : ''}.`,
         pick: (r) => r.zeroShotMeanAcc,
         format: formatPercent,
         better: 'higher',
-      }),
+      })),
     );
   }
   for (const model of grid.models) {
@@ -263,7 +287,7 @@ export function resultTables(index: ResultIndex): ResultTable[] {
   }
   if (grid.zeroShot) for (const model of grid.models) tables.push(zeroShotDetailTable(index, model));
   tables.push(
-    methodTable(index, {
+    ...split(methodTable(index, {
       id: 'sparsity',
       title: 'Sparsity over the pruned matrices (%, read back from the written checkpoint)',
       caption: 'N:M rows: ✓ = every complete group along the method’s axis holds N zeros. 4:8 on a width that is not a multiple of 8 leaves the tail groups dense.',
@@ -275,10 +299,10 @@ export function resultTables(index: ResultIndex): ResultTable[] {
       format: formatPercent,
       better: 'none',
       includeDense: false,
-    }),
+    })),
   );
   tables.push(
-    methodTable(index, {
+    ...split(methodTable(index, {
       id: 'prune-time',
       title: 'Pruning time (s): the whole pipeline run (load, calibration, layer-sequential pruning, writing)',
       caption: 'Lower is better; best per column in bold.',
@@ -286,7 +310,7 @@ export function resultTables(index: ResultIndex): ResultTable[] {
       format: (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)),
       better: 'lower',
       includeDense: false,
-    }),
+    })),
   );
   return tables;
 }

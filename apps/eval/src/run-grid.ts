@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { UserInputError, writeJsonAtomic } from '@dass/pipeline';
@@ -49,6 +50,17 @@ function outcome(record: CellRecord): string {
   return bits.join(', ');
 }
 
+/** Paths the grid names that do not exist (their cells will fail; the rest of the grid still runs). */
+export function missingGridPaths(grid: GridSpec): string[] {
+  const paths = [
+    ...grid.models.flatMap((m) => [m.path, ...(m.tokenizer ? [m.tokenizer] : [])]),
+    grid.calibration.source,
+    ...grid.perplexity.map((p) => p.path),
+    ...(grid.zeroShot?.tasksDir ? [grid.zeroShot.tasksDir] : []),
+  ];
+  return [...new Set(paths)].filter((p) => !existsSync(p));
+}
+
 /**
  * Runs every cell of a grid that has no finished record for its current settings, writing one record per cell
  * (atomically) as it ends, then rebuilds results.json, results.md and report.html. A failing cell is recorded with
@@ -69,6 +81,7 @@ export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<
   if (only.length > 0 && selected.length === 0) {
     throw new UserInputError(`--only ${only.join(',')}: matches no cell; cell ids look like ${all.slice(0, 3).map((c) => c.id).join(', ')}`);
   }
+  for (const path of missingGridPaths(grid)) log(`warning: ${path} does not exist; the cells that need it will fail`);
   const skipped: string[] = [];
   const todo: CellSpec[] = [];
   for (const cell of selected) {
