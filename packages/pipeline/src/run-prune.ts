@@ -123,6 +123,23 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
   };
 }
 
+/** N:M groups must tile each target's group dimension unless tails may stay dense: checked before any work. */
+function checkGroupsDivide(source: WeightSource, v: ValidatedPruneOptions): void {
+  if (v.pattern.kind !== 'nm' || v.partialGroups === 'dense') return;
+  const m = v.pattern.m;
+  for (const linear of v.targets) {
+    const name = linearTensorName(0, linear);
+    const [rows, cols] = source.shape(name) as [number, number];
+    const axis = v.method.plan(linear).nmAxis;
+    const length = axis === 'in' ? cols : rows;
+    if (length % m !== 0) {
+      throw new UserInputError(
+        `--sparsity ${formatSparsity(v.pattern)}: ${linear} [${rows}, ${cols}] has ${length} ${axis === 'in' ? 'input columns' : 'output rows'} along the N:M axis (${axis}), not divisible by ${m}; pass --partial-groups dense to leave the tail group dense`,
+      );
+    }
+  }
+}
+
 async function resolveTokenizer(options: PruneOptions, source: WeightSource): Promise<Tokenizer | undefined> {
   if (options.tokenizer) return loadTokenizer(options.tokenizer, { vocabSize: source.config.vocabSize });
   if (source.format === 'hf') return loadTokenizer(options.model, { vocabSize: source.config.vocabSize });
@@ -165,6 +182,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       warn(`--seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
       seqlen = config.maxPositionEmbeddings;
     }
+    checkGroupsDivide(source, v);
     const tokenizer = await resolveTokenizer(options, source);
     progress({ stage: 'calibrate', message: options.calib });
     const calibration = await loadCalibration({
@@ -262,7 +280,6 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
         phaseStart = performance.now();
       },
     });
-    if (denseTailWeights > 0) warn(`${denseTailWeights} weights in incomplete tail groups were left dense (--partial-groups dense)`);
     await output.commit();
     const plans: RunManifest['plans'] = {};
     for (const linear of v.targets) {
