@@ -124,7 +124,7 @@ describe('runPrune on stories260K', () => {
     await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toThrow(/--sparsity/);
     await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toThrow(/--sparsity/);
     await expect(runPrune({ ...base, method: 'dass', sparsity: '4:8', out })).rejects.toThrow(
-      /--sparsity 4:8: down_proj \[64, 172\] has 172 input columns along the N:M axis \(in\), not divisible by 8; pass --partial-groups dense/,
+      /--sparsity 4:8: gate_proj \[172, 64\] has 172 output rows along the N:M axis \(out\), not divisible by 8; pass --partial-groups dense/,
     );
     await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toThrow(/--alpha/);
     expect(existsSync(out)).toBe(false);
