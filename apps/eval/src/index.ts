@@ -12,6 +12,7 @@ export { readCellRecord, writeCellRecord, cellRecordPath, cellsDir } from './cel
 export { runCell, failedCellRecord } from './run-cell.js';
 export type { RunCellOptions } from './run-cell.js';
 export { runGrid, missingGridPaths } from './run-grid.js';
+export { removeStaleTemporaries } from './stale-temporaries.js';
 export type { RunGridOptions, GridRunSummary } from './run-grid.js';
 export { runCellsInWorkers, defaultWorkerEntry } from './cell-worker-pool.js';
 export { writeReports, currentRecords } from './write-reports.js';

@@ -10,6 +10,7 @@ import { cellHash, gridCells } from './grid-cells.js';
 import type { CellSpec } from './grid-cells.js';
 import type { GridSpec } from './grid-spec.js';
 import { runCell } from './run-cell.js';
+import { removeStaleTemporaries } from './stale-temporaries.js';
 import { writeReports } from './write-reports.js';
 import type { WrittenReports } from './write-reports.js';
 
@@ -74,6 +75,9 @@ export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<
   const log = options.log ?? (() => {});
   await mkdir(outDir, { recursive: true });
   await writeJsonAtomic(join(outDir, 'grid.json'), { origin: options.origin, grid });
+  for (const dir of [join(outDir, 'checkpoints'), join(outDir, 'cells'), outDir]) {
+    for (const name of await removeStaleTemporaries(dir)) log(`removed ${join(dir, name)}, left by an interrupted run`);
+  }
 
   const all = gridCells(grid);
   const only = options.only?.filter((s) => s !== '') ?? [];
