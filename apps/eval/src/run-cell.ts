@@ -41,8 +41,10 @@ async function evaluateModel(
   spec: CellSpec,
   progress: (message: string) => void,
 ): Promise<Pick<CellRecord, 'perplexity' | 'zeroShot' | 'zeroShotMeanAcc'>> {
-  const maxTokens = spec.maxTokensPerPass ?? 4096;
   const model = await CausalLM.fromSource(source, { maxTokensPerPass: spec.maxTokensPerPass });
+  // A model too big to keep resident streams every layer from disk once per call: score as many windows per call as
+  // 4 GiB of host hidden states allow (any batch size gives the same numbers).
+  const windowsPerCall = (seqlen: number) => Math.max(1, Math.floor(2 ** 32 / (seqlen * source.config.hiddenSize * 4)));
   try {
     const perplexity: Record<string, PerplexityResult | EvaluationFailure> = {};
     for (const set of spec.perplexity) {
@@ -52,7 +54,7 @@ async function evaluateModel(
         perplexity[set.name] = await perplexityOfText(model, tokenizer, text, {
           seqlen: set.seqlen,
           maxWindows: set.maxWindows,
-          batchSize: Math.max(1, Math.floor(maxTokens / set.seqlen)),
+          batchSize: windowsPerCall(set.seqlen),
         });
       } catch (err) {
         perplexity[set.name] = { error: message(err) };
