@@ -126,6 +126,11 @@ export class CausalLM {
     return { norm: this.finalNorm, headT: this.headTransposed };
   }
 
+  /** Rows of [rows, vocab] float32 logits that fit `logitsChunkBytes`. */
+  private logitsChunkRows(): number {
+    return Math.max(1, Math.floor((this.options.logitsChunkBytes ?? 64 * 2 ** 20) / (4 * this.config.vocabSize)));
+  }
+
   /**
    * Final norm and vocabulary projection of `rows` hidden rows, in chunks of rows so the [rows, vocab] logits never
    * exist at once; `onChunk` receives each chunk's logits as a host array [chunkRows, vocab].
@@ -135,7 +140,7 @@ export class CausalLM {
     const v = this.config.vocabSize;
     if (hidden.length !== rows * d) throw new RangeError(`hidden: expected ${rows}×${d} values, got ${hidden.length}`);
     const { norm, headT } = await this.head();
-    const chunkRows = Math.max(1, Math.floor((this.options.logitsChunkBytes ?? 64 * 2 ** 20) / (4 * v)));
+    const chunkRows = this.logitsChunkRows();
     for (let r = 0; r < rows; r += chunkRows) {
       const n = Math.min(chunkRows, rows - r);
       const logits = tf.tidy(() => tf.matMul(this.context.rmsNorm(tf.tensor2d(hidden.subarray(r * d, (r + n) * d), [n, d]), norm), headT));
@@ -155,15 +160,23 @@ export class CausalLM {
     const d = this.config.hiddenSize;
     const v = this.config.vocabSize;
     const nll = new Float32Array(batch * (seqLen - 1));
+    const { norm, headT } = await this.head();
+    const chunkRows = this.logitsChunkRows();
+    // log-sum-exp and the target's logit on tfjs: only [rows] values come back, never the [rows, vocab] logits.
     for (let b = 0; b < batch; b++) {
-      const rows = hidden.subarray(b * seqLen * d, (b * seqLen + seqLen - 1) * d);
-      await this.projectLogits(rows, seqLen - 1, (first, n, logits) => {
-        for (let i = 0; i < n; i++) {
-          const t = first + i;
-          const target = ids[b * seqLen + t + 1]!;
-          nll[b * (seqLen - 1) + t] = logSumExp(logits, i * v, v) - logits[i * v + target]!;
-        }
-      });
+      for (let first = 0; first < seqLen - 1; first += chunkRows) {
+        const n = Math.min(chunkRows, seqLen - 1 - first);
+        const at = new Int32Array(n);
+        for (let i = 0; i < n; i++) at[i] = i * v + ids[b * seqLen + first + i + 1]!;
+        const rowStart = (b * seqLen + first) * d;
+        const result = tf.tidy(() => {
+          const logits = tf.matMul(this.context.rmsNorm(tf.tensor2d(hidden.subarray(rowStart, rowStart + n * d), [n, d]), norm), headT);
+          const target = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(at, 'int32'));
+          return tf.sub(tf.logSumExp(logits, 1), target);
+        });
+        nll.set(result.dataSync() as Float32Array, b * (seqLen - 1) + first);
+        result.dispose();
+      }
     }
     return nll;
   }
@@ -206,10 +219,3 @@ export class CausalLM {
   }
 }
 
-function logSumExp(values: Float32Array, offset: number, length: number): number {
-  let max = -Infinity;
-  for (let j = 0; j < length; j++) if (values[offset + j]! > max) max = values[offset + j]!;
-  let sum = 0;
-  for (let j = 0; j < length; j++) sum += Math.exp(values[offset + j]! - max);
-  return max + Math.log(sum);
-}

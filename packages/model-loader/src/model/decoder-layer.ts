@@ -2,6 +2,7 @@ import { tf } from '@dass/tensor-backend';
 import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
+import { applyRopeInPlace, attendCausal } from './attention.js';
 import type { LayerContext } from './layer-context.js';
 
 /**
@@ -29,6 +30,23 @@ function uploadTransposed(w: HostTensor): tf.Tensor2D {
 }
 
 /**
+ * Matrices with the same input width stacked along `out` and uploaded transposed: [in, Σ out]. One matmul then
+ * computes all of them (q/k/v share their input); its output columns are the matrices' outputs side by side.
+ */
+function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
+  const cols = ws[0]!.shape[1]!;
+  let rows = 0;
+  for (const w of ws) rows += w.shape[0]!;
+  const stacked = new Float32Array(rows * cols);
+  let offset = 0;
+  for (const w of ws) {
+    stacked.set(w.data, offset);
+    offset += w.data.length;
+  }
+  return uploadTransposed({ shape: [rows, cols], data: stacked });
+}
+
+/**
  * One decoder layer, resident on its own: host copies of its seven linear weights (for pruning) and the tfjs tensors
  * the forward pass uses. Load, run over many samples, optionally replace weights, dispose.
  */
@@ -36,6 +54,8 @@ export class DecoderLayer {
   private readonly linears = new Map<LinearName, HostTensor>();
   private readonly transposed = new Map<LinearName, tf.Tensor2D>();
   private readonly biases = new Map<LinearName, tf.Tensor1D>();
+  /** q/k/v stacked ([in, (numHeads + 2·numKvHeads)·headDim]) and their biases; rebuilt after a q/k/v change. */
+  private qkv?: { weight: tf.Tensor2D; bias?: tf.Tensor1D };
   private inputNorm!: tf.Tensor1D;
   private postNorm!: tf.Tensor1D;
   private disposed = false;
@@ -64,7 +84,7 @@ export class DecoderLayer {
       for (const name of DECODER_LINEARS) {
         const tensor = await source.readF32(linearTensorName(index, name));
         layer.linears.set(name, tensor);
-        layer.transposed.set(name, uploadTransposed(tensor));
+        if (!QKV.includes(name)) layer.transposed.set(name, uploadTransposed(tensor));
       }
       if (config.attentionBias) {
         for (const name of QKV) {
@@ -95,6 +115,10 @@ export class DecoderLayer {
     }
     const tensor: HostTensor = { shape: old.shape, data };
     this.linears.set(name, tensor);
+    if (QKV.includes(name)) {
+      this.disposeQkv();
+      return;
+    }
     this.transposed.get(name)?.dispose();
     this.transposed.set(name, uploadTransposed(tensor));
   }
@@ -128,40 +152,60 @@ export class DecoderLayer {
     return out;
   }
 
+  /** The stacked q/k/v weight (built on first use after load or after a q/k/v weight changed). */
+  private stackedQkv(): { weight: tf.Tensor2D; bias?: tf.Tensor1D } {
+    if (!this.qkv) {
+      const weight = tf.keep(uploadStackedTransposed(QKV.map((n) => this.linears.get(n)!)));
+      let bias: tf.Tensor1D | undefined;
+      if (this.biases.size > 0) bias = tf.keep(tf.concat(QKV.map((n) => this.biases.get(n)!)) as tf.Tensor1D);
+      this.qkv = { weight, bias };
+    }
+    return this.qkv;
+  }
+
+  private disposeQkv(): void {
+    this.qkv?.weight.dispose();
+    this.qkv?.bias?.dispose();
+    this.qkv = undefined;
+  }
+
   private forwardPass(x: tf.Tensor2D, batch: number, seqLen: number, capture?: LinearInputCapture): tf.Tensor2D {
     const c = this.config;
     const nH = c.numHeads;
     const nKV = c.numKvHeads;
     const hd = c.headDim;
-    const group = nH / nKV;
-    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => {
-      const y = tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
-      const bias = this.biases.get(name);
-      return bias ? (tf.add(y, bias) as tf.Tensor2D) : y;
-    };
+    const tokens = batch * seqLen;
+    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
 
     const xn = this.context.rmsNorm(x, this.inputNorm);
     capture?.(QKV, xn);
+    // q, k and v in one matmul; RoPE and the head split happen on the host (see attendCausal).
+    const qkvWeight = this.stackedQkv();
+    const qkvTensor = tf.tidy(() => {
+      const y = tf.matMul(xn, qkvWeight.weight);
+      return qkvWeight.bias ? tf.add(y, qkvWeight.bias) : y;
+    });
+    const qkv = qkvTensor.dataSync() as Float32Array;
+    qkvTensor.dispose();
+    const qWidth = nH * hd;
+    const kvWidth = nKV * hd;
+    const width = qWidth + 2 * kvWidth;
+    const q = new Float32Array(tokens * qWidth);
+    const k = new Float32Array(tokens * kvWidth);
+    const v = new Float32Array(tokens * kvWidth);
+    for (let r = 0; r < tokens; r++) {
+      const row = r * width;
+      q.set(qkv.subarray(row, row + qWidth), r * qWidth);
+      k.set(qkv.subarray(row + qWidth, row + qWidth + kvWidth), r * kvWidth);
+      v.set(qkv.subarray(row + qWidth + kvWidth, row + width), r * kvWidth);
+    }
     const { cos, sin } = this.context.rope(seqLen);
-    const rotate = (t: tf.Tensor2D, heads: number) => {
-      const t4 = tf.reshape(t, [batch, seqLen, heads, hd]);
-      const [a, b] = tf.split(t4, 2, 3);
-      const rotated = tf.concat([tf.neg(b!), a!], 3);
-      return tf.add(tf.mul(t4, cos), tf.mul(rotated, sin));
-    };
-    const q = rotate(linear(xn, 'q_proj'), nH);
-    const k = rotate(linear(xn, 'k_proj'), nKV);
-    const v = linear(xn, 'v_proj');
-
-    // Grouped-query attention without repeating K/V: the `group` query heads that share a KV head are stacked along
-    // the time axis, so one batched matmul per KV head serves them all (query head h uses KV head floor(h / group)).
-    const qg = tf.reshape(tf.transpose(tf.reshape(q, [batch, seqLen, nKV, group, hd]), [0, 2, 3, 1, 4]), [batch * nKV, group * seqLen, hd]);
-    const kT = tf.reshape(tf.transpose(k, [0, 2, 3, 1]), [batch * nKV, hd, seqLen]);
-    const scores = tf.add(tf.mul(tf.matMul(qg, kT), this.context.attentionScale), this.context.mask(seqLen, group));
-    const probs = tf.softmax(scores);
-    const vv = tf.reshape(tf.transpose(tf.reshape(v, [batch, seqLen, nKV, hd]), [0, 2, 1, 3]), [batch * nKV, seqLen, hd]);
-    const attnHeads = tf.reshape(tf.matMul(probs, vv), [batch, nKV, group, seqLen, hd]);
-    const attn = tf.reshape(tf.transpose(attnHeads, [0, 3, 1, 2, 4]), [batch * seqLen, nH * hd]) as tf.Tensor2D;
+    applyRopeInPlace(q, nH, hd, seqLen, cos, sin);
+    applyRopeInPlace(k, nKV, hd, seqLen, cos, sin);
+    const attnRows = attendCausal(q, k, v, { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd }, this.context.attentionScale, (qs, qe, keys, group) =>
+      this.context.mask(qs, qe, keys, group),
+    );
+    const attn = tf.tensor2d(attnRows, [tokens, qWidth]);
     capture?.(O, attn);
     const x2 = tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
 
@@ -178,6 +222,7 @@ export class DecoderLayer {
     if (this.disposed) return;
     this.disposed = true;
     for (const t of this.transposed.values()) t.dispose();
+    this.disposeQkv();
     for (const t of this.biases.values()) t.dispose();
     this.inputNorm?.dispose();
     this.postNorm?.dispose();

@@ -4,9 +4,10 @@ import { ropeTables } from './rope.js';
 
 /** Sequence lengths kept per cache: generation grows T by one each step, so an unbounded cache would leak. */
 const CACHE_ENTRIES = 4;
+/** Masks are per query chunk (see attendCausal), so a sequence length has several. */
+const MASK_CACHE_ENTRIES = 64;
 
 function evictOldest<K, V>(cache: Map<K, V>, dispose: (v: V) => void): void {
-  if (cache.size < CACHE_ENTRIES) return;
   const [key, value] = cache.entries().next().value as [K, V];
   cache.delete(key);
   dispose(value);
@@ -17,7 +18,7 @@ function evictOldest<K, V>(cache: Map<K, V>, dispose: (v: V) => void): void {
  * activation. Owned by the model; disposed with it.
  */
 export class LayerContext {
-  private readonly ropeCache = new Map<number, { cos: tf.Tensor4D; sin: tf.Tensor4D }>();
+  private readonly ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
   private readonly maskCache = new Map<string, tf.Tensor2D>();
   readonly attentionScale: number;
 
@@ -25,38 +26,40 @@ export class LayerContext {
     this.attentionScale = 1 / Math.sqrt(config.headDim);
   }
 
-  rope(seqLen: number): { cos: tf.Tensor4D; sin: tf.Tensor4D } {
+  /** cos and sin tables [seqLen, headDim] (host arrays: RoPE is applied on the host, see DecoderLayer). */
+  rope(seqLen: number): { cos: Float32Array; sin: Float32Array } {
     let entry = this.ropeCache.get(seqLen);
     if (!entry) {
-      const { cos, sin } = ropeTables(this.config, seqLen);
-      const hd = this.config.headDim;
-      entry = { cos: tf.tensor4d(cos, [1, seqLen, 1, hd]), sin: tf.tensor4d(sin, [1, seqLen, 1, hd]) };
-      tf.keep(entry.cos);
-      tf.keep(entry.sin);
-      evictOldest(this.ropeCache, (e) => (e.cos.dispose(), e.sin.dispose()));
+      entry = ropeTables(this.config, seqLen);
+      if (this.ropeCache.size >= CACHE_ENTRIES) this.ropeCache.delete(this.ropeCache.keys().next().value as number);
       this.ropeCache.set(seqLen, entry);
     }
     return entry;
   }
 
-  /** Additive causal mask (with the sliding window, if any) for `group` query heads stacked along time: [group·T, T]. */
-  mask(seqLen: number, group: number): tf.Tensor2D {
-    const key = `${seqLen}x${group}`;
+  /**
+   * Additive causal mask (with the sliding window, if any) of query positions [queryStart, queryEnd) against key
+   * positions [0, keys), for `group` query heads stacked along time: [group·(queryEnd − queryStart), keys].
+   */
+  mask(queryStart: number, queryEnd: number, keys: number, group: number): tf.Tensor2D {
+    const key = `${queryStart}-${queryEnd}x${keys}x${group}`;
     let mask = this.maskCache.get(key);
     if (!mask) {
       const window = this.config.slidingWindow;
-      const data = new Float32Array(group * seqLen * seqLen);
+      const queries = queryEnd - queryStart;
+      const data = new Float32Array(group * queries * keys);
       for (let g = 0; g < group; g++) {
-        for (let i = 0; i < seqLen; i++) {
-          const row = (g * seqLen + i) * seqLen;
-          for (let j = 0; j < seqLen; j++) {
+        for (let q = 0; q < queries; q++) {
+          const i = queryStart + q;
+          const row = (g * queries + q) * keys;
+          for (let j = 0; j < keys; j++) {
             const visible = j <= i && (window === undefined || i - j < window);
             data[row + j] = visible ? 0 : -Infinity;
           }
         }
       }
-      mask = tf.keep(tf.tensor2d(data, [group * seqLen, seqLen]));
-      evictOldest(this.maskCache, (m) => m.dispose());
+      mask = tf.keep(tf.tensor2d(data, [group * queries, keys]));
+      if (this.maskCache.size >= MASK_CACHE_ENTRIES) evictOldest(this.maskCache, (m) => m.dispose());
       this.maskCache.set(key, mask);
     }
     return mask;
@@ -75,10 +78,6 @@ export class LayerContext {
   }
 
   dispose(): void {
-    for (const { cos, sin } of this.ropeCache.values()) {
-      cos.dispose();
-      sin.dispose();
-    }
     for (const m of this.maskCache.values()) m.dispose();
     this.ropeCache.clear();
     this.maskCache.clear();
