@@ -91,11 +91,19 @@ export async function runLayerSequential(options: LayerSequentialOptions): Promi
         capture: (linears, input) => {
           const wanted = linears.filter((l) => stats.inputSumSq.has(l));
           if (wanted.length === 0) return;
-          // Linears that share an input (q/k/v, gate/up) share one reduction.
-          const sumSq = tf.sum(tf.square(input), 0);
+          // Linears that share an input (q/k/v, gate/up) share one reduction. Sums of squares are accumulated on the
+          // host in float64: faster than tfjs's column reduction (a transpose on wasm) and exact to the last token.
           const needGram = wanted.filter((l) => stats.gram.has(l));
           const gram = needGram.length > 0 ? tf.matMul(tf.transpose(input), input) : undefined;
-          const sumSqValues = sumSq.dataSync();
+          const x = input.dataSync() as Float32Array;
+          const cols = input.shape[1];
+          const sumSqValues = new Float64Array(cols);
+          for (let r = 0; r < x.length; r += cols) {
+            for (let j = 0; j < cols; j++) {
+              const value = x[r + j]!;
+              sumSqValues[j] += value * value;
+            }
+          }
           const gramValues = gram?.dataSync();
           for (const l of wanted) {
             const acc = stats.inputSumSq.get(l)!;
