@@ -18,7 +18,7 @@ export { winograndeTask } from './winogrande-task.js';
 export { lambadaTask } from './lambada-task.js';
 export { rteTask } from './rte-task.js';
 export { zeroShotTasks, defaultTasksDir, getZeroShotTask, parseTaskList, loadTaskDocs } from './zero-shot-tasks.js';
-export { evaluateZeroShot, scoreZeroShotDoc } from './zero-shot.js';
+export { evaluateZeroShot, scoreZeroShotDoc, scoreZeroShotDocs } from './zero-shot.js';
 export type { ZeroShotOptions, ZeroShotResult, ZeroShotProgress } from './zero-shot.js';
 export { inspectSparsity, inspectMatrixSparsity, summarizeSparsity, parseLinearTensorName } from './sparsity-inspection.js';
 export type {

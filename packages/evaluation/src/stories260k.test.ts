@@ -84,4 +84,17 @@ describe('evaluation on the real stories260K model', () => {
       else expect([0, 0.5, 1]).toContain(r.accNorm);
     }
   });
+
+  it('zero-shot: items batched together score exactly as one at a time, with far fewer model calls', async () => {
+    let calls = 0;
+    const counting = { config: model.config, tokenNll: (ids: Int32Array, b: number, t: number) => (calls++, model.tokenNll(ids, b, t)) };
+    const oneByOne = await evaluateZeroShot(counting, tokenizer, 'arc_easy', { limit: 12, batchTokens: 1 });
+    const perItemCalls = calls;
+    calls = 0;
+    const batched = await evaluateZeroShot(counting, tokenizer, 'arc_easy', { limit: 12, batchTokens: 4096 });
+    expect(perItemCalls).toBe(12);
+    expect(calls).toBeLessThan(4);
+    expect(batched.acc).toBe(oneByOne.acc);
+    expect(batched.accNorm).toBe(oneByOne.accNorm);
+  });
 });

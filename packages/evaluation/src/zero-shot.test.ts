@@ -38,7 +38,7 @@ describe('evaluateZeroShot, hand-worked with a fake model', () => {
       { query: 'Pick:', choices: ['aaaa', 'b'], gold: 0 },
       { query: 'Then', choices: ['c', 'ab'], gold: 1 },
     ]);
-    const r = await evaluateZeroShot(model, tok, 'openbookqa', { tasksDir: dir });
+    const r = await evaluateZeroShot(model, tok, 'openbookqa', { tasksDir: dir, batchTokens: 1 });
     expect(r.n).toBe(3);
     expect(r.acc).toBeCloseTo(1 / 3, 12);
     expect(r.accNorm).toBeCloseTo(2 / 3, 12);
@@ -88,7 +88,7 @@ describe('evaluateZeroShot, hand-worked with a fake model', () => {
       { context_options: ['so A', 'so B'], continuation: 'nn', gold: 0 },
       { context_options: ['so A', 'so B'], continuation: 'nn', gold: 1 },
     ]);
-    const r = await evaluateZeroShot(model, tok, 'winogrande', { tasksDir: dir });
+    const r = await evaluateZeroShot(model, tok, 'winogrande', { tasksDir: dir, batchTokens: 1 });
     expect(r.acc).toBe(0.5);
     expect(r.accNorm).toBeUndefined();
     expect(model.calls[0].rows).toEqual([tok.encode('so A nn'), tok.encode('so B nn')]);
@@ -127,7 +127,7 @@ describe('evaluateZeroShot, hand-worked with a fake model', () => {
       { query: 'Q', choices: ['a', 'b'], gold: 1 },
     ]);
     const seen: number[] = [];
-    const r = await evaluateZeroShot(model, tok, 'openbookqa', { tasksDir: dir, limit: 2, onProgress: (p) => seen.push(p.done) });
+    const r = await evaluateZeroShot(model, tok, 'openbookqa', { tasksDir: dir, limit: 2, batchTokens: 1, onProgress: (p) => seen.push(p.done) });
     expect(r.n).toBe(2);
     expect(seen).toEqual([0, 1, 2]);
     await expect(evaluateZeroShot(model, tok, 'mmlu', { tasksDir: dir })).rejects.toThrow(/task: expected one of .*piqa.*, got "mmlu"/);

@@ -2,6 +2,7 @@ import type { Tokenizer } from '@dass/model-loader';
 import { assertLanguageModel, type LanguageModel } from './language-model.js';
 import { encodePair } from './encode-pair.js';
 import { scoreContinuations } from './continuation-scores.js';
+import type { ContinuationScore } from './continuation-scores.js';
 import { mean, meanStderr } from './mean-stderr.js';
 import { defaultTasksDir, getZeroShotTask, loadTaskDocs } from './zero-shot-tasks.js';
 import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
@@ -17,6 +18,11 @@ export interface ZeroShotOptions {
   tasksDir?: string;
   /** Score only the first `limit` items. */
   limit?: number;
+  /**
+   * Token budget (rows × padded length) of one model call: consecutive items are scored together, so a model that
+   * streams its layers from disk reads them once per batch, not once per item (default 8192).
+   */
+  batchTokens?: number;
   onProgress?: (progress: ZeroShotProgress) => void;
 }
 
@@ -44,19 +50,17 @@ function argmax(values: readonly number[]): number {
   return best;
 }
 
-/** Scores one item: acc/acc_norm hits (multiple choice) or greedy hit + log-likelihood (last word). */
-export async function scoreZeroShotDoc(
-  model: LanguageModel,
-  tokenizer: Tokenizer,
-  task: ZeroShotTask,
-  doc: ZeroShotDoc,
-): Promise<{ acc: number; accNorm: number; logLikelihood: number; truncated: boolean }> {
-  const pairs = doc.choices.map((c) => encodePair(tokenizer, c.context, c.continuation));
-  const lastWord = task.metrics === 'last_word';
-  const scores = await scoreContinuations(model, pairs, { greedy: lastWord });
+export interface ZeroShotDocScore {
+  acc: number;
+  accNorm: number;
+  logLikelihood: number;
+  truncated: boolean;
+}
+
+function judge(task: ZeroShotTask, doc: ZeroShotDoc, scores: readonly ContinuationScore[]): ZeroShotDocScore {
   const lls = scores.map((s) => s.logLikelihood);
   const truncated = scores.some((s) => s.truncated > 0);
-  if (lastWord) return { acc: scores[0].greedy ? 1 : 0, accNorm: Number.NaN, logLikelihood: lls[0], truncated };
+  if (task.metrics === 'last_word') return { acc: scores[0].greedy ? 1 : 0, accNorm: Number.NaN, logLikelihood: lls[0], truncated };
   const normed = lls.map((ll, i) => ll / doc.choices[i].normBytes);
   return {
     acc: argmax(lls) === doc.gold ? 1 : 0,
@@ -64,6 +68,58 @@ export async function scoreZeroShotDoc(
     logLikelihood: lls[doc.gold],
     truncated,
   };
+}
+
+/** Scores several items in one padded model call: acc/acc_norm hits (multiple choice) or greedy hit + log-likelihood (last word). */
+export async function scoreZeroShotDocs(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  task: ZeroShotTask,
+  docs: readonly ZeroShotDoc[],
+): Promise<ZeroShotDocScore[]> {
+  const encoded = docs.map((doc) => doc.choices.map((c) => encodePair(tokenizer, c.context, c.continuation)));
+  const scores = await scoreContinuations(model, encoded.flat(), { greedy: task.metrics === 'last_word' });
+  let next = 0;
+  return docs.map((doc, i) => {
+    const own = scores.slice(next, next + encoded[i].length);
+    next += encoded[i].length;
+    return judge(task, doc, own);
+  });
+}
+
+/** Scores one item (see `scoreZeroShotDocs`). */
+export async function scoreZeroShotDoc(
+  model: LanguageModel,
+  tokenizer: Tokenizer,
+  task: ZeroShotTask,
+  doc: ZeroShotDoc,
+): Promise<ZeroShotDocScore> {
+  return (await scoreZeroShotDocs(model, tokenizer, task, [doc]))[0];
+}
+
+/** Splits items into consecutive batches whose rows × longest row stay within `budget` tokens (at least one item each). */
+function batchDocs(tokenizer: Tokenizer, docs: readonly ZeroShotDoc[], budget: number): ZeroShotDoc[][] {
+  const batches: ZeroShotDoc[][] = [];
+  let current: ZeroShotDoc[] = [];
+  let rows = 0;
+  let longest = 0;
+  for (const doc of docs) {
+    // A cheap length estimate (context + continuation tokens) is enough to bound the padded size.
+    const lengths = doc.choices.map((c) => tokenizer.encode(c.context + c.continuation, { bos: true }).length);
+    const docLongest = Math.max(...lengths);
+    const nextLongest = Math.max(longest, docLongest);
+    if (current.length > 0 && (rows + lengths.length) * nextLongest > budget) {
+      batches.push(current);
+      current = [];
+      rows = 0;
+      longest = 0;
+    }
+    current.push(doc);
+    rows += lengths.length;
+    longest = Math.max(longest, docLongest);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 /**
@@ -81,7 +137,8 @@ export async function evaluateZeroShot(
   if (tokenizer == null || typeof tokenizer.encode !== 'function') {
     throw new TypeError(`tokenizer: expected a Tokenizer with encode(), got ${String(tokenizer)}`);
   }
-  const { tasksDir = defaultTasksDir, limit, onProgress } = options;
+  const { tasksDir = defaultTasksDir, limit, onProgress, batchTokens = 8192 } = options;
+  if (!Number.isInteger(batchTokens) || batchTokens < 1) throw new RangeError(`batchTokens: expected an integer >= 1, got ${String(batchTokens)}`);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw new RangeError(`limit: expected an integer >= 1, got ${String(limit)}`);
   }
@@ -97,12 +154,13 @@ export async function evaluateZeroShot(
   const lls: number[] = [];
   let truncatedItems = 0;
   onProgress?.({ task: task.name, done: 0, total: docs.length });
-  for (const doc of docs) {
-    const s = await scoreZeroShotDoc(model, tokenizer, task, doc);
-    acc.push(s.acc);
-    accNorm.push(s.accNorm);
-    lls.push(s.logLikelihood);
-    if (s.truncated) truncatedItems++;
+  for (const batch of batchDocs(tokenizer, docs, batchTokens)) {
+    for (const s of await scoreZeroShotDocs(model, tokenizer, task, batch)) {
+      acc.push(s.acc);
+      accNorm.push(s.accNorm);
+      lls.push(s.logLikelihood);
+      if (s.truncated) truncatedItems++;
+    }
     onProgress?.({ task: task.name, done: acc.length, total: docs.length });
   }
   return {
