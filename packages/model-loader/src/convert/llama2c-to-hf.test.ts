@@ -1,13 +1,29 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelLoadError } from '../errors.js';
 import { openHfModel } from '../hf/hf-model.js';
 import { openLlama2c } from '../llama2c/checkpoint.js';
 import { fixtures } from '../test/index.js';
 import type { WeightSource } from '../types.js';
 import { convertLlama2cToHf } from './llama2c-to-hf.js';
+
+// A switchable full disk: while `full.syscalls` names writeFile/copyFile, those calls fail with ENOSPC (as Node
+// reports it: code, syscall, path, dest); otherwise the real functions run.
+const full = vi.hoisted(() => ({ syscalls: new Set<string>() }));
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const enospc = (syscall: string, path: unknown, dest?: unknown) =>
+    Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), { code: 'ENOSPC', errno: -28, syscall, path: String(path), ...(dest ? { dest: String(dest) } : {}) });
+  return {
+    ...real,
+    writeFile: ((path: string, ...rest: unknown[]) =>
+      full.syscalls.has('write') ? Promise.reject(enospc('write', path)) : (real.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest)) as typeof real.writeFile,
+    copyFile: ((src: string, dest: string, mode?: number) =>
+      full.syscalls.has('copyfile') ? Promise.reject(enospc('copyfile', src, dest)) : real.copyFile(src, dest, mode)) as typeof real.copyFile,
+  };
+});
 
 let root: string;
 beforeAll(async () => {
@@ -104,6 +120,21 @@ describe('convertLlama2cToHf', () => {
     const outDir = join(root, 'failing');
     await expect(convertLlama2cToHf({ checkpoint: failing, outDir })).rejects.toThrow(/disk on fire/);
     expect((await readdir(root)).filter((f) => f.includes('failing'))).toEqual([]);
+    await source.close();
+  });
+
+  it('a full disk while writing config.json or copying the tokenizer: a ModelLoadError naming outDir, nothing left behind', async () => {
+    const source = await openLlama2c(fixtures.stories260K.bin);
+    for (const syscall of ['write', 'copyfile']) {
+      const outDir = join(root, `full-${syscall}`);
+      full.syscalls.add(syscall);
+      const err = await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir }).catch((e: unknown) => e);
+      full.syscalls.clear();
+      expect(err).toBeInstanceOf(ModelLoadError);
+      expect(err).toMatchObject({ file: outDir, code: 'IO' });
+      expect((err as ModelLoadError).message).toMatch(new RegExp(`^${outDir}: cannot write the converted checkpoint: ENOSPC: no space left on device, ${syscall}$`));
+      expect((await readdir(root)).filter((f) => f.includes(`full-${syscall}`))).toEqual([]);
+    }
     await source.close();
   });
 

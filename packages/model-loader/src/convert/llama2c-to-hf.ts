@@ -102,6 +102,18 @@ export async function convertLlama2cToHf(options: ConvertLlama2cOptions): Promis
     return { outDir: target, tensorCount: names.length, weightBytes };
   } catch (e) {
     await rm(temp, { recursive: true, force: true });
-    throw e;
+    throw writeFailure(outDir, temp, e);
   }
+}
+
+/**
+ * A failure to write into `temp` (disk full, quota, I/O error) as a ModelLoadError naming `outDir`, the path the
+ * caller gave; failures reading the checkpoint pass through unchanged.
+ */
+function writeFailure(outDir: string, temp: string, e: unknown): unknown {
+  const err = e as (NodeJS.ErrnoException & { dest?: unknown }) | undefined;
+  const paths = [err?.path, err?.dest, e instanceof ModelLoadError ? e.file : undefined];
+  if (!paths.some((p) => typeof p === 'string' && p.startsWith(temp))) return e;
+  if (e instanceof ModelLoadError && e.code !== 'IO') return e;
+  return new ModelLoadError(outDir, 'IO', `cannot write the converted checkpoint: ${(e as Error).message}`);
 }
