@@ -80,6 +80,17 @@ function unwritable(out: string, err: unknown): never {
   throw new UserInputError(`cannot write ${out}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (err as Error).message}`);
 }
 
+/**
+ * A failure to write inside `temp` (disk full, quota, I/O error: a raw Node error, or the safetensors writer's IO
+ * error) as a UserInputError naming `out`; anything else (a bad input tensor) passes through unchanged.
+ */
+function writeFailure(out: string, temp: string, err: unknown): unknown {
+  const e = err as (NodeJS.ErrnoException & { dest?: unknown; file?: unknown }) | undefined;
+  const inTemp = [e?.path, e?.dest, e?.name === 'ModelLoadError' ? e.file : undefined].some((p) => typeof p === 'string' && p.startsWith(temp));
+  const isWriteError = typeof e?.syscall === 'string' || (e?.name === 'ModelLoadError' && e.code === 'IO');
+  return inTemp && isWriteError ? new UserInputError(`cannot write ${out}: ${(err as Error).message}`) : err;
+}
+
 /** Opens the output writer for the requested format (`same` keeps the input's format). */
 export async function openCheckpointOutput(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
   const format = options.format === 'same' ? options.source.format : options.format;
@@ -129,7 +140,7 @@ async function hfToHf(options: CheckpointOutputOptions): Promise<CheckpointOutpu
     for (const w of writers.values()) await w.abort();
     await checkpoint.close();
     await rm(temp, { recursive: true, force: true });
-    throw err;
+    throw writeFailure(options.out, temp, err);
   }
   return {
     path: options.out,
@@ -175,7 +186,11 @@ async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<Check
       const span = spans.get(name);
       if (!span) throw new Error(`${name} is not in ${options.modelPath}`);
       const stored = span.ropeHeads ? halvesToInterleavedRows(data, span.shape[0]!, span.shape[1]!, span.ropeHeads) : data;
-      await handle.write(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), 0, stored.byteLength, span.offset);
+      try {
+        await handle.write(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), 0, stored.byteLength, span.offset);
+      } catch (err) {
+        unwritable(options.out, err);
+      }
     },
     async commit() {
       await handle.sync();
@@ -211,7 +226,7 @@ async function llama2cToHf(options: CheckpointOutputOptions): Promise<Checkpoint
   } catch (err) {
     await writer?.abort();
     await rm(temp, { recursive: true, force: true });
-    throw err;
+    throw writeFailure(options.out, temp, err);
   }
   const w = writer!;
   return {
