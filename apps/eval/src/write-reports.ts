@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@dass/pipeline';
+import { writeJsonAtomic, writeTextAtomic } from '@dass/pipeline';
 import type { CellRecord } from './cell-record.js';
 import { readCellRecord } from './cell-store.js';
 import { cellHash, gridCells } from './grid-cells.js';
@@ -9,7 +9,6 @@ import { reportFigures } from './report-charts.js';
 import { reportHtml } from './report-html.js';
 import { resultsMarkdown } from './results-markdown.js';
 import { ResultIndex, resultTables } from './results-tables.js';
-import { writeTextAtomic } from './write-text-atomic.js';
 
 /** `results.json`: the grid, every current cell record (manifest and metrics) in grid order, and what is missing. */
 export interface ResultsFile {

@@ -11,4 +11,4 @@ export type { TargetSet } from './targets.js';
 export { totals } from './run-manifest.js';
 export type { RunManifest, LayerReport, SparsityTotals } from './run-manifest.js';
 export { UserInputError } from './user-error.js';
-export { writeJsonAtomic } from './write-json-atomic.js';
+export { writeJsonAtomic, writeTextAtomic } from './write-atomic.js';

@@ -17,7 +17,7 @@ import { totals } from './run-manifest.js';
 import type { LayerReport, RunManifest } from './run-manifest.js';
 import { targetLinears } from './targets.js';
 import { UserInputError } from './user-error.js';
-import { writeJsonAtomic } from './write-json-atomic.js';
+import { writeJsonAtomic } from './write-atomic.js';
 
 export interface PruneProgress {
   stage: 'load' | 'calibrate' | 'embed' | 'dense' | 'prune' | 'pruned' | 'write' | 'done';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserInputError } from './user-error.js';
-import { writeJsonAtomic } from './write-json-atomic.js';
+import { writeJsonAtomic } from './write-atomic.js';
 
 describe('writeJsonAtomic', () => {
   it('writes pretty JSON with a final newline and leaves no temporary', async () => {

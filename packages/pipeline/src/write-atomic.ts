@@ -19,3 +19,8 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
     throw err;
   }
 }
+
+/** `writeTextAtomic` of pretty-printed JSON. */
+export function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  return writeTextAtomic(path, JSON.stringify(value, null, 2) + '\n');
+}
