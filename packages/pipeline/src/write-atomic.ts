@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
+import { UserInputError } from './user-error.js';
 
-/** Writes text to a temporary file beside `path`, fsyncs, then renames: readers never see half a file. */
+/**
+ * Writes text to a temporary file beside `path`, fsyncs, then renames: readers never see half a file. A file-system
+ * failure (disk full, missing folder, permissions) removes the temporary and throws a UserInputError naming `path`.
+ */
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
   if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -16,6 +20,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
     await rename(temp, path);
   } catch (err) {
     await rm(temp, { force: true });
+    if (typeof (err as NodeJS.ErrnoException)?.syscall === 'string') throw new UserInputError(`cannot write ${path}: ${(err as Error).message}`);
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserInputError } from './user-error.js';
 import { writeJsonAtomic } from './write-atomic.js';
 
-describe('writeJsonAtomic', () => {
+describe('writeJsonAtomic (writeTextAtomic)', () => {
   it('writes pretty JSON with a final newline and leaves no temporary', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dass-json-'));
     await writeJsonAtomic(join(dir, 'run.json'), { a: 1, b: [true] });
