@@ -12,6 +12,11 @@ export interface CausalLMOptions {
   cacheLayers?: boolean;
   /** Default 1 GiB. */
   cacheLayersBelowBytes?: number;
+  /**
+   * Keep the float32 embedding table after `embed` (vocab × hidden × 4 bytes: 262 MB for TinyLlama). Default: same as
+   * `cacheLayers`, so a model that streams its layers (layer-sequential pruning) does not hold the table either.
+   */
+  cacheEmbeddings?: boolean;
   /** Token budget of one tfjs pass through a layer (default 4096). */
   maxTokensPerPass?: number;
   /** Bytes of float32 logits computed at once (default 64 MiB): the vocabulary projection runs in row chunks. */
@@ -35,6 +40,7 @@ export class CausalLM {
   private finalNorm?: tf.Tensor1D;
   private headTransposed?: tf.Tensor2D;
   readonly cacheLayers: boolean;
+  readonly cacheEmbeddings: boolean;
 
   private constructor(
     readonly source: WeightSource,
@@ -45,6 +51,7 @@ export class CausalLM {
     const c = this.config;
     const layerBytes = 4 * c.hiddenSize * (2 * c.numHeads * c.headDim + 2 * c.numKvHeads * c.headDim + 3 * c.intermediateSize);
     this.cacheLayers = options.cacheLayers ?? layerBytes * c.numLayers < (options.cacheLayersBelowBytes ?? 2 ** 30);
+    this.cacheEmbeddings = options.cacheEmbeddings ?? this.cacheLayers;
   }
 
   static async fromSource(source: WeightSource, options: CausalLMOptions = {}): Promise<CausalLM> {
@@ -67,12 +74,13 @@ export class CausalLM {
   async embed(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
     if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
     this.checkIds(ids);
-    if (!this.embedTable) this.embedTable = (await this.source.readF32('model.embed_tokens.weight')).data;
+    const table = this.embedTable ?? (await this.source.readF32('model.embed_tokens.weight')).data;
+    if (this.cacheEmbeddings) this.embedTable = table;
     const d = this.config.hiddenSize;
     const out = new Float32Array(ids.length * d);
     const scale = this.config.embeddingScale;
     for (let i = 0; i < ids.length; i++) {
-      const row = this.embedTable.subarray(ids[i]! * d, (ids[i]! + 1) * d);
+      const row = table.subarray(ids[i]! * d, (ids[i]! + 1) * d);
       if (scale === 1) out.set(row, i * d);
       else for (let j = 0; j < d; j++) out[i * d + j] = row[j]! * Math.fround(scale);
     }

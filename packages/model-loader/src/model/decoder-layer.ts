@@ -24,9 +24,28 @@ const O: readonly LinearName[] = ['o_proj'];
 const GATE_UP: readonly LinearName[] = ['gate_proj', 'up_proj'];
 const DOWN: readonly LinearName[] = ['down_proj'];
 
-/** Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. */
+/**
+ * Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. The
+ * transpose happens on the host (in cache-sized tiles): transposing on tfjs would hold both layouts in the wasm heap
+ * at once, and that heap never shrinks.
+ */
 function uploadTransposed(w: HostTensor): tf.Tensor2D {
-  return tf.tidy(() => tf.transpose(tf.tensor2d(w.data, [w.shape[0]!, w.shape[1]!])) as tf.Tensor2D);
+  const rows = w.shape[0]!;
+  const cols = w.shape[1]!;
+  const src = w.data;
+  const out = new Float32Array(rows * cols);
+  const tile = 64;
+  for (let r0 = 0; r0 < rows; r0 += tile) {
+    const r1 = Math.min(rows, r0 + tile);
+    for (let c0 = 0; c0 < cols; c0 += tile) {
+      const c1 = Math.min(cols, c0 + tile);
+      for (let r = r0; r < r1; r++) {
+        const base = r * cols;
+        for (let c = c0; c < c1; c++) out[c * rows + r] = src[base + c]!;
+      }
+    }
+  }
+  return tf.tensor2d(out, [cols, rows]);
 }
 
 /**
@@ -177,11 +196,12 @@ export class DecoderLayer {
     const tokens = batch * seqLen;
     const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
 
-    const xn = this.context.rmsNorm(x, this.inputNorm);
-    capture?.(QKV, xn);
-    // q, k and v in one matmul; RoPE and the head split happen on the host (see attendCausal).
+    // Nested tidies free each stage's temporaries as soon as it is done: the wasm heap keeps its high-water mark.
     const qkvWeight = this.stackedQkv();
     const qkvTensor = tf.tidy(() => {
+      const xn = this.context.rmsNorm(x, this.inputNorm);
+      capture?.(QKV, xn);
+      // q, k and v in one matmul; RoPE and the head split happen on the host (see attendCausal).
       const y = tf.matMul(xn, qkvWeight.weight);
       return qkvWeight.bias ? tf.add(y, qkvWeight.bias) : y;
     });
@@ -205,17 +225,18 @@ export class DecoderLayer {
     const attnRows = attendCausal(q, k, v, { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd }, this.context.attentionScale, (qs, qe, keys, group) =>
       this.context.mask(qs, qe, keys, group),
     );
-    const attn = tf.tensor2d(attnRows, [tokens, qWidth]);
-    capture?.(O, attn);
-    const x2 = tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
-
-    const xn2 = this.context.rmsNorm(x2, this.postNorm);
-    capture?.(GATE_UP, xn2);
-    const gate = linear(xn2, 'gate_proj');
-    const up = linear(xn2, 'up_proj');
-    const h = tf.mul(this.context.activation(gate), up) as tf.Tensor2D;
-    capture?.(DOWN, h);
-    return tf.add(x2, linear(h, 'down_proj')) as tf.Tensor2D;
+    const x2 = tf.tidy(() => {
+      const attn = tf.tensor2d(attnRows, [tokens, qWidth]);
+      capture?.(O, attn);
+      return tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
+    });
+    return tf.tidy(() => {
+      const xn2 = this.context.rmsNorm(x2, this.postNorm);
+      capture?.(GATE_UP, xn2);
+      const h = tf.tidy(() => tf.mul(this.context.activation(linear(xn2, 'gate_proj')), linear(xn2, 'up_proj')) as tf.Tensor2D);
+      capture?.(DOWN, h);
+      return tf.add(x2, linear(h, 'down_proj')) as tf.Tensor2D;
+    });
   }
 
   dispose(): void {
