@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openLlama2c } from '../llama2c/checkpoint.js';
+import { fixtures } from '../test/index.js';
+import type { WeightSource } from '../types.js';
+import { CausalLM } from './causal-lm.js';
+
+/** The stories260K source, counting reads of each tensor. */
+function counting(base: WeightSource): { source: WeightSource; reads: Map<string, number> } {
+  const reads = new Map<string, number>();
+  const source: WeightSource = {
+    ...base,
+    tensorNames: () => base.tensorNames(),
+    has: (n) => base.has(n),
+    shape: (n) => base.shape(n),
+    dtype: (n) => base.dtype(n),
+    readF32: (n) => {
+      reads.set(n, (reads.get(n) ?? 0) + 1);
+      return base.readF32(n);
+    },
+  };
+  return { source, reads };
+}
+
+describe('CausalLM memory options', () => {
+  let base: WeightSource;
+  beforeAll(async () => {
+    base = await openLlama2c(fixtures.stories260K.bin);
+  });
+  afterAll(() => base.close());
+  const ids = Int32Array.from([1, 403, 407, 261, 378, 1]);
+
+  it('a streaming model (cacheLayers: false) re-reads the embedding table instead of keeping it, with the same result', async () => {
+    const { source, reads } = counting(base);
+    const model = await CausalLM.fromSource(source, { cacheLayers: false });
+    expect(model.cacheEmbeddings).toBe(false);
+    const a = await model.embed(ids, 1, ids.length);
+    const b = await model.embed(ids, 1, ids.length);
+    expect(reads.get('model.embed_tokens.weight')).toBe(2);
+    expect(b).toEqual(a);
+    const table = (await base.readF32('model.embed_tokens.weight')).data;
+    expect(a.subarray(64, 128)).toEqual(table.subarray(403 * 64, 404 * 64));
+    model.dispose();
+  });
+
+  it('a cached model keeps the table, and cacheEmbeddings overrides the default', async () => {
+    for (const [options, expected] of [
+      [{}, 1],
+      [{ cacheLayers: false, cacheEmbeddings: true }, 1],
+      [{ cacheLayers: true, cacheEmbeddings: false }, 3],
+    ] as const) {
+      const { source, reads } = counting(base);
+      const model = await CausalLM.fromSource(source, options);
+      for (let i = 0; i < 3; i++) await model.embed(ids, 1, ids.length);
+      expect(reads.get('model.embed_tokens.weight')).toBe(expected);
+      model.dispose();
+    }
+  });
+});
