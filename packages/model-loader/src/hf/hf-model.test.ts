@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -186,5 +186,11 @@ describe('openHfModel', () => {
     await rm(join(dir, 'config.json'));
     await expectError(openHfModel(dir), 'NOT_FOUND', join(dir, 'config.json'), /config\.json is missing/);
     await expectError(openHfModel(join(root, 'absent')), 'NOT_FOUND', join(root, 'absent'), /not a directory/);
+  });
+
+  it('refuses a config.json over 10 MB by its size, before reading it (a sparse 1 GiB file costs nothing)', async () => {
+    const { dir } = await buildDir();
+    await truncate(join(dir, 'config.json'), 2 ** 30);
+    await expectError(openHfModel(dir), 'BAD_CONFIG', join(dir, 'config.json'), /is 1073741824 bytes, over the 10000000-byte cap for a config\.json/);
   });
 });

@@ -13,6 +13,8 @@ import { parseHfConfig } from './hf-config.js';
 
 export const CONFIG_FILE_NAME = 'config.json';
 const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt'];
+/** Real configs are a few KB; anything this large is not one. */
+const CONFIG_SIZE_CAP = 10_000_000;
 
 /**
  * HF name -> shape of every tensor a model with this config needs, in checkpoint order, one at a time: a config
@@ -85,8 +87,12 @@ export async function openHfModel(dir: string): Promise<HfModel> {
   const configPath = join(dir, CONFIG_FILE_NAME);
   let text: string;
   try {
+    // Checked before reading: a (sparse) multi-GB config.json would otherwise be read and decoded whole.
+    const size = (await stat(configPath)).size;
+    if (size > CONFIG_SIZE_CAP) throw new ModelLoadError(configPath, 'BAD_CONFIG', `is ${size} bytes, over the ${CONFIG_SIZE_CAP}-byte cap for a config.json`);
     text = await readFile(configPath, 'utf8');
-  } catch {
+  } catch (e) {
+    if (e instanceof ModelLoadError) throw e;
     throw new ModelLoadError(configPath, 'NOT_FOUND', 'config.json is missing from the checkpoint directory');
   }
   let json: unknown;

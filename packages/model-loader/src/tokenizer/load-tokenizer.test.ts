@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,18 @@ describe('loadTokenizer', () => {
     expect([checkpoint.code, checkpoint.file]).toEqual(['BAD_TOKENIZER', fixtures.stories260K.bin]);
     // More entries asked for than the file has.
     expect((await failure(loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: 513 }))).message).toMatch(/entry 512/);
+  });
+
+  it('refuses a tokenizer file over 200 MB by its size, before reading it (a sparse 1 GiB file costs nothing)', async () => {
+    const d = dir('huge', {});
+    for (const name of ['tokenizer.json', 'tokenizer.model', 'tokenizer.bin']) {
+      const path = join(d, name);
+      writeFileSync(path, '');
+      truncateSync(path, 2 ** 30);
+      const err = await failure(loadTokenizer(path));
+      expect([err.code, err.file]).toEqual(['BAD_TOKENIZER', path]);
+      expect(err.message).toMatch(/is 1073741824 bytes, over the 200000000-byte cap for a tokenizer file$/);
+    }
   });
 
   it('validates its arguments', async () => {

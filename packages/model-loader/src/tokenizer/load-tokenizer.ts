@@ -28,7 +28,17 @@ async function kindOf(path: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
+/** Far above any real tokenizer (large-vocabulary tokenizer.json files are tens of MB); checked before reading. */
+const TOKENIZER_SIZE_CAP = 200_000_000;
+
 async function readBytes(path: string): Promise<Uint8Array> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (e) {
+    throw new ModelLoadError(path, 'IO', `cannot read: ${(e as Error).message}`);
+  }
+  if (size > TOKENIZER_SIZE_CAP) throw new ModelLoadError(path, 'BAD_TOKENIZER', `is ${size} bytes, over the ${TOKENIZER_SIZE_CAP}-byte cap for a tokenizer file`);
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
