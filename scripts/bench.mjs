@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+// `pnpm bench` (after `turbo run build`): throughput and memory of the engine on this machine. Prints markdown
+// tables (pasted into README.md "## Benchmarks") and writes bench.json (git-ignored) with every number.
+//   node scripts/bench.mjs [--only forward,prune,masks,sparsegpt,eval] [--out bench.json]
+// Sections:
+//   forward    tokens/s through every decoder layer (hidden states; layers cached after a warm-up pass) for
+//              stories260K (real), and synthetic stories15M- and SmolLM-135M-shaped checkpoints
+//   prune      runPrune 2:4 on the synthetic stories15M-shaped HF checkpoint with 32 × 512 random calibration ids,
+//              one child process per run (its own peak RSS), best of 2 runs (SparseGPT: 1); plus the
+//              steady-state prune phase of one layer (min of 12)
+//   masks      nm-sparsify benchMasks (4096×4096, 11008×4096)
+//   sparsegpt  nm-sparsify benchSparseGPT (4096×4096, 11008×4096)
+//   eval       evaluation benchEvaluation (perplexity tokens/s)
+import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { ensureSyntheticCheckpoint, repoRoot } from './make-synthetic-checkpoint.mjs';
+import { fmt, markdownTable } from './lib/markdown-table.mjs';
+import { ensureRandomCalib } from './lib/random-calib.mjs';
+
+const run = promisify(execFile);
+const here = fileURLToPath(new URL('.', import.meta.url));
+const SECTIONS = ['forward', 'prune', 'masks', 'sparsegpt', 'eval'];
+const METHODS = ['magnitude', 'wanda', 'dass', 'sparsegpt'];
+
+function parseArgs(argv) {
+  const args = { only: SECTIONS, out: join(repoRoot, 'bench.json') };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--only') {
+      args.only = (argv[++i] ?? '').split(',').filter(Boolean);
+      const unknown = args.only.filter((s) => !SECTIONS.includes(s));
+      if (unknown.length > 0 || args.only.length === 0) throw new Error(`--only: expected some of ${SECTIONS.join(',')}, got ${JSON.stringify(argv[i])}`);
+    } else if (argv[i] === '--out') args.out = resolve(argv[++i] ?? '');
+    else throw new Error(`unknown option ${argv[i]} (expected --only or --out)`);
+  }
+  return args;
+}
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const seconds = (t0) => (performance.now() - t0) / 1000;
+
+async function loadPackages() {
+  const [loader, backend, nm, evaluation, pipeline, scoring] = await Promise.all([
+    import('../packages/model-loader/dist/index.js'),
+    import('../packages/tensor-backend/dist/index.js'),
+    import('../packages/nm-sparsify/dist/index.js'),
+    import('../packages/evaluation/dist/index.js'),
+    import('../packages/pipeline/dist/index.js'),
+    import('../packages/scoring/dist/index.js'),
+  ]);
+  const { fixtures } = await import('../packages/model-loader/dist/test/index.js');
+  return { loader, backend, nm, evaluation, pipeline, scoring, fixtures };
+}
+
+/** Tokens per second through all decoder layers, after a warm-up pass that loads (and caches) every layer. */
+async function benchForward(pkgs) {
+  const { loader, fixtures } = pkgs;
+  const cases = [
+    { name: 'stories260K', open: () => loader.openModel(fixtures.stories260K.bin), batch: 8, seqLen: 256 },
+    { name: 'stories15M-shape (synthetic)', open: async () => loader.openModel(await ensureSyntheticCheckpoint('stories15M', { log })), batch: 8, seqLen: 256 },
+    { name: 'SmolLM-135M-shape (synthetic)', open: async () => loader.openModel(await ensureSyntheticCheckpoint('smolLM135M', { dtype: 'BF16', log })), batch: 2, seqLen: 256 },
+  ];
+  const rows = [];
+  for (const c of cases) {
+    const source = await c.open();
+    const model = await loader.CausalLM.fromSource(source);
+    try {
+      const { vocabSize } = model.config;
+      const ids = Int32Array.from({ length: c.batch * c.seqLen }, (_, i) => (i * 7919 + 1) % vocabSize);
+      await model.forwardHidden(ids, c.batch, c.seqLen);
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      await model.forwardHidden(ids, c.batch, c.seqLen);
+      const wall = seconds(t0);
+      const cpu = process.cpuUsage(cpu0);
+      let parameters = 0;
+      for (const name of source.tensorNames()) parameters += source.shape(name).reduce((a, b) => a * b, 1);
+      const row = {
+        model: c.name,
+        parameters,
+        layers: model.config.numLayers,
+        batch: c.batch,
+        seqLen: c.seqLen,
+        seconds: wall,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        tokensPerSecond: (c.batch * c.seqLen) / wall,
+      };
+      rows.push(row);
+      log(`  forward ${c.name}: ${fmt(row.tokensPerSecond, 0)} tokens/s`);
+    } finally {
+      model.dispose();
+      await source.close();
+    }
+  }
+  return rows;
+}
+
+/** The prune phase alone (scores + masks + weight write-back) of one resident layer, min of `repeats` runs. */
+async function benchPrunePhase(pkgs, modelDir) {
+  const { loader, pipeline, scoring, nm } = pkgs;
+  const model = await loader.CausalLM.fromSource(await loader.openModel(modelDir), { cacheLayers: false });
+  const layer = await model.loadLayer(0);
+  const { hiddenSize: d, intermediateSize: inter } = model.config;
+  const targets = ['gate_proj', 'up_proj', 'down_proj'];
+  const dense = new Map(targets.map((t) => [t, layer.linearWeight(t).data]));
+  const ramp = (n) => Float64Array.from({ length: n }, (_, i) => 1 + ((i * 7919) % 1000));
+  const stats = { inputSumSq: new Map([['gate_proj', ramp(d)], ['up_proj', ramp(d)], ['down_proj', ramp(inter)]]), gram: new Map(), tokens: 16384 };
+  const best = {};
+  for (let rep = 0; rep < 12; rep++) {
+    for (const method of ['magnitude', 'wanda', 'dass']) {
+      for (const [t, data] of dense) layer.setLinearWeight(t, data);
+      const t0 = performance.now();
+      pipeline.pruneLayer(layer, stats, { method: scoring.getScoringMethod(method), pattern: nm.parseSparsity('2:4'), targets, alpha: 0.5, partialGroups: 'error', percdamp: 0.01, blocksize: 128 });
+      best[method] = Math.min(best[method] ?? Infinity, performance.now() - t0);
+    }
+  }
+  layer.dispose();
+  model.dispose();
+  return best;
+}
+
+async function benchPrune(pkgs) {
+  const modelDir = await ensureSyntheticCheckpoint('stories15M', { log });
+  const calib = await ensureRandomCalib(join(repoRoot, '.cache', 'bench', 'calib-32x512.safetensors'), { nsamples: 32, seqlen: 512, vocabSize: 32000 });
+  const runs = [];
+  for (const method of METHODS) {
+    const options = {
+      model: modelDir,
+      // runPrune asks HF dirs for a tokenizer even with a calibration artifact; any 32000-token one will do.
+      tokenizer: pkgs.fixtures.llama2Tokenizer.model,
+      method,
+      sparsity: '2:4',
+      calib,
+      out: join(repoRoot, '.cache', 'bench', `pruned-${method}`),
+      backend: 'wasm',
+    };
+    // Best of two runs for the fast methods: their prune phase (~0.2 s in all) is easily disturbed by a GC pause or
+    // another process; SparseGPT's is long enough for one run.
+    const attempts = [];
+    for (let i = 0; i < (method === 'sparsegpt' ? 1 : 2); i++) {
+      const { stdout } = await run(process.execPath, [join(here, 'lib', 'prune-child.mjs'), JSON.stringify({ options })], { maxBuffer: 1 << 24 });
+      attempts.push(JSON.parse(stdout.trim().split('\n').pop()));
+    }
+    const best = (key) => Math.min(...attempts.map((a) => a[key]));
+    const result = {
+      ...attempts.reduce((a, b) => (b.pruneSeconds < a.pruneSeconds ? b : a)),
+      runs: attempts.length,
+      wallSeconds: best('wallSeconds'),
+      denseSeconds: best('denseSeconds'),
+      prunedSeconds: best('prunedSeconds'),
+      pruneSeconds: best('pruneSeconds'),
+      peakRssBytes: Math.max(...attempts.map((a) => a.peakRssBytes)),
+      attempts,
+    };
+    runs.push(result);
+    log(`  prune ${method}: ${fmt(result.wallSeconds)} s wall, prune phase ${fmt(result.pruneSeconds, 2)} s, peak RSS ${fmt(result.peakRssBytes / 2 ** 20, 0)} MiB (best of ${attempts.length})`);
+  }
+  const phaseMs = await benchPrunePhase(pkgs, modelDir);
+  log(`  prune phase per layer (steady state): ${Object.entries(phaseMs).map(([m, ms]) => `${m} ${fmt(ms)} ms`).join(', ')}`);
+  return { model: 'stories15M-shape (synthetic, F32)', calibration: '32 × 512 random ids', pattern: '2:4', runs, phaseMsPerLayer: phaseMs };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const started = performance.now();
+  const pkgs = await loadPackages();
+  const backend = await pkgs.backend.selectBackend('wasm');
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    backend: backend.name,
+    platform: `${process.platform}-${process.arch}`,
+    date: new Date().toISOString(),
+  };
+  const results = { machine };
+  const want = (s) => args.only.includes(s);
+  if (want('forward')) {
+    log('forward passes…');
+    results.forward = await benchForward(pkgs);
+  }
+  if (want('prune')) {
+    log('pruning (one process per method)…');
+    results.prune = await benchPrune(pkgs);
+  }
+  if (want('masks')) {
+    log('mask selection…');
+    results.masks = pkgs.nm.benchMasks();
+  }
+  if (want('sparsegpt')) {
+    log('SparseGPT…');
+    results.sparsegpt = await pkgs.nm.benchSparseGPT();
+  }
+  if (want('eval')) {
+    log('evaluation…');
+    results.evaluation = await pkgs.evaluation.benchEvaluation();
+  }
+  results.totalSeconds = seconds(started);
+  results.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  await writeFile(args.out, JSON.stringify(results, null, 2) + '\n');
+  console.log(renderMarkdown(results));
+  log(`wrote ${args.out} (${fmt(results.totalSeconds, 0)} s)`);
+}
+
+export function renderMarkdown(r) {
+  const out = [];
+  const m = r.machine;
+  out.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, tfjs ${m.backend} backend (single-threaded), ${m.platform}; ${m.date.slice(0, 10)}.`);
+  if (r.forward) {
+    out.push('', '**Forward** (all decoder layers, hidden states only; layers cached after a warm-up pass):', '');
+    out.push(markdownTable(['model', 'parameters', 'layers', 'tokens', 'seconds', 'tokens/s'], r.forward.map((f) => [f.model, `${fmt(f.parameters / 1e6, 1)} M`, f.layers, `${f.batch} × ${f.seqLen}`, fmt(f.seconds, 2), fmt(f.tokensPerSecond, 0)])));
+  }
+  if (r.prune) {
+    const p = r.prune;
+    out.push('', `**Pruning** (${p.model}, ${p.pattern}, ${p.calibration}; one process per run, best of 2 (SparseGPT 1); forward = dense + pruned passes, prune = scores + masks + updates, Σ over layers of the manifest's \`seconds.prune\`):`, '');
+    out.push(markdownTable(['method', 'wall s', 'forward s', 'prune s', 'prune ms / layer (steady)', 'peak RSS MiB'], p.runs.map((x) => [x.method, fmt(x.wallSeconds), fmt(x.denseSeconds + x.prunedSeconds), fmt(x.pruneSeconds, 2), p.phaseMsPerLayer[x.method] !== undefined ? fmt(p.phaseMsPerLayer[x.method]) : fmt((1000 * x.pruneSeconds) / x.layers) + ' (run)', fmt(x.peakRssBytes / 2 ** 20, 0)])));
+  }
+  if (r.masks) {
+    out.push('', '**Mask selection** (`benchMasks`, random scores):', '');
+    out.push(markdownTable(['case', 'ms'], r.masks.map((x) => [x.case, fmt(x.ms, 0)])));
+  }
+  if (r.sparsegpt) {
+    out.push('', '**SparseGPT** (`benchSparseGPT`, random weights and Gram):', '');
+    out.push(markdownTable(['case', 'ms'], r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0)])));
+  }
+  if (r.evaluation) {
+    out.push('', '**Evaluation** (`benchEvaluation`, perplexity incl. vocabulary projection):', '');
+    out.push(markdownTable(['case', 'tokens', 'seconds', 'tokens/s'], r.evaluation.map((x) => [x.case, x.tokens, fmt(x.seconds, 2), fmt(x.tokensPerSecond, 0)])));
+  }
+  out.push('', `Whole run: ${fmt(r.totalSeconds, 0)} s, peak RSS of the main process ${fmt(r.peakRssBytes / 2 ** 20, 0)} MiB.`);
+  return out.join('\n');
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((err) => {
+    console.error(`bench: ${err?.stack ?? err}`);
+    process.exit(1);
+  });
+}
