@@ -7,7 +7,7 @@ import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { getScoringMethod } from '@dass/scoring';
 import type { ScoringMethod } from '@dass/scoring';
-import { selectBackend, tf } from '@dass/tensor-backend';
+import { BACKEND_NAMES, selectBackend, tf } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { isCalibArtifactPath, loadCalibration } from './calibration-input.js';
 import { openCheckpointOutput } from './checkpoint-output.js';
@@ -105,6 +105,9 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
   if (!Number.isSafeInteger(seed)) throw new UserInputError(`--seed: expected an integer, got ${JSON.stringify(options.seed)}`);
   const percdamp = options.percdamp ?? 0.01;
   if (!(percdamp > 0 && percdamp < 1)) throw new UserInputError(`--percdamp: expected a number in (0, 1), got ${JSON.stringify(options.percdamp)}`);
+  if (options.backend !== undefined && options.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
+    throw new UserInputError(`--backend: expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(options.backend)}`);
+  }
   if (!options.model) throw new UserInputError('--model: required');
   if (!options.calib) throw new UserInputError('--calib: required');
   if (!options.out) throw new UserInputError('--out: required');
@@ -169,8 +172,6 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
     options.onWarning?.(message);
   };
   const progress = options.onProgress ?? (() => {});
-  const backend = await selectBackend(options.backend ?? 'auto');
-
   progress({ stage: 'load', message: options.model });
   const source = await openModel(options.model);
   let output: CheckpointOutput | undefined;
@@ -199,6 +200,8 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       throw new UserInputError(`--calib ${options.calib}: windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`);
     }
 
+    // Started only now: bad models, tokenizers and calibration files are refused without paying for tfjs start-up.
+    const backend = await selectBackend(options.backend ?? 'auto');
     output = await openCheckpointOutput({
       source,
       modelPath: options.model,
