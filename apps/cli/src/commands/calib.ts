@@ -60,7 +60,8 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         if (a.tokenizer === undefined && limits?.format === 'llama2c') {
           throw new UsageError(`--tokenizer: ${a.model} is a llama2.c checkpoint, which has no tokenizer inside; pass its tokenizer file`);
         }
-        const tokenizer = await loadTokenizer(ctx.userPath(a.tokenizer) ?? a.model!, limits ? { vocabSize: limits.vocabSize } : {});
+        const tokenizerPath = ctx.userPath(a.tokenizer) ?? a.model!;
+        const tokenizer = await loadTokenizer(tokenizerPath, limits ? { vocabSize: limits.vocabSize } : {});
         ctx.progress.update(`reading ${basename(data)}`);
         const source = await loadTextSource(data, a.format);
         ctx.throwIfInterrupted();
@@ -69,7 +70,7 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         if (limits) {
           const bad = samples.inputIds.findIndex((id) => id >= limits.vocabSize);
           if (bad >= 0) {
-            throw new UsageError(`--tokenizer: it produced id ${samples.inputIds[bad]} but the model's vocabulary has ${limits.vocabSize} entries: the tokenizer does not belong to this model`);
+            throw new UsageError(`${tokenizerPath}: the tokenizer produced id ${samples.inputIds[bad]} but the model ${a.model} has a vocabulary of ${limits.vocabSize}: it does not belong to this model`);
           }
         }
         ctx.throwIfInterrupted();

@@ -46,11 +46,12 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
       "the model's vocab has 512 entries",
       'does not match the model',
     ]);
-    // dass calib checks the same with its own message (it names the flag, not the file).
+    // dass calib checks the same with its own message, naming the tokenizer's source (here the model folder).
     const calibId = 'calib-cmd-foreign-tokenizer';
     const calibDir = await caseDir(base, calibId);
     push(calibId, 'dass calib --model whose tokenizer.json produces ids >= vocab_size', [], ['calib', '--model', model, '--data', text, '--nsamples', '2', '--seqlen', '32', '--out', join(calibDir, 'calib.safetensors')], [
-      '--tokenizer',
+      model,
+      'vocabulary of 512',
       'does not belong to this model',
     ]);
   }
