@@ -185,3 +185,21 @@ describe('HfJsonTokenizer on the LLaMA-2 tokenizer converted to tokenizer.json',
     expect(failures).toEqual([]);
   });
 });
+
+describe('HfJsonTokenizer without an unknown-token fallback', () => {
+  it('refuses a word outside a WordLevel vocabulary, naming the word and the file', () => {
+    const wordLevel = {
+      version: '1.0',
+      added_tokens: [],
+      normalizer: null,
+      pre_tokenizer: { type: 'Whitespace' },
+      post_processor: null,
+      decoder: null,
+      model: { type: 'WordLevel', vocab: { hello: 0, world: 1 }, unk_token: '[UNK]' },
+    };
+    const tok = HfJsonTokenizer.fromJson(wordLevel, {}, { file: 'words/tokenizer.json' });
+    expect(tok.encode('hello world', { bos: false })).toEqual([0, 1]);
+    expect(() => tok.encode('hello there', { bos: false })).toThrow(ModelLoadError);
+    expect(() => tok.encode('hello there', { bos: false })).toThrow(/words\/tokenizer\.json: has no id for "there" \(token 1 of the text\)/);
+  });
+});

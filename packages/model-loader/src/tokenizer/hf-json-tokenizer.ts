@@ -61,7 +61,7 @@ export class HfJsonTokenizer implements Tokenizer {
     config: Json,
     tokenizerJson: Json,
     readonly sha256: string,
-    file: string,
+    private readonly file: string,
   ) {
     let maxId = -1;
     for (const id of tokenizer.get_vocab(true).values()) if (id > maxId) maxId = id;
@@ -133,7 +133,14 @@ export class HfJsonTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
-    const ids = text.length === 0 ? [] : this.tokenizer.encode(text, { add_special_tokens: false }).ids.slice();
+    const encoding = text.length === 0 ? undefined : this.tokenizer.encode(text, { add_special_tokens: false });
+    const ids = encoding ? encoding.ids.slice() : [];
+    const missing = ids.findIndex((id) => !Number.isInteger(id));
+    if (missing >= 0) {
+      // A model without an unk token (e.g. WordLevel) yields no id for a word outside its vocabulary.
+      const piece = encoding!.tokens[missing];
+      throw new ModelLoadError(this.file, 'BAD_TOKENIZER', `has no id for ${JSON.stringify(piece)} (token ${missing} of the text) and no unknown-token fallback`);
+    }
     if ((options.bos ?? this.addBosByDefault) && this.bosId >= 0) ids.unshift(this.bosId);
     if ((options.eos ?? this.addEosByDefault) && this.eosId >= 0) ids.push(this.eosId);
     return ids;
