@@ -135,7 +135,7 @@ export class HfJsonTokenizer implements Tokenizer {
     if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
     const encoding = text.length === 0 ? undefined : this.tokenizer.encode(text, { add_special_tokens: false });
     const ids = encoding ? encoding.ids.slice() : [];
-    const missing = ids.findIndex((id) => !Number.isInteger(id));
+    const missing = ids.findIndex((id: number | undefined) => !Number.isInteger(id));
     if (missing >= 0) {
       // A model without an unk token (e.g. WordLevel) yields no id for a word outside its vocabulary.
       const piece = encoding!.tokens[missing];
