@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ensureSyntheticCheckpoint, repoRoot } from './make-synthetic-checkpoint.mjs';
 import { fmt, markdownTable } from './lib/markdown-table.mjs';
+import { peakRssBytes } from './lib/peak-rss.mjs';
 import { ensureRandomCalib } from './lib/random-calib.mjs';
 
 const run = promisify(execFile);
@@ -200,7 +201,7 @@ async function main() {
     results.evaluation = await pkgs.evaluation.benchEvaluation();
   }
   results.totalSeconds = seconds(started);
-  results.peakRssBytes = process.resourceUsage().maxRSS * 1024;
+  results.peakRssBytes = peakRssBytes();
   await writeFile(args.out, JSON.stringify(results, null, 2) + '\n');
   console.log(renderMarkdown(results));
   log(`wrote ${args.out} (${fmt(results.totalSeconds, 0)} s)`);

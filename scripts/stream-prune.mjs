@@ -188,7 +188,7 @@ async function main() {
     [
       `model: TinyLlama-1.1B shape, BF16 on disk (${modelDir}), ${fmt(f32Bytes / 1e9, 2)} GB in float32, one layer ${fmt(bound.layerBytes / MiB, 0)} MiB in float32`,
       `prune: dass 2:4 over ${result.layers} layers, ${tokens} calibration tokens: ${fmt(result.wallSeconds)} s (forward ${fmt(result.denseSeconds + result.prunedSeconds)} s, prune ${fmt(result.pruneSeconds)} s, write ${fmt(result.writeSeconds)} s)`,
-      `peak RSS: ${fmt(peak / MiB, 0)} MiB (sampled ${fmt(sampledPeak / MiB, 0)}, kernel high-water ${fmt(result.peakRssBytes / MiB, 0)}); bound ${fmt(bound.bytes / MiB, 0)} MiB: ${peak <= bound.bytes ? 'met' : 'EXCEEDED'}`,
+      `peak RSS: ${fmt(peak / MiB, 0)} MiB (sampled every 100 ms ${fmt(sampledPeak / MiB, 0)}, VmHWM ${fmt(result.peakRssBytes / MiB, 0)}); bound ${fmt(bound.bytes / MiB, 0)} MiB: ${peak <= bound.bytes ? 'met' : 'EXCEEDED'}`,
       `output: ${inspection.targets} targets 2:4 along their axis (gate/up out, down in), ${fmt(100 * inspection.overTargets.ratio, 2)}% of target weights zero, non-targets byte-identical: ${inspection.problems.length === 0 ? 'ok' : inspection.problems.slice(0, 5).join('; ')}`,
       `total ${fmt(report.totalSeconds, 0)} s`,
     ].join('\n'),

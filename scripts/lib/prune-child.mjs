@@ -3,6 +3,7 @@
 // Prints one JSON line on stdout: the manifest's timings and memory. With `progress`, one line per layer on stderr.
 import { rm } from 'node:fs/promises';
 import { runPrune } from '../../packages/pipeline/dist/index.js';
+import { peakRssBytes } from './peak-rss.mjs';
 
 const { options, keepOutput = false, progress = false } = JSON.parse(process.argv[2]);
 const started = performance.now();
@@ -37,7 +38,8 @@ console.log(
     writeSeconds: sum('write'),
     pruneSecondsPerLayer: manifest.layers.map((l) => l.seconds.prune),
     rssBytesPerLayer: manifest.layers.map((l) => l.rssBytes),
-    peakRssBytes: manifest.peakRssBytes,
+    peakRssBytes: peakRssBytes(),
+    manifestPeakRssBytes: manifest.peakRssBytes,
     sparsityOverTargets: manifest.sparsity.overTargets.ratio,
     backend: manifest.backend.name,
   }),
