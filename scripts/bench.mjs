@@ -218,7 +218,7 @@ export function renderMarkdown(r) {
   if (r.prune) {
     const p = r.prune;
     out.push('', `**Pruning** (${p.model}, ${p.pattern}, ${p.calibration}; one process per run, best of 2 (SparseGPT 1); forward = dense + pruned passes, prune = scores + masks + updates, Σ over layers of the manifest's \`seconds.prune\`):`, '');
-    out.push(markdownTable(['method', 'wall s', 'forward s', 'prune s', 'prune ms / layer (steady)', 'peak RSS MiB'], p.runs.map((x) => [x.method, fmt(x.wallSeconds), fmt(x.denseSeconds + x.prunedSeconds), fmt(x.pruneSeconds, 2), p.phaseMsPerLayer[x.method] !== undefined ? fmt(p.phaseMsPerLayer[x.method]) : fmt((1000 * x.pruneSeconds) / x.layers) + ' (run)', fmt(x.peakRssBytes / 2 ** 20, 0)])));
+    out.push(markdownTable(['method', 'wall s', 'forward s', 'prune s', 'prune ms / layer (steady)', 'peak RSS MiB'], p.runs.map((x) => [x.method, fmt(x.wallSeconds), fmt(x.denseSeconds + x.prunedSeconds), fmt(x.pruneSeconds, 2), p.phaseMsPerLayer[x.method] !== undefined ? fmt(p.phaseMsPerLayer[x.method]) : fmt((1000 * x.pruneSeconds) / x.layers) + ' (run mean)', fmt(x.peakRssBytes / 2 ** 20, 0)])));
   }
   if (r.masks) {
     out.push('', '**Mask selection** (`benchMasks`, random scores):', '');
