@@ -2,7 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CausalLM, openModel, overlayWeights } from '@dass/model-loader';
+import { CausalLM, convertLlama2cToHf, openModel, overlayWeights } from '@dass/model-loader';
+import { writeCalibArtifact } from '@dass/calibration';
 import type { HostTensor } from '@dass/model-loader';
 import { fixtures } from '@dass/model-loader/test';
 import { checkNM, sparsityOf } from '@dass/nm-sparsify';
@@ -139,4 +140,17 @@ describe('runPrune on stories260K', () => {
       expect(manifest.denseTailWeights).toBe(4 * 64 * 5);
     });
   }
+
+  it('an HF dir without tokenizer files prunes from a calibration artifact (ids need no tokenizer)', async () => {
+    const dir = tmp();
+    const modelDir = join(dir, 'hf');
+    await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: modelDir });
+    const ids = new Int32Array(4 * 32).map((_, i) => (i * 37 + 11) % 512);
+    const calib = join(dir, 'calib.safetensors');
+    await writeCalibArtifact(calib, { inputIds: ids, nsamples: 4, seqlen: 32 }, { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' });
+    const manifest = await runPrune({ model: modelDir, calib, method: 'dass', sparsity: '2:4', out: join(dir, 'out') });
+    expect(manifest.calibration.kind).toBe('artifact');
+    expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
+    expect(manifest.peakRssBytes).toBeGreaterThan(manifest.layers[0]!.rssBytes * 0.5);
+  });
 });

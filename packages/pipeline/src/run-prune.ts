@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
@@ -145,9 +146,24 @@ function checkGroupsDivide(source: WeightSource, v: ValidatedPruneOptions): void
 
 async function resolveTokenizer(options: PruneOptions, source: WeightSource): Promise<Tokenizer | undefined> {
   if (options.tokenizer) return loadTokenizer(options.tokenizer, { vocabSize: source.config.vocabSize });
-  if (source.format === 'hf') return loadTokenizer(options.model, { vocabSize: source.config.vocabSize });
+  // A calibration artifact already holds token ids: no tokenizer is needed (an HF dir may ship none).
   if (isCalibArtifactPath(options.calib)) return undefined;
+  if (source.format === 'hf') return loadTokenizer(options.model, { vocabSize: source.config.vocabSize });
   throw new UserInputError(`--tokenizer: a llama2.c model (${options.model}) needs its tokenizer file to sample calibration text`);
+}
+
+/**
+ * Peak resident memory of this process. Linux's VmHWM is the process's own high-water mark; `maxRSS` (the fallback
+ * elsewhere) starts at the spawning parent's RSS on Linux, so it can overstate a child's peak.
+ */
+function peakRssBytes(): number {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** This package's version (package.json sits one level above both src/ and dist/). */
@@ -325,7 +341,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       denseTailWeights,
       warnings,
       wallSeconds: (performance.now() - started) / 1000,
-      peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      peakRssBytes: peakRssBytes(),
     };
     if (options.report) await writeJsonAtomic(options.report, manifest);
     progress({ stage: 'done' });
