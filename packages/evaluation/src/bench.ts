@@ -54,6 +54,7 @@ export async function benchEvaluation(options: EvaluationBenchOptions = {}): Pro
     rows.push(...(await benchModel('stories260K', small, ids260K, windows260K)));
   } finally {
     small.dispose();
+    await small.source.close();
   }
 
   if (!options.skipSynthetic) {
