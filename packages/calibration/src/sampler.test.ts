@@ -184,7 +184,7 @@ describe('sampleCalibration with the real stories260K tokenizer (tok512.bin)', (
   let referenceIds: number[];
   beforeAll(async () => {
     tokenizer = await loadTokenizer(modelFixtures.stories260K.tokenizer);
-    const evalText = fileURLToPath(new URL('../../evaluation/fixtures/text/tinystories_validation_head_60k.txt', import.meta.url));
+    const evalText = modelFixtures.stories260K.referenceText;
     text = (await readFile(evalText, 'utf8')).slice(0, 1500);
     referenceIds = JSON.parse(await readFile(modelFixtures.stories260K.referenceNll, 'utf8')).input_ids;
   });

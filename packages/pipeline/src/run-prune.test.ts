@@ -10,7 +10,7 @@ import { checkNM, sparsityOf } from '@dass/nm-sparsify';
 import { runPrune } from './run-prune.js';
 import { UserInputError } from './user-error.js';
 
-const calibText = new URL('../../calibration/fixtures/tinystories_train_head.txt', import.meta.url).pathname;
+const calibText = new URL('../fixtures/tinystories_train_head.txt', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'dass-pipeline-'));
 const base = {
   model: fixtures.stories260K.bin,

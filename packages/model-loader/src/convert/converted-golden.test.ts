@@ -18,7 +18,7 @@ describe('stories260K converted to an HF dir', () => {
     const source = await openModel(outDir);
     expect(source.format).toBe('hf');
     const tokenizer = await loadTokenizer(outDir);
-    const text = readFileSync(new URL('../../../evaluation/fixtures/text/tinystories_validation_head_60k.txt', import.meta.url), 'utf8');
+    const text = readFileSync(fixtures.stories260K.referenceText, 'utf8');
     expect(tokenizer.encode([...text].slice(0, 1500).join(''), { bos: true }).slice(0, 257)).toEqual(reference.input_ids);
 
     const model = await CausalLM.fromSource(source);

@@ -12,6 +12,8 @@ export const fixtures = {
     tokenizer: at('stories260K/tok512.bin'),
     referenceGreedy: at('stories260K/reference_greedy_t0.txt'),
     referenceNll: at('stories260K/reference_nll.json'),
+    /** The first 60,000 bytes of the TinyStories validation head: the reference ids are the encoding of its first 1500 characters. */
+    referenceText: at('stories260K/tinystories_validation_head_60k.txt'),
   },
   aidreams260K: {
     bin: at('aidreams260K/aidreams260K.bin'),

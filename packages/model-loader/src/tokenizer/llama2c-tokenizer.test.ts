@@ -1,13 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixtures } from '../test/index.js';
 import { ModelLoadError } from '../errors.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 
-const tinyStoriesHead = fileURLToPath(
-  new URL('../../../evaluation/fixtures/text/tinystories_validation_head_60k.txt', import.meta.url),
-);
+const tinyStoriesHead = fixtures.stories260K.referenceText;
 
 /** Writes a tokenizer.bin in memory: header, then {score, len, bytes} per piece. */
 function tokenizerBin(maxLen: number, entries: [string | Uint8Array, number][]): Uint8Array {
