@@ -109,6 +109,36 @@ describe('openCheckpointDir', () => {
     await expectError(openCheckpointDir(dir), 'BAD_INDEX', join(dir, INDEX), /shard "escape\.safetensors" resolves to .*outside the checkpoint directory/);
   });
 
+  it('accepts a Hugging Face hub cache snapshot (shards linking into <repo>/blobs), and nothing else outside', async () => {
+    const repo = join(root, `models--org--tiny-${n++}`);
+    const snapshot = join(repo, 'snapshots', 'abc123');
+    await mkdir(join(repo, 'blobs'), { recursive: true });
+    await mkdir(snapshot, { recursive: true });
+    await writeSafetensors(join(repo, 'blobs', 'blob-a'), [{ name: 'a', dtype: 'F32', shape: [2], data: Float32Array.from([1, 2]) }]);
+    await writeSafetensors(join(repo, 'blobs', 'blob-b'), [{ name: 'b', dtype: 'F32', shape: [1], data: Float32Array.from([3]) }]);
+    await symlink('../../blobs/blob-a', join(snapshot, SHARD1));
+    await symlink('../../blobs/blob-b', join(snapshot, SHARD2));
+    await writeFile(join(snapshot, INDEX), JSON.stringify({ weight_map: { a: SHARD1, b: SHARD2 } }));
+    const ckpt = await openCheckpointDir(snapshot);
+    expect(Array.from((await ckpt.readF32('a')).data)).toEqual([1, 2]);
+    await ckpt.close();
+    // A link from the snapshot to anywhere but the repo's blobs folder is still refused.
+    const outside = join(root, `outside-${n++}.safetensors`);
+    await writeSafetensors(outside, [{ name: 'b', dtype: 'F32', shape: [1], data: new Float32Array(1) }]);
+    await rm(join(snapshot, SHARD2));
+    await symlink(outside, join(snapshot, SHARD2));
+    await expectError(openCheckpointDir(snapshot), 'BAD_INDEX', join(snapshot, INDEX), /resolves to .*outside the checkpoint directory/);
+  });
+
+  it('rejects a single model.safetensors that links outside the directory', async () => {
+    const dir = join(root, `single-link-${n++}`);
+    await mkdir(dir);
+    const outside = join(root, `outside-${n++}.safetensors`);
+    await writeSafetensors(outside, [{ name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) }]);
+    await symlink(outside, join(dir, 'model.safetensors'));
+    await expectError(openCheckpointDir(dir), 'BAD_INDEX', join(dir, 'model.safetensors'), /outside the checkpoint directory/);
+  });
+
   it('rejects a missing shard file', async () => {
     const dir = await twoShards({ a: SHARD1, b: SHARD1, c: 'model-00003-of-00002.safetensors' });
     await expectError(

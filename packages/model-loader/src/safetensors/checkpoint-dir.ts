@@ -4,7 +4,7 @@
  * to the directory: no absolute paths, no `..`, and no symlink that resolves outside it.
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { HostTensor } from '../types.js';
 import { openSafetensors, type IntHostTensor, type SafetensorsFile } from './safetensors-file.js';
@@ -86,6 +86,25 @@ async function readIndex(indexPath: string): Promise<{ weightMap: [string, strin
   return { weightMap, metadata };
 }
 
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return !(rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel));
+}
+
+/**
+ * A Hugging Face hub cache snapshot (`<repo>/snapshots/<revision>/`) holds symlinks into `<repo>/blobs/`: that one
+ * folder is accepted as a shard location too, so cached downloads load as they are. Nothing else outside the dir is.
+ */
+async function hubBlobsDir(realDir: string): Promise<string[]> {
+  if (basename(dirname(realDir)) !== 'snapshots') return [];
+  try {
+    const blobs = await realpath(join(dirname(dirname(realDir)), 'blobs'));
+    return (await stat(blobs)).isDirectory() ? [blobs] : [];
+  } catch {
+    return [];
+  }
+}
+
 export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
   if (typeof dir !== 'string' || dir === '') throw new ModelLoadError(String(dir), 'BAD_VALUE', `dir: expected a directory path, got ${JSON.stringify(dir)}`);
   let realDir: string;
@@ -97,8 +116,13 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
     throw new ModelLoadError(dir, 'NOT_FOUND', 'no such directory');
   }
 
+  const allowedRoots = [realDir, ...(await hubBlobsDir(realDir))];
   const singlePath = join(dir, SINGLE_FILE_NAME);
   if (await exists(singlePath)) {
+    const realSingle = await realpath(singlePath);
+    if (!allowedRoots.some((root) => isInside(root, realSingle))) {
+      throw new ModelLoadError(singlePath, 'BAD_INDEX', `resolves to ${realSingle}, outside the checkpoint directory (symlinks out of the directory are refused)`);
+    }
     const file = await openSafetensors(singlePath);
     const names = file.names();
     return new CheckpointDirImpl(dir, 'single', {}, names, new Map(names.map((n) => [n, SINGLE_FILE_NAME])), new Map([[SINGLE_FILE_NAME, file]]));
@@ -121,8 +145,7 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
       } catch {
         throw new ModelLoadError(shardPath, 'NOT_FOUND', `shard listed in ${INDEX_FILE_NAME} (for tensor ${JSON.stringify(firstTensor)}) does not exist`);
       }
-      const rel = relative(realDir, realShard);
-      if (rel === '' || rel === '..' || rel.startsWith('..' + sep) || isAbsolute(rel)) {
+      if (!allowedRoots.some((root) => isInside(root, realShard))) {
         throw new ModelLoadError(
           indexPath,
           'BAD_INDEX',
