@@ -86,5 +86,5 @@ export function currentBackend(): BackendChoice | undefined {
 
 /** Makes sure some backend is active (auto selection) before tensor work. */
 export async function ensureBackend(): Promise<BackendChoice> {
-  return current ?? selectBackend('auto');
+  return selectBackend('auto'); // returns the cached choice when there is one
 }
