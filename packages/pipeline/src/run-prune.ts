@@ -282,12 +282,16 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
           await out.writeLinear(index, linear, data);
           options.onPrunedWeight?.(linearTensorName(index, linear), data);
         }
+        // The targets were counted when pruned (and are unchanged since); only the other linears are scanned here.
         for (const m of report.matrices) {
           targetZeros += m.zeros;
           targetTotal += m.total;
+          linearZeros += m.zeros;
+          linearTotal += m.total;
           denseTailWeights += m.denseTailWeights;
         }
         for (const linear of DECODER_LINEARS) {
+          if (v.targets.includes(linear)) continue;
           const s = sparsityOf(layer.linearWeight(linear).data);
           linearZeros += s.zeros;
           linearTotal += s.total;
