@@ -1,6 +1,6 @@
 import type { Tokenizer } from '@dass/model-loader';
 import { assertLanguageModel, type LanguageModel } from './language-model.js';
-import { encodePair } from './encode-pair.js';
+import { encodePair, type EncodedPair } from './encode-pair.js';
 import { scoreContinuations } from './continuation-scores.js';
 import type { ContinuationScore } from './continuation-scores.js';
 import { mean, meanStderr } from './mean-stderr.js';
@@ -77,12 +77,25 @@ export async function scoreZeroShotDocs(
   task: ZeroShotTask,
   docs: readonly ZeroShotDoc[],
 ): Promise<ZeroShotDocScore[]> {
-  const encoded = docs.map((doc) => doc.choices.map((c) => encodePair(tokenizer, c.context, c.continuation)));
-  const scores = await scoreContinuations(model, encoded.flat(), { greedy: task.metrics === 'last_word' });
+  return scoreEncodedDocs(model, task, docs.map((doc) => encodeDoc(tokenizer, doc)));
+}
+
+interface EncodedDoc {
+  doc: ZeroShotDoc;
+  /** One per choice. */
+  pairs: EncodedPair[];
+}
+
+function encodeDoc(tokenizer: Tokenizer, doc: ZeroShotDoc): EncodedDoc {
+  return { doc, pairs: doc.choices.map((c) => encodePair(tokenizer, c.context, c.continuation)) };
+}
+
+async function scoreEncodedDocs(model: LanguageModel, task: ZeroShotTask, encoded: readonly EncodedDoc[]): Promise<ZeroShotDocScore[]> {
+  const scores = await scoreContinuations(model, encoded.flatMap((e) => e.pairs), { greedy: task.metrics === 'last_word' });
   let next = 0;
-  return docs.map((doc, i) => {
-    const own = scores.slice(next, next + encoded[i].length);
-    next += encoded[i].length;
+  return encoded.map(({ doc, pairs }) => {
+    const own = scores.slice(next, next + pairs.length);
+    next += pairs.length;
     return judge(task, doc, own);
   });
 }
@@ -97,25 +110,24 @@ export async function scoreZeroShotDoc(
   return (await scoreZeroShotDocs(model, tokenizer, task, [doc]))[0];
 }
 
-/** Splits items into consecutive batches whose rows × longest row stay within `budget` tokens (at least one item each). */
-function batchDocs(tokenizer: Tokenizer, docs: readonly ZeroShotDoc[], budget: number): ZeroShotDoc[][] {
-  const batches: ZeroShotDoc[][] = [];
-  let current: ZeroShotDoc[] = [];
+/** Splits encoded items into consecutive batches whose rows × longest row stay within `budget` tokens (at least one item each). */
+function batchDocs(encoded: readonly EncodedDoc[], budget: number): EncodedDoc[][] {
+  const batches: EncodedDoc[][] = [];
+  let current: EncodedDoc[] = [];
   let rows = 0;
   let longest = 0;
-  for (const doc of docs) {
-    // A cheap length estimate (context + continuation tokens) is enough to bound the padded size.
-    const lengths = doc.choices.map((c) => tokenizer.encode(c.context + c.continuation, { bos: true }).length);
-    const docLongest = Math.max(...lengths);
+  for (const item of encoded) {
+    // Untruncated row lengths (context + continuation tokens) bound the padded size.
+    const docLongest = Math.max(...item.pairs.map((p) => p.contextIds.length + p.continuationIds.length));
     const nextLongest = Math.max(longest, docLongest);
-    if (current.length > 0 && (rows + lengths.length) * nextLongest > budget) {
+    if (current.length > 0 && (rows + item.pairs.length) * nextLongest > budget) {
       batches.push(current);
       current = [];
       rows = 0;
       longest = 0;
     }
-    current.push(doc);
-    rows += lengths.length;
+    current.push(item);
+    rows += item.pairs.length;
     longest = Math.max(longest, docLongest);
   }
   if (current.length > 0) batches.push(current);
@@ -154,8 +166,10 @@ export async function evaluateZeroShot(
   const lls: number[] = [];
   let truncatedItems = 0;
   onProgress?.({ task: task.name, done: 0, total: docs.length });
-  for (const batch of batchDocs(tokenizer, docs, batchTokens)) {
-    for (const s of await scoreZeroShotDocs(model, tokenizer, task, batch)) {
+  // Each choice is tokenized once: the same encoding sizes the batches and is scored.
+  const encoded = docs.map((doc) => encodeDoc(tokenizer, doc));
+  for (const batch of batchDocs(encoded, batchTokens)) {
+    for (const s of await scoreEncodedDocs(model, task, batch)) {
       acc.push(s.acc);
       accNorm.push(s.accNorm);
       lls.push(s.logLikelihood);
