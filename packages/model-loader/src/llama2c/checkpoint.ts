@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { ModelLoadError } from '../errors.js';
+import { numelOf } from '../safetensors/dtype.js';
 import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
 
 /** The seven int32 of a legacy (v0) llama2.c checkpoint header. */
@@ -66,7 +67,7 @@ export function llama2cLayout(h: Llama2cHeader): { spans: Map<string, Llama2cTen
   let offset = HEADER_BYTES;
   // Each block is stored for all layers at once: [n_layers, ...shape].
   const block = (name: (l: number) => string, shape: number[], ropeHeads?: number) => {
-    const size = shape.reduce((a, b) => a * b, 1) * 4;
+    const size = numelOf(shape) * 4;
     for (let l = 0; l < h.nLayers; l++) {
       spans.set(name(l), { shape, offset, ropeHeads });
       offset += size;
@@ -74,7 +75,7 @@ export function llama2cLayout(h: Llama2cHeader): { spans: Map<string, Llama2cTen
   };
   const single = (name: string, shape: number[]) => {
     spans.set(name, { shape, offset });
-    offset += shape.reduce((a, b) => a * b, 1) * 4;
+    offset += numelOf(shape) * 4;
   };
   single('model.embed_tokens.weight', [h.vocabSize, h.dim]);
   block((l) => `model.layers.${l}.input_layernorm.weight`, [h.dim]);
@@ -175,7 +176,7 @@ class Llama2cSource implements WeightSource {
   async readF32(name: string): Promise<HostTensor> {
     const span = this.span(name);
     if (!this.handle) throw new ModelLoadError(this.path, 'IO', `checkpoint was closed before reading ${name}`);
-    const numel = span.shape.reduce((a, b) => a * b, 1);
+    const numel = numelOf(span.shape);
     const buf = Buffer.allocUnsafe(numel * 4);
     const { bytesRead } = await this.handle.read(buf, 0, buf.length, span.offset);
     if (bytesRead !== buf.length) throw new ModelLoadError(this.path, 'TRUNCATED', `tensor ${name} ends past the end of the file`);

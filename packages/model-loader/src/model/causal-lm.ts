@@ -145,7 +145,6 @@ export class CausalLM {
    */
   async projectLogits(hidden: Float32Array, rows: number, onChunk: (firstRow: number, chunkRows: number, logits: Float32Array) => void): Promise<void> {
     const d = this.config.hiddenSize;
-    const v = this.config.vocabSize;
     if (hidden.length !== rows * d) throw new RangeError(`hidden: expected ${rows}×${d} values, got ${hidden.length}`);
     const { norm, headT } = await this.head();
     const chunkRows = this.logitsChunkRows();

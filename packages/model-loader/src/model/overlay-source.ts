@@ -1,3 +1,4 @@
+import { numelOf } from '../safetensors/dtype.js';
 import type { DType, HostTensor, WeightSource } from '../types.js';
 
 /**
@@ -8,7 +9,7 @@ export function overlayWeights(base: WeightSource, overrides: ReadonlyMap<string
   for (const [name, t] of overrides) {
     if (!base.has(name)) throw new RangeError(`overrides: ${name} is not a tensor of ${base.path}`);
     const shape = base.shape(name);
-    const numel = shape.reduce((a, b) => a * b, 1);
+    const numel = numelOf(shape);
     if (t.data.length !== numel) throw new RangeError(`overrides: ${name} has ${t.data.length} values, ${base.path} has [${shape.join(', ')}]`);
   }
   return {

@@ -4,7 +4,7 @@
  */
 import { ModelLoadError } from '../errors.js';
 import type { DType } from '../types.js';
-import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype } from './dtype.js';
+import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype, numelOf } from './dtype.js';
 import { parseStrictJson, StrictJsonError, type JsonValue } from './strict-json.js';
 
 /** Largest header accepted (the Python library's own cap is 100 MB). */
@@ -23,8 +23,6 @@ export interface SafetensorsHeader {
   names: string[];
   tensors: Map<string, SafetensorsTensorInfo>;
   metadata: Record<string, string>;
-  /** Absolute position of the data section (8 + header length). */
-  dataStart: number;
 }
 
 const describeJson = (v: unknown): string =>
@@ -119,8 +117,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     if (end > dataSize) {
       throw new ModelLoadError(file, 'TRUNCATED', `${where}: data_offsets [${begin}, ${end}] run past the data section (${dataSize} bytes; file truncated?)`);
     }
-    let bytes = DTYPE_SIZES[dtype];
-    for (const d of dims) bytes *= d;
+    const bytes = DTYPE_SIZES[dtype] * numelOf(dims);
     if (!Number.isSafeInteger(bytes) || bytes !== end - begin) {
       throw new ModelLoadError(
         file,
@@ -154,5 +151,5 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   if (cursor !== dataSize) {
     throw new ModelLoadError(file, 'BAD_OFFSETS', `tensors cover ${cursor} bytes of data but the data section has ${dataSize} (trailing bytes)`);
   }
-  return { names, tensors, metadata, dataStart };
+  return { names, tensors, metadata };
 }

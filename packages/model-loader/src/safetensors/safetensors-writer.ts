@@ -9,7 +9,7 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { DType } from '../types.js';
-import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype } from './dtype.js';
+import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype, numelOf } from './dtype.js';
 import { encodeBf16, encodeF16, HOST_IS_LITTLE_ENDIAN } from './half-float.js';
 
 /**
@@ -86,8 +86,7 @@ export function planSafetensors(path: string, entries: readonly SafetensorsEntry
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       bad(path, `tensor ${JSON.stringify(name)}: shape must be non-negative integers, got ${JSON.stringify(shape)}`);
     }
-    let numel = 1;
-    for (const d of shape) numel *= d;
+    const numel = numelOf(shape);
     const byteLength = numel * DTYPE_SIZES[dtype];
     if (!Number.isSafeInteger(byteLength)) bad(path, `tensor ${JSON.stringify(name)}: shape ${JSON.stringify(shape)} is too large`);
     parts.push(`${JSON.stringify(name)}:{"dtype":"${dtype}","shape":[${shape.join(',')}],"data_offsets":[${offset},${offset + byteLength}]}`);

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { hfConfigJson } from '../hf/hf-config.js';
 import { hfTensorShapes } from '../hf/hf-model.js';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../safetensors/checkpoint-dir.js';
-import { DTYPE_SIZES } from '../safetensors/dtype.js';
+import { DTYPE_SIZES, numelOf } from '../safetensors/dtype.js';
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { SafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { ModelConfig } from '../types.js';
@@ -54,8 +54,7 @@ interface PlannedShard {
  * activations keep their scale through the layers). Exported so tests can recompute any tensor.
  */
 export function syntheticTensorValues(name: string, shape: readonly number[], seed = 0): Float32Array {
-  const numel = shape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(numel);
+  const out = new Float32Array(numelOf(shape));
   if (shape.length === 1) return out.fill(1);
   return fillNormal(out, tensorStreamSeed(seed, name), 1 / Math.sqrt(shape[shape.length - 1]!));
 }
@@ -65,7 +64,7 @@ function planShards(shapes: Map<string, number[]>, dtype: SyntheticDtype, shardB
   let current: string[] = [];
   let currentBytes = 0;
   for (const [name, shape] of shapes) {
-    const bytes = shape.reduce((a, b) => a * b, 1) * DTYPE_SIZES[dtype];
+    const bytes = numelOf(shape) * DTYPE_SIZES[dtype];
     if (shardBytes !== undefined && current.length > 0 && currentBytes + bytes > shardBytes) {
       groups.push(current);
       current = [];
@@ -111,7 +110,7 @@ export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptio
 
   const shapes = hfTensorShapes(config);
   const shards = planShards(shapes, dtype, shardBytes);
-  const numel = (name: string) => shapes.get(name)!.reduce((a, b) => a * b, 1);
+  const numel = (name: string) => numelOf(shapes.get(name)!);
   let parameters = 0;
   for (const name of shapes.keys()) parameters += numel(name);
   const totalBytes = parameters * DTYPE_SIZES[dtype];
