@@ -48,7 +48,7 @@ export function unpackBitmask(bytes: Uint8Array, shape: MatrixShape): Uint8Array
 }
 
 /** Transposes a row-major `[rows, cols]` matrix into `[cols, rows]` (blocked so both sides stay cache-friendly). */
-export function transposeMatrix<T extends Uint8Array | Float32Array>(data: T, shape: MatrixShape): T {
+export function transposeMatrix<T extends Uint8Array | Float32Array | Float64Array>(data: T, shape: MatrixShape): T {
   validateMatrix(data, shape, 'data');
   const [rows, cols] = shape;
   const out = new (data.constructor as new (n: number) => T)(rows * cols);

@@ -1,6 +1,7 @@
 // Dense float64 linear algebra for SparseGPT: Cholesky, triangular solves and inverses, in plain TypeScript.
 // Matrices are row-major Float64Array of order n (entry (i, j) at i·n + j). The O(n³) work runs as blocked
 // C -= A·Bᵀ products (see linalg-kernels.ts) so n = 4096 takes seconds, not minutes.
+import { transposeMatrix } from './bitmask.js';
 import { subtractProductNT } from './linalg-kernels.js';
 
 /** Panel width of the blocked Cholesky and of the blocked triangular inverse. */
@@ -208,19 +209,6 @@ function reverseTranspose(y: Float64Array, n: number): Float64Array {
   return out;
 }
 
-function transpose(a: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  const B = 32;
-  for (let i0 = 0; i0 < n; i0 += B) {
-    for (let j0 = 0; j0 < n; j0 += B) {
-      const i1 = Math.min(i0 + B, n);
-      const j1 = Math.min(j0 + B, n);
-      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * n + i] = a[i * n + j];
-    }
-  }
-  return out;
-}
-
 /**
  * Lower Cholesky factor L of a symmetric positive definite matrix (A = L·Lᵀ). Reads only the lower triangle of `a`;
  * returns a new matrix with zeros above the diagonal. Throws NotPositiveDefiniteError naming the failing pivot.
@@ -237,7 +225,7 @@ export function choleskyLower(a: Float64Array, n: number, options?: CholeskyOpti
 export function invertLower(l: Float64Array, n: number): Float64Array {
   checkSquare('l', l, n);
   checkTriangularDiagonal('l', l, n);
-  return transpose(invertLowerTransposed(l, n), n);
+  return transposeMatrix(invertLowerTransposed(l, n), [n, n]);
 }
 
 /**
