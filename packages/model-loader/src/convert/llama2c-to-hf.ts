@@ -10,6 +10,7 @@ import { ModelLoadError } from '../errors.js';
 import { hfConfigJson } from '../hf/hf-config.js';
 import { CONFIG_FILE_NAME } from '../hf/hf-model.js';
 import { SINGLE_FILE_NAME } from '../safetensors/checkpoint-dir.js';
+import { hasTorchDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { ModelConfig, WeightSource } from '../types.js';
 
@@ -34,7 +35,6 @@ export interface ConvertResult {
   weightBytes: number;
 }
 
-const TORCH_DTYPE: Record<ConvertDtype, NonNullable<ModelConfig['torchDtype']>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 export const LLAMA2C_TOKENIZER_FILE_NAME = 'tokenizer.bin';
 
 async function pathExists(path: string): Promise<boolean> {
@@ -54,7 +54,7 @@ export async function convertLlama2cToHf(options: ConvertLlama2cOptions): Promis
   };
   if (!checkpoint || typeof checkpoint.readF32 !== 'function') bad('checkpoint: expected an opened llama2.c WeightSource');
   if (checkpoint.format !== 'llama2c') bad(`checkpoint: expected a llama2.c checkpoint (format "llama2c"), got format ${JSON.stringify(checkpoint.format)} from ${checkpoint.path}`);
-  if (!(dtype in TORCH_DTYPE)) bad(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
+  if (!hasTorchDtype(dtype)) bad(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   if (tokenizerPath !== undefined) {
     if (typeof tokenizerPath !== 'string' || tokenizerPath === '') bad(`tokenizerPath: expected a file path, got ${JSON.stringify(tokenizerPath)}`);
     const isFile = await stat(tokenizerPath).then((s) => s.isFile(), () => false);
@@ -63,7 +63,7 @@ export async function convertLlama2cToHf(options: ConvertLlama2cOptions): Promis
   const target = resolve(outDir);
   if (!force && (await pathExists(target))) bad('already exists; pass force to replace it');
 
-  const config: ModelConfig = { ...checkpoint.config, architecture: 'LlamaForCausalLM', torchDtype: TORCH_DTYPE[dtype] };
+  const config: ModelConfig = { ...checkpoint.config, architecture: 'LlamaForCausalLM', torchDtype: TORCH_DTYPE_OF[dtype] };
   const configJson = hfConfigJson(config); // validates before anything is written
   const names = checkpoint.tensorNames();
   const entries = names.map((name) => ({ name, dtype, shape: checkpoint.shape(name) }));

@@ -6,7 +6,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelLoadError } from '../errors.js';
-import { isFloatDtype } from '../safetensors/dtype.js';
+import { hasTorchDtype, isFloatDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { INDEX_FILE_NAME, openCheckpointDir, SINGLE_FILE_NAME, type CheckpointDir } from '../safetensors/checkpoint-dir.js';
 import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
 import { parseHfConfig } from './hf-config.js';
@@ -54,8 +54,6 @@ export interface HfModel extends WeightSource {
   /** The safetensors behind it (shard layout, per-tensor shard), for writing a pruned copy the same way. */
   readonly checkpoint: CheckpointDir;
 }
-
-const DTYPE_TO_TORCH: Partial<Record<DType, ModelConfig['torchDtype']>> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
 async function isDirectory(path: string): Promise<boolean> {
   try {
@@ -122,8 +120,8 @@ export async function openHfModel(dir: string): Promise<HfModel> {
     throw e;
   }
   if (config.torchDtype === undefined) {
-    const torch = DTYPE_TO_TORCH[checkpoint.info('model.embed_tokens.weight').dtype];
-    if (torch) config.torchDtype = torch;
+    const stored = checkpoint.info('model.embed_tokens.weight').dtype;
+    if (hasTorchDtype(stored)) config.torchDtype = TORCH_DTYPE_OF[stored];
   }
   return new HfWeightSource(dir, config, checkpoint);
 }

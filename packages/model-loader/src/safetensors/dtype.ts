@@ -2,7 +2,7 @@
  * The safetensors dtypes this loader understands, with their element sizes. Other safetensors dtypes (FP8, U16,
  * U32, U64, ...) are rejected when a header names them: nothing here could compute with them.
  */
-import type { DType } from '../types.js';
+import type { DType, ModelConfig } from '../types.js';
 
 export const DTYPE_SIZES: Readonly<Record<DType, number>> = {
   F64: 8,
@@ -27,6 +27,15 @@ export function isKnownDtype(value: unknown): value is DType {
 
 export function isFloatDtype(dtype: DType): boolean {
   return FLOAT_DTYPES.includes(dtype);
+}
+
+/** config.json's torch_dtype of each storage dtype that has one: the dtypes written checkpoints use. */
+export const TORCH_DTYPE_OF = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const satisfies Partial<
+  Record<DType, NonNullable<ModelConfig['torchDtype']>>
+>;
+
+export function hasTorchDtype(dtype: unknown): dtype is keyof typeof TORCH_DTYPE_OF {
+  return typeof dtype === 'string' && Object.prototype.hasOwnProperty.call(TORCH_DTYPE_OF, dtype);
 }
 
 /** Product of a shape's dimensions (1 for a scalar `[]`). */

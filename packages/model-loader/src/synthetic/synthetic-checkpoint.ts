@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { hfConfigJson } from '../hf/hf-config.js';
 import { hfTensorShapes } from '../hf/hf-model.js';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../safetensors/checkpoint-dir.js';
-import { DTYPE_SIZES, numelOf } from '../safetensors/dtype.js';
+import { DTYPE_SIZES, hasTorchDtype, numelOf, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { SafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { ModelConfig } from '../types.js';
@@ -96,7 +96,7 @@ export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptio
   const { dir, config } = options ?? ({} as SyntheticCheckpointOptions);
   if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir: expected a directory path, got ${JSON.stringify(dir)}`);
   const dtype = options.dtype ?? 'F32';
-  if (dtype !== 'F32' && dtype !== 'F16' && dtype !== 'BF16') throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
+  if (!hasTorchDtype(dtype)) throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
   const shardBytes = options.shardBytes;
@@ -104,7 +104,7 @@ export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptio
     throw new RangeError(`shardBytes: expected a positive integer, got ${shardBytes}`);
   }
   // Validates the configuration (and renders config.json) before anything is written.
-  const configJson = hfConfigJson({ ...config, torchDtype: ({ F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const)[dtype] });
+  const configJson = hfConfigJson({ ...config, torchDtype: TORCH_DTYPE_OF[dtype] });
   const target = resolve(dir);
   if (!options.overwrite && (await exists(target))) throw new Error(`dir: ${dir} already exists (pass overwrite to replace it)`);
 

@@ -1,3 +1,4 @@
+import { hasTorchDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import type { ModelConfig } from '../types.js';
 
 /** The dimensions that decide a LLaMA model's cost; everything else is LLaMA's defaults. */
@@ -27,8 +28,6 @@ export const SYNTHETIC_MODEL_SHAPES = {
 
 export type SyntheticModelName = keyof typeof SYNTHETIC_MODEL_SHAPES;
 
-const TORCH_DTYPE = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' } as const;
-
 function positive(name: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new RangeError(`shape.${name}: expected a positive integer, got ${JSON.stringify(v)}`);
   return v;
@@ -44,7 +43,7 @@ export function syntheticModelConfig(shape: SyntheticModelShape, dtype: 'F32' | 
   if (numHeads % numKvHeads !== 0) throw new RangeError(`shape.numKvHeads: ${numKvHeads} does not divide numHeads ${numHeads}`);
   const headDim = hiddenSize / numHeads;
   if (headDim % 2 !== 0) throw new RangeError(`shape: head dimension ${headDim} (hiddenSize / numHeads) must be even for RoPE`);
-  if (!(dtype in TORCH_DTYPE)) throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
+  if (!hasTorchDtype(dtype)) throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   return {
     architecture: 'LlamaForCausalLM',
     hiddenSize,
@@ -64,6 +63,6 @@ export function syntheticModelConfig(shape: SyntheticModelShape, dtype: 'F32' | 
     embeddingScale: 1,
     bosTokenId: 1,
     eosTokenId: 2,
-    torchDtype: TORCH_DTYPE[dtype],
+    torchDtype: TORCH_DTYPE_OF[dtype],
   };
 }
