@@ -4,15 +4,12 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { bundled } from '../assets.js';
+import { assertBuilt, cliDir, dassBin } from '../hostile/run-dass.js';
 
-export const cliDir = fileURLToPath(new URL('../../', import.meta.url));
-export const binPath = join(cliDir, 'dist', 'bin.js');
 export { bundled };
 
 export interface CliResult {
@@ -22,16 +19,10 @@ export interface CliResult {
   stderr: string;
 }
 
-export function assertBuilt(): void {
-  if (!existsSync(binPath)) {
-    throw new Error(`${binPath} is missing: build the CLI first (\`pnpm build\` at the root, or \`npx tsc -p tsconfig.build.json\` in apps/cli)`);
-  }
-}
-
 /** Starts `dass <args>`; stdout/stderr are pipes, so the CLI sees a non-TTY stderr (no progress output). */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
   assertBuilt();
-  const child = spawn(process.execPath, [binPath, ...args], { cwd: cliDir, env: { ...process.env, DASS_DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [dassBin, ...args], { cwd: cliDir, env: { ...process.env, DASS_DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));
