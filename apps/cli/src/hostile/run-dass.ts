@@ -37,9 +37,18 @@ export interface RunDassOptions {
   onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void;
 }
 
-const PROBE_SOURCE = `import { writeFileSync } from 'node:fs';
+// Linux's VmHWM is the process's own peak; maxRSS (the fallback elsewhere) starts at the spawning test worker's RSS
+// on Linux, so it would measure the parent rather than dass.
+const PROBE_SOURCE = `import { readFileSync, writeFileSync } from 'node:fs';
 const out = process.env.DASS_HOSTILE_RSS_FILE;
-if (out) process.on('exit', () => { try { writeFileSync(out, String(process.resourceUsage().maxRSS * 1024)); } catch {} });
+const peak = () => {
+  try {
+    const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {}
+  return process.resourceUsage().maxRSS * 1024;
+};
+if (out) process.on('exit', () => { try { writeFileSync(out, String(peak())); } catch {} });
 `;
 
 let probeDir: Promise<string> | undefined;
