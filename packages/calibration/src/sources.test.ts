@@ -10,7 +10,6 @@ import { TextSourceError } from './sources-error.js';
 import { joinWikitextRows, loadTextSource, resolveTextSourceFormat, universalNewlines } from './sources.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
-const ownFixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 // Optional: the full WikiText-2 test split, only present next to a checkout that has ../shared.
 const sharedWikiTest = fileURLToPath(new URL('../../../../shared/assets/text/wikitext-2-raw/wiki.test.raw', import.meta.url));
 
@@ -67,7 +66,7 @@ describe('joinWikitextRows (SPEC §5)', () => {
     // rows = [l for l in open('wiki.test.head400.raw', encoding='utf-8')]
     // s = '\n\n'.join([r if r.strip() else '' for r in rows]); len(rows), len(s.encode()), sha256(s.encode())
     //   -> 400 135487 7cfa18a363fe76a01dbc56df511cf57bdbe72b9b32dd012b4dd2146a1a9f81f8
-    const src = await loadTextSource(join(ownFixtures, 'wiki.test.head400.raw'));
+    const src = await loadTextSource(join(fixtures, 'wiki.test.head400.raw'));
     expect(src.kind).toBe('text');
     expect(src.format).toBe('wikitext');
     if (src.kind !== 'text') throw new Error('unreachable');
