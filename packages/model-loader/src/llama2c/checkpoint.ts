@@ -177,12 +177,11 @@ class Llama2cSource implements WeightSource {
     const span = this.span(name);
     if (!this.handle) throw new ModelLoadError(this.path, 'IO', `checkpoint was closed before reading ${name}`);
     const numel = numelOf(span.shape);
-    const buf = Buffer.allocUnsafe(numel * 4);
-    const { bytesRead } = await this.handle.read(buf, 0, buf.length, span.offset);
-    if (bytesRead !== buf.length) throw new ModelLoadError(this.path, 'TRUNCATED', `tensor ${name} ends past the end of the file`);
-    // Copy into an aligned Float32Array (the Buffer may not be 4-byte aligned); the file is little-endian.
+    // Read straight into a fresh (aligned) Float32Array's bytes; the file is little-endian.
     const data = new Float32Array(numel);
-    new Uint8Array(data.buffer).set(buf);
+    const bytes = new Uint8Array(data.buffer);
+    const { bytesRead } = await this.handle.read(bytes, 0, bytes.length, span.offset);
+    if (bytesRead !== bytes.length) throw new ModelLoadError(this.path, 'TRUNCATED', `tensor ${name} ends past the end of the file`);
     if (span.ropeHeads) return { shape: [...span.shape], data: interleavedToHalvesRows(data, span.shape[0]!, span.shape[1]!, span.ropeHeads) };
     return { shape: [...span.shape], data };
   }
