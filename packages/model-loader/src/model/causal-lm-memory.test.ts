@@ -52,6 +52,9 @@ describe('CausalLM memory options', () => {
       const model = await CausalLM.fromSource(source, options);
       for (let i = 0; i < 3; i++) await model.embed(ids, 1, ids.length);
       expect(reads.get('model.embed_tokens.weight')).toBe(expected);
+      // stories260K ties its head to the embedding table: a kept table is reused, otherwise the head reads it once more.
+      await model.logits([1, 403]);
+      expect(reads.get('model.embed_tokens.weight')).toBe(model.cacheEmbeddings ? expected : expected + 2);
       model.dispose();
     }
   });

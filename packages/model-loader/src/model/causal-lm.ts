@@ -127,8 +127,12 @@ export class CausalLM {
     if (!this.finalNorm || !this.headTransposed) {
       const normData = (await this.source.readF32('model.norm.weight')).data;
       this.finalNorm = tf.tensor1d(this.config.rmsNormAddOne ? normData.map((v) => 1 + v) : normData);
-      const headName = this.config.tieWordEmbeddings || !this.source.has('lm_head.weight') ? 'model.embed_tokens.weight' : 'lm_head.weight';
-      const head = await this.source.readF32(headName);
+      const tied = this.config.tieWordEmbeddings || !this.source.has('lm_head.weight');
+      // A tied head is the embedding table: reuse the cached one rather than reading it again.
+      const head =
+        tied && this.embedTable
+          ? { shape: [this.config.vocabSize, this.config.hiddenSize], data: this.embedTable }
+          : await this.source.readF32(tied ? 'model.embed_tokens.weight' : 'lm_head.weight');
       this.headTransposed = tf.tidy(() => tf.transpose(tf.tensor2d(head.data, [head.shape[0]!, head.shape[1]!])) as tf.Tensor2D);
     }
     return { norm: this.finalNorm, headT: this.headTransposed };
