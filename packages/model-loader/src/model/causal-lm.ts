@@ -138,6 +138,13 @@ export class CausalLM {
     return { norm: this.finalNorm, headT: this.headTransposed };
   }
 
+  /** Logits [n, vocab] of hidden rows [firstRow, firstRow + n): final norm, then the head. Call inside a tidy. */
+  private rowLogits(hidden: Float32Array, firstRow: number, n: number, norm: tf.Tensor1D, headT: tf.Tensor2D): tf.Tensor2D {
+    const d = this.config.hiddenSize;
+    const rows = tf.tensor2d(hidden.subarray(firstRow * d, (firstRow + n) * d), [n, d]);
+    return tf.matMul(this.context.rmsNorm(rows, norm), headT);
+  }
+
   /** Rows of [rows, vocab] float32 logits that fit `logitsChunkBytes`. */
   private logitsChunkRows(): number {
     return Math.max(1, Math.floor((this.options.logitsChunkBytes ?? 64 * 2 ** 20) / (4 * this.config.vocabSize)));
@@ -154,7 +161,7 @@ export class CausalLM {
     const chunkRows = this.logitsChunkRows();
     for (let r = 0; r < rows; r += chunkRows) {
       const n = Math.min(chunkRows, rows - r);
-      const logits = tf.tidy(() => tf.matMul(this.context.rmsNorm(tf.tensor2d(hidden.subarray(r * d, (r + n) * d), [n, d]), norm), headT));
+      const logits = tf.tidy(() => this.rowLogits(hidden, r, n, norm, headT));
       const data = logits.dataSync() as Float32Array;
       logits.dispose();
       onChunk(r, n, data);
@@ -168,7 +175,6 @@ export class CausalLM {
   async tokenNll(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
     if (seqLen < 2) throw new RangeError(`seqLen: need at least 2 tokens to score a next token, got ${seqLen}`);
     const hidden = await this.forwardHidden(ids, batch, seqLen);
-    const d = this.config.hiddenSize;
     const v = this.config.vocabSize;
     const nll = new Float32Array(batch * (seqLen - 1));
     const { norm, headT } = await this.head();
@@ -179,9 +185,8 @@ export class CausalLM {
         const n = Math.min(chunkRows, seqLen - 1 - first);
         const at = new Int32Array(n);
         for (let i = 0; i < n; i++) at[i] = i * v + ids[b * seqLen + first + i + 1]!;
-        const rowStart = (b * seqLen + first) * d;
         const result = tf.tidy(() => {
-          const logits = tf.matMul(this.context.rmsNorm(tf.tensor2d(hidden.subarray(rowStart, rowStart + n * d), [n, d]), norm), headT);
+          const logits = this.rowLogits(hidden, b * seqLen + first, n, norm, headT);
           const target = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(at, 'int32'));
           return tf.sub(tf.logSumExp(logits, 1), target);
         });
