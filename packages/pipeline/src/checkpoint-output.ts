@@ -166,6 +166,15 @@ async function hfToHf(options: CheckpointOutputOptions): Promise<CheckpointOutpu
 
 /** llama2.c file → llama2.c file: a copy of the input with the pruned tensors written over their spans. */
 async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
+  // The layout comes from the input's header, read before any temporary file exists.
+  const input = await open(options.modelPath, 'r');
+  const headerBytes = Buffer.alloc(28);
+  try {
+    await input.read(headerBytes, 0, 28, 0);
+  } finally {
+    await input.close();
+  }
+  const { spans } = llama2cLayout(parseLlama2cHeader(headerBytes, options.modelPath));
   const temp = resolve(options.out) + tempSuffix();
   let handle: FileHandle;
   try {
@@ -175,9 +184,6 @@ async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<Check
     await rm(temp, { force: true });
     unwritable(options.out, err);
   }
-  const headerBytes = Buffer.alloc(28);
-  await handle.read(headerBytes, 0, 28, 0);
-  const { spans } = llama2cLayout(parseLlama2cHeader(headerBytes, options.modelPath));
   return {
     path: options.out,
     format: 'llama2c',
