@@ -117,32 +117,33 @@ export function llama2cConfig(h: Llama2cHeader): ModelConfig {
   };
 }
 
-/** Per head, HF row r takes llama2.c row 2r (r < hd/2) or 2(r − hd/2) + 1: the inverse of llama2.c's export permutation. */
-export function interleavedToHalvesRows(data: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+/**
+ * Moves whole rows between llama2.c's interleaved-pair RoPE layout and HF's rotate-half layout: within each head,
+ * HF row r is llama2.c row 2r (r < headDim/2) or 2(r − headDim/2) + 1.
+ */
+function permuteRopeRows(data: Float32Array, rows: number, cols: number, heads: number, toHalves: boolean): Float32Array {
   const headDim = rows / heads;
   const half = headDim / 2;
   const out = new Float32Array(data.length);
   for (let h = 0; h < heads; h++) {
     for (let r = 0; r < headDim; r++) {
-      const src = h * headDim + (r < half ? 2 * r : 2 * (r - half) + 1);
-      out.set(data.subarray(src * cols, (src + 1) * cols), (h * headDim + r) * cols);
+      const halves = h * headDim + r;
+      const interleaved = h * headDim + (r < half ? 2 * r : 2 * (r - half) + 1);
+      const [src, dst] = toHalves ? [interleaved, halves] : [halves, interleaved];
+      out.set(data.subarray(src * cols, (src + 1) * cols), dst * cols);
     }
   }
   return out;
 }
 
+/** llama2.c's interleaved q/k rows to HF rotate-half rows: the inverse of llama2.c's export permutation. */
+export function interleavedToHalvesRows(data: Float32Array, rows: number, cols: number, heads: number): Float32Array {
+  return permuteRopeRows(data, rows, cols, heads, true);
+}
+
 /** The inverse of `interleavedToHalvesRows`: HF rotate-half rows back to llama2.c's interleaved pairs. */
 export function halvesToInterleavedRows(data: Float32Array, rows: number, cols: number, heads: number): Float32Array {
-  const headDim = rows / heads;
-  const half = headDim / 2;
-  const out = new Float32Array(data.length);
-  for (let h = 0; h < heads; h++) {
-    for (let r = 0; r < headDim; r++) {
-      const dst = h * headDim + (r < half ? 2 * r : 2 * (r - half) + 1);
-      out.set(data.subarray((h * headDim + r) * cols, (h * headDim + r + 1) * cols), dst * cols);
-    }
-  }
-  return out;
+  return permuteRopeRows(data, rows, cols, heads, false);
 }
 
 class Llama2cSource implements WeightSource {
