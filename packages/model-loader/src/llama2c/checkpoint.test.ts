@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { halvesToInterleavedRows, interleavedToHalvesRows } from './checkpoint.js';
+import { halvesToInterleavedRows, interleavedToHalvesRows, openLlama2c } from './checkpoint.js';
 
 describe('q/k row permutation between llama2.c and HF layouts (hand-worked)', () => {
   // 2 heads of headDim 4, 1 column: llama2.c rows per head are pairs (x0, y0, x1, y1); HF wants (x0, x1, y0, y1).
@@ -16,5 +16,11 @@ describe('q/k row permutation between llama2.c and HF layouts (hand-worked)', ()
     const rows = Float32Array.from([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(Array.from(interleavedToHalvesRows(rows, 4, 2, 1))).toEqual([0, 1, 4, 5, 2, 3, 6, 7]);
     expect(halvesToInterleavedRows(interleavedToHalvesRows(rows, 4, 2, 1), 4, 2, 1)).toEqual(rows);
+  });
+});
+
+describe('openLlama2c', () => {
+  it('names a bad path argument', async () => {
+    await expect(openLlama2c('')).rejects.toMatchObject({ code: 'BAD_VALUE', message: ': path: expected a llama2.c .bin file, got ""' });
   });
 });

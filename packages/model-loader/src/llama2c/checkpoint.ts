@@ -197,6 +197,7 @@ class Llama2cSource implements WeightSource {
  * llama2.c's interleaved-pair RoPE to HF's rotate-half, so the same forward pass serves both formats.
  */
 export async function openLlama2c(path: string): Promise<WeightSource & { header: Llama2cHeader }> {
+  if (typeof path !== 'string' || path === '') throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a llama2.c .bin file, got ${JSON.stringify(path)}`);
   let size: number;
   try {
     size = (await stat(path)).size;

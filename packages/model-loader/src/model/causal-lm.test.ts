@@ -48,5 +48,6 @@ describe('CausalLM on stories260K (llama2.c checkpoint)', () => {
 
   it('rejects ids outside the vocabulary, naming the id and position', async () => {
     await expect(model.tokenNll(Int32Array.from([1, 5, 512]), 1, 3)).rejects.toThrow(/token 512 at position 2 is outside the model's vocabulary \[0, 512\)/);
+    await expect(model.generateGreedy([1], Number.NaN)).rejects.toThrow(/maxLength: expected a positive integer, got NaN/);
   });
 });

@@ -209,6 +209,7 @@ export class CausalLM {
   /** Greedy (argmax) decoding, llama2.c style: starts from `prompt`, stops at `maxLength` tokens or a stop id. */
   async generateGreedy(prompt: readonly number[], maxLength: number, stopIds: readonly number[] = []): Promise<number[]> {
     if (prompt.length === 0) throw new RangeError('prompt: expected at least one token (e.g. BOS)');
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength: expected a positive integer, got ${maxLength}`);
     const tokens = [...prompt];
     const d = this.config.hiddenSize;
     const v = this.config.vocabSize;
