@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,8 +13,11 @@ const reference = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'ut
 
 describe('stories260K converted to an HF dir', () => {
   it('loads through openModel with its own tokenizer and reproduces the reference NLLs and greedy text', async () => {
-    const outDir = join(mkdtempSync(join(tmpdir(), 'dass-conv-')), 'stories260K-hf');
-    await convertLlama2cToHf({ checkpoint: await openLlama2c(fixtures.stories260K.bin), tokenizerPath: fixtures.stories260K.tokenizer, outDir });
+    const tempDir = mkdtempSync(join(tmpdir(), 'dass-conv-'));
+    const outDir = join(tempDir, 'stories260K-hf');
+    const llama2c = await openLlama2c(fixtures.stories260K.bin);
+    await convertLlama2cToHf({ checkpoint: llama2c, tokenizerPath: fixtures.stories260K.tokenizer, outDir });
+    await llama2c.close();
     const source = await openModel(outDir);
     expect(source.format).toBe('hf');
     const tokenizer = await loadTokenizer(outDir);
@@ -35,5 +38,6 @@ describe('stories260K converted to an HF dir', () => {
     expect(tokenizer.decode(ids).length).toBeGreaterThan(150);
     model.dispose();
     await source.close();
+    rmSync(tempDir, { recursive: true, force: true });
   }, 60_000);
 });
