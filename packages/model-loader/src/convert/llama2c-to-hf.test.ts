@@ -5,25 +5,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelLoadError } from '../errors.js';
 import { openHfModel } from '../hf/hf-model.js';
 import { openLlama2c } from '../llama2c/checkpoint.js';
-import { fixtures } from '../test/index.js';
+import { diskFull, fixtures } from '../test/index.js';
 import type { WeightSource } from '../types.js';
 import { convertLlama2cToHf } from './llama2c-to-hf.js';
 
-// A switchable full disk: while `full.syscalls` names writeFile/copyFile, those calls fail with ENOSPC (as Node
-// reports it: code, syscall, path, dest); otherwise the real functions run.
-const full = vi.hoisted(() => ({ syscalls: new Set<string>() }));
-vi.mock('node:fs/promises', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:fs/promises')>();
-  const enospc = (syscall: string, path: unknown, dest?: unknown) =>
-    Object.assign(new Error(`ENOSPC: no space left on device, ${syscall}`), { code: 'ENOSPC', errno: -28, syscall, path: String(path), ...(dest ? { dest: String(dest) } : {}) });
-  return {
-    ...real,
-    writeFile: ((path: string, ...rest: unknown[]) =>
-      full.syscalls.has('write') ? Promise.reject(enospc('write', path)) : (real.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest)) as typeof real.writeFile,
-    copyFile: ((src: string, dest: string, mode?: number) =>
-      full.syscalls.has('copyfile') ? Promise.reject(enospc('copyfile', src, dest)) : real.copyFile(src, dest, mode)) as typeof real.copyFile,
-  };
-});
+// While `diskFull.syscalls` names writeFile/copyFile, those calls fail with ENOSPC; otherwise the real ones run.
+vi.mock('node:fs/promises', async (importOriginal) => (await import('../test/index.js')).withDiskFull(await importOriginal()));
 
 let root: string;
 beforeAll(async () => {
@@ -127,9 +114,9 @@ describe('convertLlama2cToHf', () => {
     const source = await openLlama2c(fixtures.stories260K.bin);
     for (const syscall of ['write', 'copyfile']) {
       const outDir = join(root, `full-${syscall}`);
-      full.syscalls.add(syscall);
+      diskFull.syscalls.add(syscall);
       const err = await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir }).catch((e: unknown) => e);
-      full.syscalls.clear();
+      diskFull.syscalls.clear();
       expect(err).toBeInstanceOf(ModelLoadError);
       expect(err).toMatchObject({ file: outDir, code: 'IO' });
       expect((err as ModelLoadError).message).toMatch(new RegExp(`^${outDir}: cannot write the converted checkpoint: ENOSPC: no space left on device, ${syscall}$`));

@@ -25,3 +25,4 @@ export const fixtures = {
     expected: at('llama2-tokenizer/ggml-vocab-llama-spm.gguf.out'),
   },
 } as const;
+export { diskFull, withDiskFull } from './disk-full.js';
