@@ -69,6 +69,8 @@ export interface LoadedGrid {
   spec: GridSpec;
   /** What the grid was read from (a file path or `built-in "tiny"`). */
   origin: string;
+  /** The folder its relative paths were resolved against. */
+  root: string;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function loadGrid(grid: string, options: { root?: string; cwd?: str
   if (grid === 'tiny' || grid === 'paper') {
     const origin = `built-in "${grid}"`;
     const root = options.root ? resolve(cwd, options.root) : grid === 'tiny' ? assetsDir : cwd;
-    return { spec: validateGrid(structuredClone(BUILTIN_GRIDS[grid]), { file: origin, root }), origin };
+    return { spec: validateGrid(structuredClone(BUILTIN_GRIDS[grid]), { file: origin, root }), origin, root };
   }
   const file = resolve(cwd, grid);
   let text: string;
@@ -98,5 +100,5 @@ export async function loadGrid(grid: string, options: { root?: string; cwd?: str
     throw new UserInputError(`${grid}: not valid JSON (${(err as Error).message})`);
   }
   const root = options.root ? resolve(cwd, options.root) : dirname(file);
-  return { spec: validateGrid(raw, { file: grid, root }), origin: file };
+  return { spec: validateGrid(raw, { file: grid, root }), origin: file, root };
 }

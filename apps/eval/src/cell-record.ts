@@ -60,6 +60,8 @@ export interface CellRecord {
   /** Mean accuracy over the zero-shot tasks that ran (all of them, or undefined). */
   zeroShotMeanAcc?: number;
   analysis?: ModelOutlierAnalysis;
+  /** Cells run from a queue (`--queue`): the worker that ran it. */
+  worker?: { name: string; host: string };
 }
 
 export function isFailure(value: unknown): value is EvaluationFailure {

@@ -3,7 +3,11 @@ import yargs from 'yargs';
 import { UserInputError } from '@dass/pipeline';
 import { loadGrid } from './builtin-grids.js';
 import { serveCells } from './cell-worker.js';
+import { emitMain } from './emit-launchers.js';
 import { gridCells } from './grid-cells.js';
+import { runGridOnQueue } from './queue-coordinator.js';
+import { parseQueueUrl } from './queue-url.js';
+import { workerMain } from './queue-worker.js';
 import { runGrid } from './run-grid.js';
 import { writeReports } from './write-reports.js';
 
@@ -31,6 +35,9 @@ interface Args {
   'list-cells': boolean;
   verbose: boolean;
   cell: boolean;
+  queue?: string;
+  attempts: number;
+  'poll-ms': number;
 }
 
 function parser(argv: readonly string[]) {
@@ -52,9 +59,14 @@ function parser(argv: readonly string[]) {
     .option('print-grid', { type: 'boolean', default: false, describe: 'print the grid as JSON (paths resolved) and exit' })
     .option('list-cells', { type: 'boolean', default: false, describe: 'print the cell ids and exit' })
     .option('verbose', { type: 'boolean', default: false, describe: "log each cell's progress steps" })
+    .option('queue', { type: 'string', describe: 'run the cells on many machines: publish them to this Redis queue (redis://host:port[/db]) for `dass-repro worker`s' })
+    .option('attempts', { type: 'number', default: 2, describe: 'with --queue: tries per cell before it is recorded as failed' })
+    .option('poll-ms', { type: 'number', default: 1000, hidden: true })
     .option('cell', { type: 'boolean', default: false, hidden: true })
     .example('$0 --grid tiny --out repro-tiny', 'the bundled 260K-parameter models: a few minutes on a laptop')
     .example('$0 --grid paper --out repro-paper --jobs 1', 'the paper setup (needs models/… and data/… in the working folder)')
+    .example('$0 --grid paper --out repro-paper --queue redis://gpu0:6379', 'the same on many machines: start `dass-repro worker --queue …` on each')
+    .example('$0 --emit slurm --queue redis://gpu0:6379 > workers.sbatch', 'a Slurm job array of workers (--emit k8s: a Kubernetes Indexed Job)')
     .strict()
     .help()
     .version(false)
@@ -67,6 +79,8 @@ function parser(argv: readonly string[]) {
 
 /** The `dass-repro` command; resolves to the exit code (0 ok, 1 some cells failed, 2 bad input). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  if (argv[0] === 'worker') return workerMain(argv.slice(1), io);
+  if (argv.some((a) => a === '--emit' || a.startsWith('--emit='))) return emitMain(argv, io);
   const cli = parser(argv);
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout(`${await cli.getHelp()}\n`);
@@ -85,7 +99,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return 0;
     }
     if (!args.grid) throw new UserInputError('--grid: required (tiny, paper or a grid .json file)');
-    const { spec, origin } = await loadGrid(args.grid, { root: args.root, cwd: io.cwd });
+    const { spec, origin, root } = await loadGrid(args.grid, { root: args.root, cwd: io.cwd });
     if (args['print-grid']) {
       io.stdout(JSON.stringify(spec, null, 2) + '\n');
       return 0;
@@ -100,6 +114,39 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       const r = await writeReports(outDir, spec, origin);
       io.stderr(`${r.results.summary.finished} finished, ${r.results.summary.failed} failed, ${r.results.summary.pending} not run\nwrote ${r.resultsJson}, ${r.resultsMd}, ${r.reportHtml}\n`);
       return 0;
+    }
+    if (args.queue !== undefined) {
+      const target = parseQueueUrl(args.queue);
+      if (args.jobs !== 1) throw new UserInputError('--jobs: not used with --queue (each worker sets its own --concurrency)');
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const summary = await runGridOnQueue(spec, {
+          target,
+          outDir,
+          origin,
+          root,
+          attempts: args.attempts,
+          keepCheckpoints: args['keep-checkpoints'],
+          only: args.only?.flatMap((s) => s.split(',')),
+          pollMs: args['poll-ms'],
+          verbose: args.verbose,
+          signal: stop.signal,
+          log: (line) => io.stderr(`${line}\n`),
+        });
+        if (summary.interrupted) return 130;
+        io.stderr(`done: ${summary.ran.length} ran on the queue (${summary.failed.length} failed), ${summary.skipped.length} skipped as finished\n`);
+        if (summary.failed.length > 0) {
+          io.stderr(`failed cells (recorded in ${outDir}/cells/; rerun to retry them): ${summary.failed.join(', ')}\n`);
+          return 1;
+        }
+        return 0;
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
     }
     if (!Number.isInteger(args.jobs) || args.jobs < 1) throw new UserInputError(`--jobs: expected an integer >= 1, got ${args.jobs}`);
     const summary = await runGrid(spec, {
