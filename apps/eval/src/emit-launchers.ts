@@ -235,7 +235,7 @@ export async function emitMain(argv: readonly string[], io: { stdout: (t: string
     try {
       args = cli.parseSync() as unknown as EmitArgs;
     } catch (err) {
-      throw new UserInputError(`${(err as Error).message} (see dass-repro --emit slurm --help)`);
+      throw new UserInputError(`${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (see dass-repro --emit slurm --help)`);
     }
     if (!args.queue) throw new UserInputError('--queue: required with --emit (the URL the workers connect to)');
     const options: LauncherOptions = { ...args, queue: args.queue, idleExit: args['idle-exit'] };

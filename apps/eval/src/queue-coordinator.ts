@@ -125,6 +125,7 @@ export async function runGridOnQueue(grid: GridSpec, options: QueueGridOptions):
       const job = await queue.getJob(jobIdOf(cell));
       if (job && ['completed', 'failed'].includes(await job.getState())) await job.remove();
     }
+    if (skipped.length > 0) await client.hdel(PUBLISHED_KEY, ...selected.filter((c) => skipped.includes(c.id)).map(jobIdOf));
     const publish = async (cell: CellSpec): Promise<string> => {
       const portable = toPortableSpec(cell, dirs);
       const jobId = cellJobId(portable);
@@ -218,8 +219,8 @@ export async function runGridOnQueue(grid: GridSpec, options: QueueGridOptions):
       log(`stopped with ${left.length} cell(s) still queued or running; the workers go on, and the same command collects them`);
       return { cells: selected.length, skipped, ran, failed, interrupted: left, reports: await writeReports(outDir, grid, options.origin) };
     }
-    const published = todo.map(jobIdOf);
-    if (published.length > 0) await client.hdel(PUBLISHED_KEY, ...published);
+    // Every selected cell is recorded now: withdraw them, so workers refuse any stray copy of their jobs.
+    await client.hdel(PUBLISHED_KEY, ...selected.map(jobIdOf));
   } finally {
     await queue.close();
   }

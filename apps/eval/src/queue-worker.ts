@@ -276,7 +276,7 @@ export async function workerMain(argv: readonly string[], io: WorkerCliIo): Prom
     try {
       args = cli.parseSync() as unknown as WorkerArgs;
     } catch (err) {
-      throw new UserInputError(`${(err as Error).message} (see dass-repro worker --help)`);
+      throw new UserInputError(`${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (see dass-repro worker --help)`);
     }
     if (!args.queue) throw new UserInputError('--queue: required (redis://host:port[/db] of the coordinator\'s queue)');
     const target = parseQueueUrl(args.queue, io.env ?? process.env);
