@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { emitMain, kubernetesJob, slurmScript } from './emit-launchers.js';
 
@@ -52,5 +55,43 @@ describe('dass-repro --emit', () => {
       expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
       expect(r.stdout).toBe('');
     }
+  });
+});
+
+describe('dass-repro command line: queue flags', () => {
+  async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const { main } = await import('./cli.js');
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), cwd: tmpdir() });
+    return { code, stdout, stderr };
+  }
+
+  it('help shows --queue, --emit and the worker command', async () => {
+    const top = await cli('--help');
+    expect(top.stdout).toContain('--queue');
+    expect(top.stdout).toContain('--emit slurm');
+    const worker = await cli('worker', '--help');
+    expect(worker.code).toBe(0);
+    for (const flag of ['--queue', '--concurrency', '--threads', '--root', '--idle-exit']) expect(worker.stdout).toContain(flag);
+    expect(worker.stdout).not.toContain('--lock-ms');
+  });
+
+  it('bad queue flags: exit 2, one line, credentials not shown, nothing written', async () => {
+    const out = join(tmpdir(), `dass-never-${process.pid}`);
+    for (const argv of [
+      ['--grid', 'tiny', '--out', out, '--queue', 'http://alice:s3cret@q'],
+      ['--grid', 'tiny', '--out', out, '--queue', 'redis://q', '--jobs', '2'],
+      ['worker'],
+      ['worker', '--queue', 'redis://alice:s3cret@q/x'],
+      ['worker', '--queue', 'redis://q', '--concurrency', 'two'],
+      ['worker', '--queue', 'redis://q', '--bogus'],
+    ]) {
+      const r = await cli(...argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr.trim().split('\n'), argv.join(' ')).toHaveLength(1);
+      expect(r.stderr).not.toContain('s3cret');
+    }
+    expect(existsSync(out)).toBe(false);
   });
 });

@@ -157,7 +157,7 @@ export async function runGridOnQueue(grid: GridSpec, options: QueueGridOptions):
     log(
       `${selected.length} cells: ${skipped.length} finished earlier, ${todo.length} on queue ${target.redacted}` +
         (resumed > 0 ? ` (${resumed} already there from an earlier run)` : '') +
-        `; start workers with: dass-repro worker --queue ${target.redacted}`,
+        (todo.length > 0 ? `; start workers with: dass-repro worker --queue ${target.redacted}` : ''),
     );
 
     let lastStatus = '';
