@@ -81,7 +81,7 @@ function failedRecord(cell: CellSpec, job: Job): CellRecord {
   err.stack = stack ?? err.message;
   const record = failedCellRecord(cell, err, timing(job));
   const name = workerOf(job);
-  const host = /on host (\S+)/.exec(job.failedReason ?? '')?.[1];
+  const host = /on host ([^\s:()]+)/.exec(job.failedReason ?? '')?.[1];
   return name ? { ...record, worker: { name, host: host ?? name.replace(/#\d+$/, '') } } : record;
 }
 

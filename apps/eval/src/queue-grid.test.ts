@@ -223,7 +223,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
       for (const r of recs) {
         expect(r.error!.message).toContain(`on host ${hostname()}`);
         expect(r.error!.message).toContain(join(emptyRoot, 'stories260K', 'stories260K.bin'));
-        expect(r.worker?.name).toBe('bare');
+        expect(r.worker).toEqual({ name: 'bare', host: hostname() });
       }
       expect(c.out()).toContain('failed cells');
       await queueIsEmpty(url(4));

@@ -68,7 +68,7 @@ export async function startTestRedis(): Promise<TestRedis> {
     child.stderr!.on('data', (d) => void (stderr += d));
     const spawnError = new Promise<Error>((done) => child.once('error', done));
     for (let i = 0; i < 100; i++) {
-      const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(r, 100))]);
+      const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
       if (failed) {
         await rm(dir, { recursive: true, force: true });
         throw new Error(`redis-server could not be started (${failed.message}): apt-get install -y redis-server, or DASS_SKIP_REDIS=1 to skip`);
