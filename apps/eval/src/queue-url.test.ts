@@ -78,7 +78,7 @@ describe('portable cells', () => {
     const elsewhere = gridCells(validateGrid(structuredClone(TINY_GRID), { file: 'tiny', root: '/other/assets' }))[0];
     expect(elsewhere.model.path).not.toBe(cells[0].model.path);
     expect(cellJobId(toPortableSpec(elsewhere, { root: '/y', assets: '/other/assets' }))).toBe(ids[0]);
-    const changed = { ...prune, alpha: 0.25 };
+    const changed = { ...prune, calibration: { ...prune.calibration!, seed: 1 } };
     expect(cellJobId(toPortableSpec(changed, dirs))).not.toBe(cellJobId(toPortableSpec(prune, dirs)));
     expect(ids.every((id) => !id.includes(':'))).toBe(true);
   });
