@@ -124,7 +124,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     expect(await localRun.exit, localRun.out()).toBe(0);
 
     const out = join(work, 'queued');
-    const workers = [1, 2].map((i) => dassRepro(['worker', '--queue', url(1), '--root', data, '--name', `w${i}`], work));
+    const workers = [1, 2].map((i) => dassRepro(['worker', '--queue', url(1), '--threads', '1', '--root', data, '--name', `w${i}`], work));
     try {
       await Promise.all(workers.map((w) => w.waitFor(/^worker w\d on /m)));
       const coordinator = dassRepro(['--grid', grid, '--root', data, '--out', out, '--queue', url(1), '--poll-ms', '200'], work);
@@ -162,7 +162,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
 
   it('a worker SIGKILLed mid-cell: the cell goes to another worker and the grid completes with every cell once', async () => {
     const out = join(work, 'killed');
-    const w1 = dassRepro(['worker', '--queue', url(2), '--root', data, '--name', 'doomed', ...FAST_LOCKS], work);
+    const w1 = dassRepro(['worker', '--queue', url(2), '--threads', '1', '--root', data, '--name', 'doomed', ...FAST_LOCKS], work);
     let w2: Proc | undefined;
     try {
       await w1.waitFor(/^worker doomed on /m);
@@ -170,7 +170,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
       const [, victim] = await w1.waitFor(/^start (\S+) /m);
       w1.child.kill('SIGKILL');
       await w1.exit;
-      w2 = dassRepro(['worker', '--queue', url(2), '--root', data, '--name', 'rescuer', ...FAST_LOCKS], work);
+      w2 = dassRepro(['worker', '--queue', url(2), '--threads', '1', '--root', data, '--name', 'rescuer', ...FAST_LOCKS], work);
       expect(await coordinator.exit, coordinator.out()).toBe(0);
       expect(w1.out()).not.toMatch(new RegExp(`^done ${victim} `, 'm'));
       expect(w2.out()).toMatch(new RegExp(`^start ${victim} `, 'm'));
@@ -189,7 +189,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
 
   it('a coordinator stopped and started again resumes: nothing lost, nothing run twice', async () => {
     const out = join(work, 'restarted');
-    const w = dassRepro(['worker', '--queue', url(3), '--root', data, '--name', 'steady'], work);
+    const w = dassRepro(['worker', '--queue', url(3), '--threads', '1', '--root', data, '--name', 'steady'], work);
     try {
       await w.waitFor(/^worker steady on /m);
       const args = ['--grid', grid, '--root', data, '--out', out, '--queue', url(3), '--poll-ms', '200'];
@@ -213,7 +213,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
   it('a path missing on the worker fails that cell with the host named, and the grid goes on', async () => {
     const out = join(work, 'missing');
     const emptyRoot = await mkdtemp(join(tmpdir(), 'dass-empty-root-'));
-    const w = dassRepro(['worker', '--queue', url(4), '--root', emptyRoot, '--name', 'bare'], work);
+    const w = dassRepro(['worker', '--queue', url(4), '--threads', '1', '--root', emptyRoot, '--name', 'bare'], work);
     try {
       await w.waitFor(/^worker bare on /m);
       const c = dassRepro(['--grid', grid, '--root', data, '--out', out, '--queue', url(4), '--poll-ms', '200', '--only', 'dense,wanda', '--attempts', '1'], work);

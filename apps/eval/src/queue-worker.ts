@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { availableParallelism, hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Job } from 'bullmq';
@@ -21,14 +21,14 @@ import { connectQueue, parseQueueUrl, redisOptions } from './queue-url.js';
 import type { QueueTarget } from './queue-url.js';
 import { failedCellRecord } from './run-cell.js';
 
-/** Environment variable the worker sets for its cell processes when `--threads` is given. */
-export const THREADS_ENV = 'DASS_THREADS';
-
 export interface QueueWorkerOptions {
   target: QueueTarget;
   /** Cells run at once on this machine, each in its own process (default 1). */
   concurrency?: number;
-  /** Compute threads per cell process (passed on as DASS_THREADS). */
+  /**
+   * Worker threads per cell for the model passes, as `--jobs` cells get them (default: the cores divided between the
+   * `concurrency` cells, at least 1); concurrency × threads may not exceed the cores.
+   */
   threads?: number;
   /** Relative model and data paths of the published cells resolve against this folder. */
   root: string;
@@ -63,8 +63,8 @@ interface CellChild {
 
 const STDERR_TAIL = 2000;
 
-function startChild(entry: string, threads: number | undefined): CellChild {
-  const env = { ...process.env, [WORKER_ENV]: '1', ...(threads ? { [THREADS_ENV]: String(threads) } : {}) };
+function startChild(entry: string): CellChild {
+  const env = { ...process.env, [WORKER_ENV]: '1' };
   const child = fork(entry, ['--cell'], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env });
   const c: CellChild = { child, stderr: '', exited: false };
   child.stderr!.setEncoding('utf8');
@@ -78,7 +78,10 @@ function startChild(entry: string, threads: number | undefined): CellChild {
 }
 
 /** Runs one cell in a cell process (the `--cell` runner `--jobs` uses); a process that dies fails the cell. */
-function runInChild(c: CellChild, spec: CellSpec, message: Omit<RunCellMessage, 'type' | 'spec'>, onProgress: (m: string) => void): Promise<CellRecord> {
+/** The `--cell` message, with the per-cell thread count the local `--jobs` path also sends. */
+type RunMessage = RunCellMessage & { threads?: number };
+
+function runInChild(c: CellChild, spec: CellSpec, message: Omit<RunMessage, 'type' | 'spec'>, onProgress: (m: string) => void): Promise<CellRecord> {
   const started = new Date();
   const t0 = performance.now();
   return new Promise((done) => {
@@ -102,7 +105,7 @@ function runInChild(c: CellChild, spec: CellSpec, message: Omit<RunCellMessage, 
     };
     c.child.on('message', onMessage);
     c.child.once('exit', onExit);
-    c.child.send({ type: 'run', spec, ...message } satisfies RunCellMessage, (err) => {
+    c.child.send({ type: 'run', spec, ...message } satisfies RunMessage, (err) => {
       if (err && !c.exited) c.child.kill();
     });
   });
@@ -116,8 +119,11 @@ function runInChild(c: CellChild, spec: CellSpec, message: Omit<RunCellMessage, 
 export async function startQueueWorker(options: QueueWorkerOptions): Promise<RunningQueueWorker> {
   const concurrency = options.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UserInputError(`--concurrency: expected an integer >= 1, got ${options.concurrency}`);
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new UserInputError(`--threads: expected an integer >= 1, got ${options.threads}`);
+  const cores = availableParallelism();
+  const threads = options.threads ?? Math.max(1, Math.floor(cores / concurrency));
+  if (!Number.isInteger(threads) || threads < 1) throw new UserInputError(`--threads: expected an integer >= 1, got ${options.threads}`);
+  if (threads > 1 && concurrency * threads > cores) {
+    throw new UserInputError(`--concurrency ${concurrency} × --threads ${threads} = ${concurrency * threads} exceeds the ${cores} cores of this machine; lower one of them`);
   }
   const entry = options.entry ?? defaultWorkerEntry;
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: build the app first (cd apps/eval && pnpm run build)`);
@@ -160,11 +166,11 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     const progress = (step?: string) => job.updateProgress({ worker: name, host, ...(step ? { step } : {}) } satisfies CellJobProgress).catch(() => {});
     await progress();
     let c = idle.pop();
-    if (!c || c.exited) c = startChild(entry, options.threads);
+    if (!c || c.exited) c = startChild(entry);
     busy.add(c);
     let record: CellRecord;
     try {
-      record = await runInChild(c, spec, { outDir: scratch, keepCheckpoint: data.keepCheckpoint === true }, (m) => void progress(m.replace(`${spec.id}: `, '')));
+      record = await runInChild(c, spec, { outDir: scratch, keepCheckpoint: data.keepCheckpoint === true, threads }, (m) => void progress(m.replace(`${spec.id}: `, '')));
     } finally {
       busy.delete(c);
       if (!c.exited && !stopping) idle.push(c);
@@ -217,7 +223,7 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
 
   void worker.run().catch((err: Error) => onError(err));
   await worker.waitUntilReady();
-  log(`worker ${name} on ${options.target.redacted}: concurrency ${concurrency}${options.threads ? `, ${options.threads} threads per cell` : ''}, root ${root}`);
+  log(`worker ${name} on ${options.target.redacted}: concurrency ${concurrency}, ${threads} thread(s) per cell, root ${root}`);
   return { name, stop, done };
 }
 
@@ -252,7 +258,7 @@ export async function workerMain(argv: readonly string[], io: WorkerCliIo): Prom
     )
     .option('queue', { type: 'string', describe: 'the queue: redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)' })
     .option('concurrency', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
-    .option('threads', { type: 'number', describe: 'compute threads per cell' })
+    .option('threads', { type: 'number', describe: 'worker threads per cell for the model passes (concurrency × threads ≤ cores)', defaultDescription: 'cores / concurrency' })
     .option('root', { type: 'string', describe: "folder the grid's relative model and data paths resolve against (default: the working folder)" })
     .option('scratch', { type: 'string', describe: 'folder for pruned checkpoints while they are evaluated (default: under the OS temp dir)' })
     .option('name', { type: 'string', describe: 'names this worker in the coordinator\'s progress (default: <host>#<pid>)' })
