@@ -43,7 +43,8 @@ export interface CholeskyOptions {
   minPivotRatio?: number;
 }
 
-function pivotRatio(options: CholeskyOptions | undefined): number {
+/** Validated `minPivotRatio` (internal; shared with linalg-blocked.ts). */
+export function pivotRatio(options: CholeskyOptions | undefined): number {
   const r = options?.minPivotRatio ?? 0;
   if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r >= 1) {
     throw new RangeError(`minPivotRatio: expected a number in [0, 1), got ${String(r)}`);
@@ -55,8 +56,8 @@ function checkOrder(argName: string, n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`${argName}: expected a positive integer order, got ${n}`);
 }
 
-/** Checks that `a` is a finite n×n Float64Array. */
-function checkSquare(argName: string, a: unknown, n: number): asserts a is Float64Array {
+/** Checks that `a` is a finite n×n Float64Array (internal; shared with linalg-blocked.ts). */
+export function checkSquare(argName: string, a: unknown, n: number): asserts a is Float64Array {
   checkOrder('n', n);
   if (!(a instanceof Float64Array)) {
     throw new TypeError(`${argName}: expected a Float64Array, got ${a === null ? 'null' : typeof a === 'object' ? a.constructor.name : typeof a}`);

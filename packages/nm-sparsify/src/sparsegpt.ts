@@ -1,7 +1,8 @@
 // SparseGPT (Frantar & Alistarh 2023), the `fasterprune` of IST-DASLab/sparsegpt (also vendored by Wanda):
 // OBS pruning with weight updates, sweeping column blocks left to right with the upper Cholesky factor of H⁻¹.
-import { currentBackend, tf } from '@dass/tensor-backend';
+import { currentBackend } from '@dass/tensor-backend';
 import { subtractProductNT } from './linalg-kernels.js';
+import { multiplyF32, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
 import { NotPositiveDefiniteError, upperCholeskyOfInverse } from './linalg.js';
 import type { MatrixShape, PartialGroups } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';
@@ -10,7 +11,12 @@ import { markSmallest } from './select-smallest.js';
 import { nmPattern, unstructured, type SparsityPattern } from './sparsity-pattern.js';
 import { prunedPerGroup } from './unstructured-mask.js';
 
-/** Where the lazy block update W[:, i2:] -= Err·Hinv[i1:i2, i2:] runs. */
+/**
+ * Where SparseGPT's O(n³) linear algebra runs. `tfjs`: float32 matrix products on the active tfjs backend — the
+ * blocked Cholesky / triangular inverse of H (float64 diagonal blocks, linalg-blocked.ts) and the sweep's lazy
+ * updates — as the reference `fasterprune` (float32 throughout). `plain`: float64 TypeScript throughout (linalg.ts and
+ * the typed kernel), the reference path the tfjs one is tested against. `auto`: see SparseGPTOptions.matmul.
+ */
 export type SparseGPTMatmul = 'auto' | 'tfjs' | 'plain';
 
 export interface SparseGPTOptions {
@@ -30,7 +36,8 @@ export interface SparseGPTOptions {
   partialGroups?: PartialGroups;
   /**
    * `auto` (default): tfjs when a non-`cpu` tfjs backend is already active (`ensureBackend()`/`selectBackend()`)
-   * and the layer is big enough to pay for the copies; plain TypeScript otherwise.
+   * and the layer is big enough to pay for the copies (rows·cols² ≥ 2²⁷); plain float64 TypeScript otherwise.
+   * `plain` forces the float64 path (slow at 7B sizes: ~300 s for an 11008-column Hessian), `tfjs` the float32 one.
    */
   matmul?: SparseGPTMatmul;
   /** Damping retries (×10 each) when the damped Hessian is not positive definite. Default 4. */
@@ -56,15 +63,15 @@ export interface SparseGPTResult {
   deadColumns: number;
   /** N:M with partialGroups 'dense': weights in the unpruned tail group. */
   denseTailWeights: number;
-  /** Where the lazy update ran. */
+  /** Where the Hessian inverse and the lazy updates ran (see SparseGPTMatmul). */
   matmul: 'tfjs' | 'plain';
 }
 
 const MATMUL_CHOICES: readonly SparseGPTMatmul[] = ['auto', 'tfjs', 'plain'];
 /** Below this many lazy-update flops (rows·cols²) the copies to and from tfjs cost more than the product saves. */
 const TFJS_MIN_WORK = 2 ** 27;
-/** Rows per tfjs product: bounds the wasm heap to ~32 MiB per chunk and keeps the JS subtraction in cache. */
-const TFJS_ROW_CHUNK = 2048;
+/** Columns per superblock of the tfjs sweep (a multiple of blocksize): the inner dimension of its big products. */
+const SUPERBLOCK = 1024;
 /** Columns of the transposed Hinv panel kept hot in L2 by the plain lazy update (128 × 128 doubles = 128 KiB). */
 const PLAIN_COL_CHUNK = 128;
 /** Relative asymmetry tolerated in the Gram matrix (float32 accumulation order differs between (i,j) and (j,i)). */
@@ -117,7 +124,7 @@ function validateGram(gram: unknown, cols: number, label: string): Float64Array 
  * w²/Hinv_jj² over the whole block (SPEC §1's exact count; the reference's `<= sorted[k]` prunes one more), N:M picks
  * per row the N lowest of every M columns as the sweep reaches them; each pruned weight's error is spread over
  * the later columns of its row (OBS), and the block's errors are applied to all later columns at once.
- * Ties: lower index pruned first. Synchronous: tfjs (when active) runs the big product via dataSync.
+ * Ties: lower index pruned first. Synchronous: tfjs (when active) runs the big products via dataSync.
  */
 export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
   if (options === null || typeof options !== 'object') throw new TypeError(`options: expected an object, got ${describe(options)}`);
@@ -168,27 +175,8 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
 
   // H = 2·XᵀX/tokens, symmetrized from the lower triangle; dead columns isolated with H_jj = 1.
   const h = new Float64Array(cols * cols);
-  const scale = 2 / tokens;
-  for (let i = 0; i < cols; i++) {
-    for (let j = 0; j <= i; j++) {
-      const v = gram[i * cols + j] * scale;
-      h[i * cols + j] = v;
-      h[j * cols + i] = v;
-    }
-  }
   const dead = new Uint8Array(cols);
-  let deadColumns = 0;
-  for (let j = 0; j < cols; j++) {
-    if (h[j * cols + j] !== 0) continue;
-    dead[j] = 1;
-    deadColumns++;
-    // A zero diagonal forces a zero row/column in a true Gram matrix; clear float noise so j is decoupled.
-    for (let k = 0; k < cols; k++) {
-      h[j * cols + k] = 0;
-      h[k * cols + j] = 0;
-    }
-    h[j * cols + j] = 1;
-  }
+  const deadColumns = fillHessian(h, gram, cols, 2 / tokens, dead);
   const diag = new Float64Array(cols);
   let diagSum = 0;
   for (let j = 0; j < cols; j++) {
@@ -199,15 +187,25 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
 
   let pd = percdamp;
   let lastProblem = '';
+  // The blocked path factors h in place: an attempt that fails afterwards needs it rebuilt.
+  let hDirty = false;
   for (let retries = 0; retries <= maxRetries; retries++) {
     if (retries > 0) pd = pd > 0 ? pd * 10 : 0.01;
     const damp = pd * meanDiag;
+    if (hDirty) fillHessian(h, gram, cols, 2 / tokens, dead);
     for (let j = 0; j < cols; j++) h[j * cols + j] = diag[j] + damp;
     let hinv: Float64Array;
     try {
       // Damped pivots are ≥ percdamp·mean(diag H) ≥ (percdamp/cols)·H_jj, far above cols·ε·H_jj; a pivot below that
       // means a numerically singular H whose "inverse" would wreck the weights, so it counts as a failure and retries.
-      hinv = upperCholeskyOfInverse(h, cols, { minPivotRatio: cols * Number.EPSILON });
+      const minPivotRatio = cols * Number.EPSILON;
+      if (matmul === 'tfjs') {
+        hDirty = true;
+        upperCholeskyOfInverseBlockedInPlace(h, cols, minPivotRatio);
+        hinv = h;
+      } else {
+        hinv = upperCholeskyOfInverse(h, cols, { minPivotRatio });
+      }
     } catch (err) {
       if (!(err instanceof NotPositiveDefiniteError)) throw err;
       lastProblem = `pivot ${err.pivot} was ${err.value}`;
@@ -223,6 +221,33 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
     `${label} [${rows}, ${cols}]: SparseGPT failed: the damped ${cols}×${cols} Hessian is not usable ` +
       `even with damping ${pd}·mean(diag H) after ${maxRetries} retries (${lastProblem}); check the calibration Gram matrix`,
   );
+}
+
+/**
+ * h ← 2·gram/tokens (`scale` = 2/tokens), symmetrized from the lower triangle of `gram`; columns with a zero
+ * diagonal are marked in `dead`, decoupled (row and column cleared: a zero diagonal forces them to zero in a true
+ * Gram matrix, so only float noise is dropped) and given H_jj = 1. Returns how many were dead.
+ */
+function fillHessian(h: Float64Array, gram: Float64Array | Float32Array, cols: number, scale: number, dead: Uint8Array): number {
+  for (let i = 0; i < cols; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = gram[i * cols + j] * scale;
+      h[i * cols + j] = v;
+      h[j * cols + i] = v;
+    }
+  }
+  let deadColumns = 0;
+  for (let j = 0; j < cols; j++) {
+    if (h[j * cols + j] !== 0) continue;
+    dead[j] = 1;
+    deadColumns++;
+    for (let k = 0; k < cols; k++) {
+      h[j * cols + k] = 0;
+      h[k * cols + j] = 0;
+    }
+    h[j * cols + j] = 1;
+  }
+  return deadColumns;
 }
 
 function chooseMatmul(choice: SparseGPTMatmul, rows: number, cols: number): 'tfjs' | 'plain' {
@@ -265,64 +290,87 @@ function sweep(
   const groupScores = pattern.kind === 'nm' ? new Float64Array(pattern.m) : undefined;
   let loss = 0;
 
-  for (let i1 = 0; i1 < cols; i1 += bs) {
-    const i2 = Math.min(i1 + bs, cols);
-    const count = i2 - i1;
-    for (let a = 0; a < count; a++) {
-      const src = (i1 + a) * cols + i1;
-      for (let b = 0; b < count; b++) ublk[a * count + b] = hinv[src + b];
-      d[a] = hinv[src + a];
-    }
-    for (let r = 0; r < rows; r++) {
-      const src = r * cols + i1;
-      const dst = r * count;
-      for (let c = 0; c < count; c++) blk[dst + c] = w[src + c];
-    }
-    blockMask.fill(0, 0, rows * count);
-    if (pattern.kind === 'unstructured') {
-      // One threshold over the whole block (rows × count), before the in-block updates, as the reference.
+  // tfjs path: blocks are grouped into superblocks of ~SUPERBLOCK columns. Inside one, each block first receives the
+  // lazy updates of the superblock's earlier blocks (one product); at its end all later columns receive the whole
+  // superblock's errors at once (one product with inner dimension ~SUPERBLOCK instead of `blocksize`). The same sums
+  // as W[:, i2:] −= Err·Hinv[i1:i2, i2:] after every block, in another order, with 1/8 of the read-back traffic.
+  const superCols = matmul === 'tfjs' ? Math.max(1, Math.floor(SUPERBLOCK / bs)) * bs : bs;
+  const errSuper = matmul === 'tfjs' ? new Float32Array(rows * Math.min(superCols, cols)) : undefined;
+  for (let s0 = 0; s0 < cols; s0 += superCols) {
+    const s1 = Math.min(s0 + superCols, cols);
+    const superWidth = s1 - s0;
+    for (let i1 = s0; i1 < s1; i1 += bs) {
+      const i2 = Math.min(i1 + bs, s1);
+      const count = i2 - i1;
+      if (errSuper && i1 > s0) {
+        // W[:, i1:i2] −= ErrSuper[:, s0:i1]·Hinv[s0:i1, i1:i2].
+        multiplyF32(w, i1, cols, 'sub', errSuper, 0, superWidth, hinv, s0 * cols + i1, cols, false, rows, i1 - s0, count);
+      }
+      for (let a = 0; a < count; a++) {
+        const src = (i1 + a) * cols + i1;
+        for (let b = 0; b < count; b++) ublk[a * count + b] = hinv[src + b];
+        d[a] = hinv[src + a];
+      }
       for (let r = 0; r < rows; r++) {
+        const src = r * cols + i1;
+        const dst = r * count;
+        for (let c = 0; c < count; c++) blk[dst + c] = w[src + c];
+      }
+      blockMask.fill(0, 0, rows * count);
+      if (pattern.kind === 'unstructured') {
+        // One threshold over the whole block (rows × count), before the in-block updates, as the reference.
+        for (let r = 0; r < rows; r++) {
+          for (let c = 0; c < count; c++) {
+            const q = blk[r * count + c] / d[c];
+            scores![r * count + c] = q * q;
+          }
+        }
+        const k = prunedPerGroup(rows * count, pattern.ratio);
+        markSmallest(scores!, 0, 1, rows * count, k, blockMask, 0, 1, work!);
+      }
+      // Rows are independent within a block: sweep one row at a time so its 'count' values stay in L1.
+      for (let r = 0; r < rows; r++) {
+        const base = r * count;
+        for (let i = 0; i < count; i++) {
+          if (pattern.kind === 'nm' && i % pattern.m === 0 && i + pattern.m <= count) {
+            selectGroup(blk, base + i, d, i, pattern.n, pattern.m, blockMask, groupScores!);
+          }
+          const x = blk[base + i];
+          if (blockMask[base + i] === 0 || x === 0) {
+            err[base + i] = 0;
+            blk[base + i] = x;
+            continue;
+          }
+          const e = x / d[i];
+          loss += e * e;
+          err[base + i] = e;
+          const urow = i * count;
+          for (let j = i + 1; j < count; j++) blk[base + j] -= e * ublk[urow + j];
+          blk[base + i] = 0;
+        }
+      }
+      for (let r = 0; r < rows; r++) {
+        const dst = r * cols + i1;
+        const src = r * count;
         for (let c = 0; c < count; c++) {
-          const q = blk[r * count + c] / d[c];
-          scores![r * count + c] = q * q;
+          const v = blk[src + c];
+          w[dst + c] = v;
+          mask[dst + c] = blockMask[src + c];
         }
       }
-      const k = prunedPerGroup(rows * count, pattern.ratio);
-      markSmallest(scores!, 0, 1, rows * count, k, blockMask, 0, 1, work!);
-    }
-    // Rows are independent within a block: sweep one row at a time so its 'count' values stay in L1.
-    for (let r = 0; r < rows; r++) {
-      const base = r * count;
-      for (let i = 0; i < count; i++) {
-        if (pattern.kind === 'nm' && i % pattern.m === 0 && i + pattern.m <= count) {
-          selectGroup(blk, base + i, d, i, pattern.n, pattern.m, blockMask, groupScores!);
+      if (errSuper) {
+        for (let r = 0; r < rows; r++) {
+          const dst = r * superWidth + i1 - s0;
+          const src = r * count;
+          for (let c = 0; c < count; c++) errSuper[dst + c] = err[src + c];
         }
-        const x = blk[base + i];
-        if (blockMask[base + i] === 0 || x === 0) {
-          err[base + i] = 0;
-          blk[base + i] = x;
-          continue;
-        }
-        const e = x / d[i];
-        loss += e * e;
-        err[base + i] = e;
-        const urow = i * count;
-        for (let j = i + 1; j < count; j++) blk[base + j] -= e * ublk[urow + j];
-        blk[base + i] = 0;
+      } else if (i2 < cols) {
+        lazyUpdatePlain(w as Float64Array, err as Float64Array, hinv, rows, cols, i1, i2);
       }
     }
-    for (let r = 0; r < rows; r++) {
-      const dst = r * cols + i1;
-      const src = r * count;
-      for (let c = 0; c < count; c++) {
-        const v = blk[src + c];
-        w[dst + c] = v;
-        mask[dst + c] = blockMask[src + c];
-      }
-    }
-    if (i2 < cols) {
-      if (matmul === 'plain') lazyUpdatePlain(w as Float64Array, err as Float64Array, hinv, rows, cols, i1, i2);
-      else lazyUpdateTfjs(w as Float32Array, err as Float32Array, hinv, rows, cols, i1, i2);
+    if (errSuper && s1 < cols) {
+      // W[:, s1:] −= ErrSuper·Hinv[s0:s1, s1:].
+      multiplyF32(w, s1, cols, 'sub', errSuper, 0, superWidth, hinv, s0 * cols + s1, cols, false, rows, superWidth, cols - s1);
     }
   }
 
@@ -381,42 +429,5 @@ function lazyUpdatePlain(
       for (let j = 0; j < nj; j++) packed[j * count + a] = hinv[src + j];
     }
     subtractProductNT(w, i2 + j0, cols, err, 0, count, packed, 0, count, rows, nj, count);
-  }
-}
-
-/** The same update with the product on tfjs, by row chunks; operands laid out so no transpose flag is needed. */
-function lazyUpdateTfjs(
-  w: Float32Array,
-  err: Float32Array,
-  hinv: Float64Array,
-  rows: number,
-  cols: number,
-  i1: number,
-  i2: number,
-): void {
-  const count = i2 - i1;
-  const rest = cols - i2;
-  const panel = new Float32Array(count * rest);
-  for (let a = 0; a < count; a++) {
-    const src = (i1 + a) * cols + i2;
-    for (let j = 0; j < rest; j++) panel[a * rest + j] = hinv[src + j];
-  }
-  const hinvPanel = tf.tensor2d(panel, [count, rest]);
-  try {
-    for (let r0 = 0; r0 < rows; r0 += TFJS_ROW_CHUNK) {
-      const nr = Math.min(TFJS_ROW_CHUNK, rows - r0);
-      const errChunk = tf.tensor2d(err.subarray(r0 * count, (r0 + nr) * count), [nr, count]);
-      const product = tf.matMul(errChunk, hinvPanel);
-      const p = product.dataSync() as Float32Array;
-      errChunk.dispose();
-      product.dispose();
-      for (let r = 0; r < nr; r++) {
-        const dst = (r0 + r) * cols + i2;
-        const src = r * rest;
-        for (let j = 0; j < rest; j++) w[dst + j] -= p[src + j];
-      }
-    }
-  } finally {
-    hinvPanel.dispose();
   }
 }
