@@ -1,6 +1,6 @@
 // Recursive blocked Cholesky, triangular inverse and SparseGPT's upper Cholesky factor of H⁻¹, with the O(n³) work
 // (triangular solves with many right-hand sides, symmetric rank-k updates, triangular products) run as float32
-// matrix products on the active tfjs backend and float64 kept for the small diagonal blocks (order ≤ LEAF), whose
+// matrix products on the active tfjs backend and float64 kept for the small diagonal blocks (order ≤ 256), whose
 // pivots decide positive definiteness. The matrix itself stays a float64 row-major array: every float32 product is
 // added back into float64, so rounding does not accumulate across the recursion beyond one float32 product per step.
 // Algorithms: the recursive formulations of Gustavson (1997), "Recursion leads to automatic variable blocking for
@@ -9,10 +9,12 @@
 import { currentBackend, tf } from '@dass/tensor-backend';
 import { NotPositiveDefiniteError, checkSquare, pivotRatio, type CholeskyOptions } from './linalg.js';
 
-/** Order of the diagonal blocks factored and inverted in float64 (the recursion's leaves). */
-const LEAF = 256;
-/** Triangular products with a triangle up to this order run as one full product (the zero half costs ≤ 1/2 of a leaf). */
-const TRMM_LEAF = 256;
+/**
+ * Recursion cut-offs. `leaf`: order of the diagonal blocks factored and inverted in float64 (a matrix of at most this
+ * order never touches tfjs). `trmmLeaf`: triangular products with a triangle up to this order run as one full product.
+ * Internal: tests shrink them so that small matrices exercise every branch of the recursion.
+ */
+export const blockedTuning = { leaf: 256, trmmLeaf: 256 };
 /** Rows per symmetric-update product: the wasted strict-upper part of the diagonal tile is ≤ ROWS/(2·order). */
 const SYRK_ROWS = 512;
 /** Floats per product read back from tfjs at once (16 MiB): bounds the wasm heap and the JS-side copy. */
@@ -110,7 +112,7 @@ export function multiplyF32(
 
 /** Splits an order-m problem at a multiple of 64 near m/2 (both halves ≥ 1). */
 function half(m: number): number {
-  return Math.min(m - 1, Math.max(64, Math.round(m / 128) * 64));
+  return Math.min(m - 1, Math.max(Math.min(64, m >> 1), Math.round(m / 128) * 64));
 }
 
 /** Inverse of the lower-triangular q×q matrix `l` (contiguous), by rows: X[i][j] = −(Σ_{j≤k<i} L[i][k]·X[k][j]) / L[i][i]. */
@@ -153,7 +155,7 @@ class BlockedSolver {
 
   /** Lower Cholesky of the diagonal block at (o, o), order m, in place (lower triangle; the upper is not touched). */
   potrf(o: number, m: number): void {
-    if (m <= LEAF) return this.potrfLeaf(o, m);
+    if (m <= blockedTuning.leaf) return this.potrfLeaf(o, m);
     const m1 = half(m);
     const m2 = m - m1;
     this.potrf(o, m1);
@@ -185,7 +187,7 @@ class BlockedSolver {
   /** B ← B·L⁻ᵀ for the p×q block B at (r0, c0) and the factored lower block L at (c0, c0) of order q. */
   private trsm(r0: number, p: number, c0: number, q: number): void {
     const { a, n } = this;
-    if (q <= LEAF) {
+    if (q <= blockedTuning.leaf) {
       const linv = invertLowerSmall(this.lowerBlock(c0, q), q);
       multiplyF32(a, r0 * n + c0, n, 'set', a, r0 * n + c0, n, linv, 0, q, true, p, q, q);
       return;
@@ -231,7 +233,7 @@ class BlockedSolver {
 
   /** In-place inverse of the lower-triangular diagonal block at (o, o) of order m (strict upper triangle zero). */
   trtri(o: number, m: number): void {
-    if (m <= LEAF) {
+    if (m <= blockedTuning.leaf) {
       this.storeLower(o, m, invertLowerSmall(this.lowerBlock(o, m), m));
       return;
     }
@@ -247,7 +249,7 @@ class BlockedSolver {
   /** B ← B·X for the p×q block B at (r0, c0) and the lower-triangular X at (c0, c0) of order q. */
   private trmmRight(r0: number, p: number, c0: number, q: number): void {
     const { a, n } = this;
-    if (q <= TRMM_LEAF) {
+    if (q <= blockedTuning.trmmLeaf) {
       multiplyF32(a, r0 * n + c0, n, 'set', a, r0 * n + c0, n, a, c0 * n + c0, n, false, p, q, q);
       return;
     }
@@ -262,7 +264,7 @@ class BlockedSolver {
   /** B ← −X·B for the p×q block B at (r0, c0) and the lower-triangular X at (r0, r0) of order p. */
   private trmmLeft(r0: number, p: number, c0: number, q: number): void {
     const { a, n } = this;
-    if (p <= TRMM_LEAF) {
+    if (p <= blockedTuning.trmmLeaf) {
       multiplyF32(a, r0 * n + c0, n, 'neg', a, r0 * n + r0, n, a, r0 * n + c0, n, false, p, p, q);
       return;
     }
@@ -301,7 +303,7 @@ function floorsOf(a: Float64Array, n: number, ratio: number): Float64Array | und
 export function choleskyLowerBlocked(a: Float64Array, n: number, options?: CholeskyOptions): Float64Array {
   checkSquare('a', a, n);
   const ratio = pivotRatio(options);
-  if (n > LEAF) requireBackend('choleskyLowerBlocked');
+  if (n > blockedTuning.leaf) requireBackend('choleskyLowerBlocked');
   const l = a.slice();
   const solver = new BlockedSolver(l, n, floorsOf(l, n, ratio));
   solver.potrf(0, n);
@@ -315,7 +317,7 @@ export function invertLowerBlocked(l: Float64Array, n: number): Float64Array {
   for (let i = 0; i < n; i++) {
     if (l[i * n + i] === 0) throw new RangeError(`l: diagonal entry ${i} is 0: the triangular matrix is singular`);
   }
-  if (n > LEAF) requireBackend('invertLowerBlocked');
+  if (n > blockedTuning.leaf) requireBackend('invertLowerBlocked');
   const x = l.slice();
   const solver = new BlockedSolver(x, n);
   solver.zeroUpper();
@@ -330,7 +332,7 @@ export function invertLowerBlocked(l: Float64Array, n: number): Float64Array {
  * and no second n×n buffer. Throws NotPositiveDefiniteError (pivot in the caller's numbering); `a` is then garbage.
  */
 export function upperCholeskyOfInverseBlockedInPlace(a: Float64Array, n: number, minPivotRatio: number, argName = 'a'): void {
-  if (n > LEAF) requireBackend('upperCholeskyOfInverseBlocked');
+  if (n > blockedTuning.leaf) requireBackend('upperCholeskyOfInverseBlocked');
   a.reverse();
   const solver = new BlockedSolver(a, n, floorsOf(a, n, minPivotRatio));
   try {
