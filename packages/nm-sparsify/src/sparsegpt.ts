@@ -70,8 +70,11 @@ export interface SparseGPTResult {
 const MATMUL_CHOICES: readonly SparseGPTMatmul[] = ['auto', 'tfjs', 'plain'];
 /** Below this many lazy-update flops (rows·cols²) the copies to and from tfjs cost more than the product saves. */
 const TFJS_MIN_WORK = 2 ** 27;
-/** Columns per superblock of the tfjs sweep (a multiple of blocksize): the inner dimension of its big products. */
-const SUPERBLOCK = 1024;
+/**
+ * Columns per superblock of the tfjs sweep (rounded down to a multiple of blocksize): the inner dimension of its big
+ * products. Internal: tests shrink it so that small layers cross superblock boundaries.
+ */
+export const sweepTuning = { superblock: 1024 };
 /** Columns of the transposed Hinv panel kept hot in L2 by the plain lazy update (128 × 128 doubles = 128 KiB). */
 const PLAIN_COL_CHUNK = 128;
 /** Relative asymmetry tolerated in the Gram matrix (float32 accumulation order differs between (i,j) and (j,i)). */
@@ -290,11 +293,11 @@ function sweep(
   const groupScores = pattern.kind === 'nm' ? new Float64Array(pattern.m) : undefined;
   let loss = 0;
 
-  // tfjs path: blocks are grouped into superblocks of ~SUPERBLOCK columns. Inside one, each block first receives the
-  // lazy updates of the superblock's earlier blocks (one product); at its end all later columns receive the whole
-  // superblock's errors at once (one product with inner dimension ~SUPERBLOCK instead of `blocksize`). The same sums
-  // as W[:, i2:] −= Err·Hinv[i1:i2, i2:] after every block, in another order, with 1/8 of the read-back traffic.
-  const superCols = matmul === 'tfjs' ? Math.max(1, Math.floor(SUPERBLOCK / bs)) * bs : bs;
+  // tfjs path: blocks are grouped into superblocks of ~sweepTuning.superblock (1024) columns. Inside one, each block
+  // first receives the lazy updates of the superblock's earlier blocks (one product); at its end all later columns
+  // receive the whole superblock's errors at once (one product with inner dimension ~1024 instead of `blocksize`).
+  // The same sums as W[:, i2:] −= Err·Hinv[i1:i2, i2:] after every block, in another order, 1/8 of the read-back.
+  const superCols = matmul === 'tfjs' ? Math.max(1, Math.floor(sweepTuning.superblock / bs)) * bs : bs;
   const errSuper = matmul === 'tfjs' ? new Float32Array(rows * Math.min(superCols, cols)) : undefined;
   for (let s0 = 0; s0 < cols; s0 += superCols) {
     const s1 = Math.min(s0 + superCols, cols);
