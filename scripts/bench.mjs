@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench` (after `turbo run build`): throughput and memory of the engine on this machine. Prints markdown
 // tables (pasted into README.md "## Benchmarks") and writes bench.json (git-ignored) with every number.
-//   node scripts/bench.mjs [--only forward,prune,masks,sparsegpt,eval] [--out bench.json]
+//   node scripts/bench.mjs [--only forward,prune,masks,sparsegpt,eval,sparsegpt-accuracy] [--out bench.json]
 // Sections:
 //   forward    tokens/s through every decoder layer (hidden states; layers cached after a warm-up pass) for
 //              stories260K (real), and synthetic stories15M- and SmolLM-135M-shaped checkpoints
@@ -9,11 +9,13 @@
 //              one child process per run (its own peak RSS), best of 2 runs (SparseGPT: 1); plus the
 //              steady-state prune phase of one layer (min of 12)
 //   masks      nm-sparsify benchMasks (4096×4096, 11008×4096)
-//   sparsegpt  nm-sparsify benchSparseGPT (4096×4096, 11008×4096)
+//   sparsegpt  nm-sparsify benchSparseGPT (Hessian inverse 4096 / 11008; 4096×4096, 11008×4096, 4096×11008)
+//   sparsegpt-accuracy  (not in the default run: ~15 min, mostly the float64 reference) nm-sparsify
+//              checkSparseGPTAccuracy: float32 tfjs path vs float64 path on random 7B-shaped layers (4096, 11008)
 //   eval       evaluation benchEvaluation (perplexity tokens/s)
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -24,11 +26,12 @@ import { ensureRandomCalib } from './lib/random-calib.mjs';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SECTIONS = ['forward', 'prune', 'masks', 'sparsegpt', 'eval'];
+const SECTIONS = ['forward', 'prune', 'masks', 'sparsegpt', 'eval', 'sparsegpt-accuracy'];
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'sparsegpt-accuracy');
 const METHODS = ['magnitude', 'wanda', 'dass', 'sparsegpt'];
 
 function parseArgs(argv) {
-  const args = { only: SECTIONS, out: join(repoRoot, 'bench.json') };
+  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json') };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') {
       args.only = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -194,7 +197,14 @@ async function main() {
   }
   if (want('sparsegpt')) {
     log('SparseGPT…');
+    const loadBefore = loadavg()[0];
     results.sparsegpt = await pkgs.nm.benchSparseGPT();
+    results.sparsegptLoad = [loadBefore, loadavg()[0]];
+  }
+  if (want('sparsegpt-accuracy')) {
+    log('SparseGPT float32 vs float64 (slow)…');
+    results.sparsegptAccuracy = [];
+    for (const [cols, rows] of [[4096, 512], [11008, 256]]) results.sparsegptAccuracy.push(await pkgs.nm.checkSparseGPTAccuracy({ cols, rows }));
   }
   if (want('eval')) {
     log('evaluation…');
@@ -225,8 +235,13 @@ export function renderMarkdown(r) {
     out.push(markdownTable(['case', 'ms'], r.masks.map((x) => [x.case, fmt(x.ms, 0)])));
   }
   if (r.sparsegpt) {
-    out.push('', '**SparseGPT** (`benchSparseGPT`, random weights and Gram):', '');
+    const load = r.sparsegptLoad ? `; 1-min load average ${fmt(r.sparsegptLoad[0], 1)} before, ${fmt(r.sparsegptLoad[1], 1)} after` : '';
+    out.push('', `**SparseGPT** (\`benchSparseGPT\`, random weights and Gram${load}):`, '');
     out.push(markdownTable(['case', 'ms'], r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0)])));
+  }
+  if (r.sparsegptAccuracy) {
+    out.push('', '**SparseGPT float32 (tfjs) vs float64** (`checkSparseGPTAccuracy`, 2:4, random correlated activations):', '');
+    out.push(markdownTable(['case', 'masks identical', '‖(W−Ŵ)X‖² f32 / f64 − 1', '‖H·H⁻¹v − v‖ f32 (f64)', 's f64', 's f32'], r.sparsegptAccuracy.map((x) => [x.case, `${fmt(100 * x.maskAgreement, 3)} %`, x.errorRatioMinusOne.toExponential(1), `${x.inverseResidualFloat32.toExponential(1)} (${Number.isNaN(x.inverseResidualFloat64) ? '–' : x.inverseResidualFloat64.toExponential(1)})`, fmt(x.msFloat64 / 1000, 1), fmt(x.msFloat32 / 1000, 1)])));
   }
   if (r.evaluation) {
     out.push('', '**Evaluation** (`benchEvaluation`, perplexity incl. vocabulary projection):', '');

@@ -1,5 +1,7 @@
-// Timing of SparseGPT at LLaMA-7B sizes (q/k/v/o/gate/up: 4096×4096 and 11008×4096) on random data.
-import { ensureBackend, tf } from '@dass/tensor-backend';
+// Timing of SparseGPT at LLaMA-7B sizes (q/k/v/o: 4096×4096, gate/up: 11008×4096, down: 4096×11008) on random data,
+// and the accuracy of its float32 tfjs path against the float64 one on a random 7B-shaped layer.
+import { currentBackend, ensureBackend, tf } from '@dass/tensor-backend';
+import { upperCholeskyOfInverseBlocked } from './linalg-blocked.js';
 import { upperCholeskyOfInverse } from './linalg.js';
 import { runSparseGPT, type SparseGPTMatmul } from './sparsegpt.js';
 import { formatSparsity, type SparsityPattern } from './sparsity-pattern.js';
@@ -17,6 +19,8 @@ export interface SparseGPTBenchOptions {
   /** Token rows behind the random Gram (its rank before the ridge). Default 512. */
   tokens?: number;
   matmul?: SparseGPTMatmul;
+  /** Also time the float64 TypeScript inverse (the path before the blocked one; ~300 s at 11008 here). Default false. */
+  float64Inverse?: boolean;
   seed?: number;
 }
 
@@ -28,6 +32,7 @@ export interface SparseGPTBenchRow {
 const DEFAULT_CASES: SparseGPTBenchCase[] = [
   { rows: 4096, cols: 4096 },
   { rows: 11008, cols: 4096 },
+  { rows: 4096, cols: 11008 },
 ];
 
 /** mulberry32 + Box–Muller: reproducible normal samples without dependencies. */
@@ -67,8 +72,11 @@ function randomGram(cols: number, tokens: number, seed: number): Float64Array {
 }
 
 /**
- * Times `upperCholeskyOfInverse` once per Gram order and `runSparseGPT` once per case (random normal weights).
- * Returns one row per timing, e.g. `{ case: 'sparsegpt 2:4 11008×4096 (tfjs)', ms }`.
+ * Times the Hessian's upper Cholesky factor of the inverse once per Gram order — blocked float32 products on tfjs
+ * (`upperCholeskyOfInverseBlocked`) unless `matmul` is 'plain' or the backend is tfjs's 'cpu', and the float64
+ * `upperCholeskyOfInverse` when asked — and `runSparseGPT` once per case (random normal weights). Returns one row
+ * per timing, e.g. `{ case: 'upperCholeskyOfInverse 11008 (blocked float32)', ms }`,
+ * `{ case: 'sparsegpt 2:4 11008×4096 (tfjs)', ms }`.
  */
 export async function benchSparseGPT(options: SparseGPTBenchOptions = {}): Promise<SparseGPTBenchRow[]> {
   const cases = options.cases ?? DEFAULT_CASES;
@@ -89,9 +97,17 @@ export async function benchSparseGPT(options: SparseGPTBenchOptions = {}): Promi
     if (grams.has(cols)) continue;
     const gram = randomGram(cols, tokens, seed + cols);
     grams.set(cols, gram);
-    const started = performance.now();
-    upperCholeskyOfInverse(gram, cols);
-    rows.push({ case: `upperCholeskyOfInverse ${cols}`, ms: performance.now() - started });
+    const blocked = options.matmul !== 'plain' && currentBackend()?.name !== 'cpu';
+    if (blocked) {
+      const started = performance.now();
+      upperCholeskyOfInverseBlocked(gram, cols);
+      rows.push({ case: `upperCholeskyOfInverse ${cols} (blocked float32)`, ms: performance.now() - started });
+    }
+    if (!blocked || options.float64Inverse) {
+      const started = performance.now();
+      upperCholeskyOfInverse(gram, cols);
+      rows.push({ case: `upperCholeskyOfInverse ${cols} (float64)`, ms: performance.now() - started });
+    }
   }
   for (const [index, { rows: r, cols }] of cases.entries()) {
     const normal = normalSampler(seed * 7919 + index);
@@ -102,4 +118,167 @@ export async function benchSparseGPT(options: SparseGPTBenchOptions = {}): Promi
     rows.push({ case: `sparsegpt ${formatSparsity(pattern)} ${r}×${cols} (${result.matmul})`, ms: performance.now() - started });
   }
   return rows;
+}
+
+export interface SparseGPTAccuracyOptions {
+  /** Columns of the layer (Gram order): 4096 (q/k/v/o/gate/up of LLaMA-7B) or 11008 (down_proj). */
+  cols: number;
+  /** Weight rows compared (a slice of the layer: masks and errors are per row). Default 256. */
+  rows?: number;
+  /** Calibration tokens behind the Gram (8 × 256 in the 7B-layer benchmark). Default 2048. */
+  tokens?: number;
+  pattern?: SparsityPattern;
+  seed?: number;
+}
+
+export interface SparseGPTAccuracyReport {
+  case: string;
+  /** Fraction of mask entries on which the float32 tfjs path and the float64 path agree. */
+  maskAgreement: number;
+  /** ‖(W − Ŵ)Xᵀ‖² of each path (Σ_r δ_r·XᵀX·δ_rᵀ). */
+  errorFloat64: number;
+  errorFloat32: number;
+  /** errorFloat32 / errorFloat64 − 1. */
+  errorRatioMinusOne: number;
+  /** Wall time of runSparseGPT on each path (the float64 one includes its float64 Hessian inverse). */
+  msFloat64: number;
+  msFloat32: number;
+  /** max over 4 random unit vectors v of ‖H·(UᵀU)·v − v‖ / ‖v‖ for each path's U (H damped as in the run). */
+  inverseResidualFloat64: number;
+  inverseResidualFloat32: number;
+}
+
+/**
+ * Random 7B-shaped activations: X = F·B + 0.5·noise (F: tokens × 32 latent factors, so the columns are correlated as
+ * real activations are), column j scaled by e^{z_j}, z_j standard normal (unequal column norms). Returns XᵀX.
+ */
+function activationGram(cols: number, tokens: number, seed: number): Float64Array {
+  const normal = normalSampler(seed);
+  const rank = 32;
+  const f = Float32Array.from({ length: tokens * rank }, normal);
+  const b = Float32Array.from({ length: rank * cols }, normal);
+  const colScale = Float64Array.from({ length: cols }, () => Math.exp(normal()));
+  const xt = tf.tidy(() => {
+    const x = tf.matMul(tf.tensor2d(f, [tokens, rank]), tf.tensor2d(b, [rank, cols]));
+    return tf.transpose(x);
+  });
+  const values = xt.dataSync() as Float32Array;
+  xt.dispose();
+  const scaled = new Float32Array(cols * tokens);
+  for (let j = 0; j < cols; j++) {
+    for (let t = 0; t < tokens; t++) scaled[j * tokens + t] = (values[j * tokens + t] + 0.5 * normal()) * colScale[j];
+  }
+  const product = tf.tidy(() => {
+    const xT = tf.tensor2d(scaled, [cols, tokens]);
+    return tf.matMul(xT, tf.transpose(xT));
+  });
+  const data = product.dataSync();
+  product.dispose();
+  const gram = new Float64Array(cols * cols);
+  for (let i = 0; i < cols; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = (data[i * cols + j] + data[j * cols + i]) / 2;
+      gram[i * cols + j] = v;
+      gram[j * cols + i] = v;
+    }
+  }
+  return gram;
+}
+
+/** Σ_r δ_r·G·δ_rᵀ with the product on tfjs (float32) and the final dot products in float64. */
+function reconstructionError(w: Float32Array, pruned: Float32Array, gramF32: tf.Tensor2D, rows: number, cols: number): number {
+  const delta = new Float32Array(rows * cols);
+  for (let p = 0; p < delta.length; p++) delta[p] = w[p] - pruned[p];
+  const product = tf.tidy(() => tf.matMul(tf.tensor2d(delta, [rows, cols]), gramF32));
+  const dg = product.dataSync();
+  product.dispose();
+  let total = 0;
+  for (let p = 0; p < delta.length; p++) total += delta[p] * dg[p];
+  return total;
+}
+
+/** max over 4 random v of ‖H·UᵀU·v − v‖/‖v‖, in float64, O(n²) per vector. */
+function inverseResidual(h: Float64Array, u: Float64Array, n: number, seed: number): number {
+  const normal = normalSampler(seed);
+  let worst = 0;
+  for (let trial = 0; trial < 4; trial++) {
+    const v = Float64Array.from({ length: n }, normal);
+    const uv = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = i; j < n; j++) s += u[i * n + j] * v[j];
+      uv[i] = s;
+    }
+    const utuv = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = uv[i];
+      for (let j = i; j < n; j++) utuv[j] += u[i * n + j] * x;
+    }
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < n; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += h[i * n + j] * utuv[j];
+      num += (s - v[i]) ** 2;
+      den += v[i] ** 2;
+    }
+    worst = Math.max(worst, Math.sqrt(num / den));
+  }
+  return worst;
+}
+
+/**
+ * Runs `runSparseGPT` on a random 7B-shaped layer slice twice — float64 TypeScript (`matmul: 'plain'`, the path
+ * before the blocked linear algebra) and float32 products on tfjs (`matmul: 'tfjs'`) — and compares masks,
+ * reconstruction errors and the two Hessian inverses. Slow at 11008 columns (the float64 inverse alone ~300 s here).
+ */
+export async function checkSparseGPTAccuracy(options: SparseGPTAccuracyOptions): Promise<SparseGPTAccuracyReport> {
+  const { cols } = options;
+  const rows = options.rows ?? 256;
+  const tokens = options.tokens ?? 2048;
+  const pattern = options.pattern ?? { kind: 'nm', n: 2, m: 4 };
+  const seed = options.seed ?? 1;
+  for (const [name, v] of [['cols', cols], ['rows', rows], ['tokens', tokens]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name}: expected a positive integer, got ${v}`);
+  }
+  await ensureBackend();
+  const gram = activationGram(cols, tokens, seed + cols);
+  const normal = normalSampler(seed * 31 + cols);
+  const weight = Float32Array.from({ length: rows * cols }, () => 0.02 * normal());
+  const common = { weight, shape: [rows, cols] as [number, number], gram, tokens, pattern };
+  let started = performance.now();
+  const plain = runSparseGPT({ ...common, matmul: 'plain' });
+  const msFloat64 = performance.now() - started;
+  started = performance.now();
+  const f32 = runSparseGPT({ ...common, matmul: 'tfjs' });
+  const msFloat32 = performance.now() - started;
+  let same = 0;
+  for (let p = 0; p < plain.mask.length; p++) if (plain.mask[p] === f32.mask[p]) same++;
+  const gramF32 = tf.tensor2d(Float32Array.from(gram), [cols, cols]);
+  let errorFloat64: number;
+  let errorFloat32: number;
+  try {
+    errorFloat64 = reconstructionError(weight, plain.weight, gramF32, rows, cols);
+    errorFloat32 = reconstructionError(weight, f32.weight, gramF32, rows, cols);
+  } finally {
+    gramF32.dispose();
+  }
+  // The damped H both runs factored (same damping: no retries on a Gram with 1% damping).
+  const h = new Float64Array(cols * cols);
+  for (let p = 0; p < h.length; p++) h[p] = (2 * gram[p]) / tokens;
+  for (let j = 0; j < cols; j++) h[j * cols + j] += plain.dampUsed;
+  const residual = (u: Float64Array) => inverseResidual(h, u, cols, seed + 5);
+  const inverseResidualFloat32 = residual(upperCholeskyOfInverseBlocked(h, cols));
+  const inverseResidualFloat64 = cols <= 4096 ? residual(upperCholeskyOfInverse(h, cols)) : Number.NaN;
+  return {
+    case: `sparsegpt ${formatSparsity(pattern)} ${rows}×${cols}, Gram of ${tokens} random correlated activations`,
+    maskAgreement: same / plain.mask.length,
+    errorFloat64,
+    errorFloat32,
+    errorRatioMinusOne: errorFloat32 / errorFloat64 - 1,
+    msFloat64,
+    msFloat32,
+    inverseResidualFloat64,
+    inverseResidualFloat32,
+  };
 }
