@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkNM } from './check-nm.js';
 import { choleskyInverse, choleskyLower } from './linalg.js';
 import { selectNMMask } from './nm-mask.js';
-import { runSparseGPT, type SparseGPTOptions } from './sparsegpt.js';
+import { blockedTuning } from './linalg-blocked.js';
+import { runSparseGPT, sweepTuning, type SparseGPTOptions } from './sparsegpt.js';
 import type { SparsityPattern } from './sparsity-pattern.js';
 import { referenceGroupMask } from './test-support/reference-mask.js';
 import { seededRandom } from './test-support/seeded-random.js';
@@ -300,6 +301,39 @@ describe('runSparseGPT on the tfjs path', () => {
       expect(Math.abs(viaTfjs.error - plain.error) / plain.error).toBeLessThan(1e-3);
       if (maskDiff === 0) expect(worst).toBeLessThan(1e-3);
       expect(countNonPositiveZeros(viaTfjs.weight)).toBe(0);
+    }
+  });
+
+  it('retries with more damping on the blocked path too, rebuilding H, and ends where the float64 path ends', () => {
+    const saved = { ...blockedTuning };
+    const savedSweep = { ...sweepTuning };
+    // Leaves of 16: the 96-column Hessian runs the blocked products; superblocks of 32 columns cross boundaries.
+    Object.assign(blockedTuning, { leaf: 16, trmmLeaf: 32 });
+    Object.assign(sweepTuning, { superblock: 32 });
+    try {
+      const layer = randomLayer(40, 96, 256, 77);
+      const { cols, gram } = layer;
+      // Shrink the diagonal by 30%: G − 0.3·diag(G) is indefinite (with 16 latent factors the columns are strongly
+      // correlated: the correlation matrix has eigenvalues far below 0.3), so SparseGPT must add damping and retry.
+      const shifted = Float64Array.from(gram);
+      for (let j = 0; j < cols; j++) shifted[j * cols + j] *= 0.7;
+      const base = { ...options(layer, NM_2_4, { blocksize: 16 }), gram: shifted };
+      const plain = runSparseGPT({ ...base, matmul: 'plain' });
+      const viaTfjs = runSparseGPT({ ...base, matmul: 'tfjs' });
+      expect(plain.retries).toBeGreaterThan(0);
+      expect(viaTfjs.retries).toBe(plain.retries);
+      expect(viaTfjs.dampUsed).toBe(plain.dampUsed);
+      expect(viaTfjs.weight.every(Number.isFinite)).toBe(true);
+      let diff = 0;
+      for (let p = 0; p < plain.mask.length; p++) if (plain.mask[p] !== viaTfjs.mask[p]) diff++;
+      expect(diff / plain.mask.length).toBeLessThan(1e-3);
+      // The 2×2 indefinite "Gram" of the plain-path test: the same 3 retries (leaf path, refilled each time).
+      const tiny = runSparseGPT({ weight: Float32Array.of(1, 2), shape: [1, 2], gram: Float64Array.of(1, 2, 2, 1), tokens: 2, pattern: UNSTRUCTURED_50, matmul: 'tfjs' });
+      expect(tiny.retries).toBe(3);
+      expect(tiny.dampUsed).toBeCloseTo(10, 12);
+    } finally {
+      Object.assign(blockedTuning, saved);
+      Object.assign(sweepTuning, savedSweep);
     }
   });
 });

@@ -2,7 +2,7 @@
 // OBS pruning with weight updates, sweeping column blocks left to right with the upper Cholesky factor of H⁻¹.
 import { currentBackend } from '@dass/tensor-backend';
 import { subtractProductNT } from './linalg-kernels.js';
-import { multiplyF32, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
+import { multiplyF32, releaseScratch, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
 import { NotPositiveDefiniteError, upperCholeskyOfInverse } from './linalg.js';
 import type { MatrixShape, PartialGroups } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';
@@ -214,7 +214,12 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
       lastProblem = `pivot ${err.pivot} was ${err.value}`;
       continue;
     }
-    const result = sweep(weight, rows, cols, dead, hinv, pattern, blocksize, matmul);
+    let result: ReturnType<typeof sweep>;
+    try {
+      result = sweep(weight, rows, cols, dead, hinv, pattern, blocksize, matmul);
+    } finally {
+      releaseScratch();
+    }
     if (result) {
       return { ...result, dampUsed: damp, percdampUsed: pd, retries, deadColumns, denseTailWeights, matmul };
     }
