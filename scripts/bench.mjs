@@ -237,7 +237,7 @@ export function renderMarkdown(r) {
   if (r.sparsegpt) {
     const load = r.sparsegptLoad ? `; 1-min load average ${fmt(r.sparsegptLoad[0], 1)} before, ${fmt(r.sparsegptLoad[1], 1)} after` : '';
     out.push('', `**SparseGPT** (\`benchSparseGPT\`, random weights and Gram${load}):`, '');
-    out.push(markdownTable(['case', 'ms'], r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0)])));
+    out.push(markdownTable(['case', 'ms', 'CPU ms'], r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0), x.cpuMs === undefined ? '' : fmt(x.cpuMs, 0)])));
   }
   if (r.sparsegptAccuracy) {
     out.push('', '**SparseGPT float32 (tfjs) vs float64** (`checkSparseGPTAccuracy`, 2:4, random correlated activations):', '');

@@ -11,7 +11,10 @@ describe('benchSparseGPT', () => {
       'sparsegpt 2:4 96×64 (plain)',
       'sparsegpt 2:4 32×128 (plain)',
     ]);
-    for (const row of rows) expect(row.ms).toBeGreaterThan(0);
+    for (const row of rows) {
+      expect(row.ms).toBeGreaterThan(0);
+      expect(row.cpuMs).toBeGreaterThan(0);
+    }
   });
 
   it('names the pattern it ran and rejects bad cases', async () => {
