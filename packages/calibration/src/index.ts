@@ -7,6 +7,9 @@ export {
   loadTextSource,
   resolveTextSourceFormat,
   joinWikitextRows,
+  wikitextRows,
+  WIKITEXT_CALIBRATION_JOIN,
+  WIKITEXT_EVALUATION_JOIN,
   universalNewlines,
 } from './sources.js';
 export type { TextSource, TextSourceText, TextSourceDocuments, TextSourceFormat, ResolvedTextSourceFormat } from './sources.js';

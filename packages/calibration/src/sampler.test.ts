@@ -97,6 +97,46 @@ describe('sampleCalibration picks the windows Python random picks', () => {
   }
 });
 
+describe('sampleCalibration on WikiText joins the rows with " " (get_wikitext2 train), not "\\n\\n" (its test join)', () => {
+  // rows = [row if row.strip() else '' for row in open('wiki.test.head400.raw', encoding='utf-8')]   # HF rows
+  // for join in [' ', '\n\n']:
+  //     ids = [1] + [ord(c) for c in join.join(rows)]; print(len(ids))
+  //     for s in [0, 42, 1234567]:
+  //         random.seed(s); st = [random.randint(0, len(ids) - 256 - 1) for _ in range(4)]
+  //         print(s, st, [sum(ids[i:i+256]) for i in st])
+  // ' '   -> 134856 tokens; "\n\n" -> 135255 tokens (same starts for these seeds, other windows: other sums)
+  const cases: [number, number[], number[], number[]][] = [
+    // seed, starts, window sums with " ", window sums with "\n\n"
+    [0, [100989, 110250, 10612, 67873], [22444, 23085, 30639, 22677], [20910, 22240, 23026, 23101]],
+    [42, [29184, 6556, 72097, 64196], [23191, 22135, 23742, 24153], [23571, 21662, 23454, 22618]],
+    [1234567, [113431, 61795, 17771, 83395], [22616, 23483, 90653, 29257], [22995, 23921, 22384, 23318]],
+  ];
+  let wiki: TextSourceText;
+  beforeAll(async () => {
+    const w = await loadTextSource(join(fixtures, 'wiki.test.head400.raw'));
+    if (w.kind !== 'text') throw new Error('fixture kind');
+    wiki = w;
+  });
+  const sum = (a: Int32Array) => a.reduce((x, y) => x + y, 0);
+
+  for (const [seed, starts, spaceSums, evalSums] of cases) {
+    it(`seed ${seed}: the Python windows of the " " join; the evaluation text keeps "\\n\\n"`, () => {
+      const tok = codePointTokenizer();
+      const out = sampleCalibration({ source: wiki, tokenizer: tok, nsamples: 4, seqlen: 256, seed });
+      expect(tok.calls).toHaveLength(1);
+      expect(tok.calls[0].length + 1).toBe(134856);
+      expect(out.wikitextJoin).toBe(' ');
+      expect(out.windows).toEqual(starts.map((start) => ({ start })));
+      expect(starts.map((_, s) => sum(out.inputIds.subarray(s * 256, (s + 1) * 256)))).toEqual(spaceSums);
+      // The same source as plain text (its "\n\n"-joined evaluation string) gives the other windows.
+      expect(codePointIds(wiki.text)).toHaveLength(135255);
+      const evalOut = sampleCalibration({ source: { kind: 'text', text: wiki.text }, tokenizer: codePointTokenizer(), nsamples: 4, seqlen: 256, seed });
+      expect(evalOut.wikitextJoin).toBeUndefined();
+      expect(starts.map((_, s) => sum(evalOut.inputIds.subarray(s * 256, (s + 1) * 256)))).toEqual(evalSums);
+    });
+  }
+});
+
 describe('sampleCalibration edge cases and errors', () => {
   it('starts run over [0, n - seqlen - 1] as in the Python code: the last full window (start n - seqlen) is never drawn', () => {
     const tok = codePointTokenizer();

@@ -5,10 +5,14 @@
 import type { Tokenizer } from '@dass/model-loader';
 import { PythonRandom } from './python-random.js';
 import { TextSourceError } from './sources-error.js';
+import { WIKITEXT_CALIBRATION_JOIN } from './sources.js';
 
-/** What the sampler needs from a text source (a loaded TextSource fits; `path` only names it in messages). */
+/**
+ * What the sampler needs from a text source (a loaded TextSource fits; `path` only names it in messages). With
+ * `wikitextRows` (a WikiText source) the sampler tokenizes the rows joined with `" "` instead of `text`.
+ */
 export type CalibrationSource =
-  | { kind: 'text'; text: string; path?: string }
+  | { kind: 'text'; text: string; wikitextRows?: readonly string[]; path?: string }
   | { kind: 'documents'; docs: readonly string[]; path?: string };
 
 export interface SampleCalibrationOptions {
@@ -35,6 +39,8 @@ export interface CalibrationSamples {
   /** One per sample, in order. */
   windows: CalibrationWindow[];
   sampler: 'text' | 'documents';
+  /** WikiText sources only: the separator the rows were joined with before tokenizing (`" "`). */
+  wikitextJoin?: string;
 }
 
 function requirePositiveInteger(name: string, value: unknown): number {
@@ -81,8 +87,15 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
   const rng = new PythonRandom(seed);
 
   if (source?.kind === 'text') {
-    if (typeof source.text !== 'string') throw new TypeError('source.text: expected a string');
-    const ids = encodeWithBos(tokenizer, source.text, name);
+    // WikiText: the train rows joined with " ", as get_wikitext2 does (`" ".join(traindata['text'])`), not the
+    // "\n\n" join of its test split, so the same seed picks the same windows.
+    const rows = source.wikitextRows;
+    if (rows !== undefined && (!Array.isArray(rows) || rows.some((r) => typeof r !== 'string'))) {
+      throw new TypeError('source.wikitextRows: expected an array of strings');
+    }
+    const text = rows === undefined ? source.text : rows.join(WIKITEXT_CALIBRATION_JOIN);
+    if (typeof text !== 'string') throw new TypeError('source.text: expected a string');
+    const ids = encodeWithBos(tokenizer, text, name);
     if (ids.length < seqlen + 1) {
       tooShort(`has ${ids.length} tokens; a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
     }
@@ -91,7 +104,7 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
       copyWindow(ids, start, seqlen, inputIds, s * seqlen, name);
       windows.push({ start });
     }
-    return { inputIds, nsamples, seqlen, windows, sampler: 'text' };
+    return { inputIds, nsamples, seqlen, windows, sampler: 'text', ...(rows === undefined ? {} : { wikitextJoin: WIKITEXT_CALIBRATION_JOIN }) };
   }
 
   if (source?.kind === 'documents') {

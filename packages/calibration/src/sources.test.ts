@@ -171,6 +171,15 @@ describe('loadTextSource: errors name the file', () => {
     await expectError(await tmpFile('trunc.json', '[{"text":"a"}'), 'BAD_JSON', /invalid JSON array/);
   });
 
+  it('keeps a leading byte-order mark as U+FEFF in text (as Python\'s open(encoding="utf-8") does); JSON refuses it', async () => {
+    const bom = [0xef, 0xbb, 0xbf];
+    const text = await loadTextSource(await tmpFile('bom.txt', Uint8Array.from([...bom, 0x61, 0x0a])));
+    expect(text.kind === 'text' && text.text).toBe('\uFEFFa\n');
+    const wiki = await loadTextSource(await tmpFile('wiki.bom.raw', Uint8Array.from([...bom, 0x61, 0x0a, 0x20, 0x0a])));
+    expect(wiki.kind === 'text' && wiki.text).toBe('\uFEFFa\n\n\n');
+    await expectError(await tmpFile('bom.jsonl', Uint8Array.from([...bom, ...new TextEncoder().encode('{"text":"a"}\n')])), 'BAD_JSON', /line 1: starts with a UTF-8 byte-order mark/);
+  });
+
   it('rejects a bad path argument', async () => {
     await expect(loadTextSource('')).rejects.toThrow(/path: expected a non-empty file path, got ""/);
   });

@@ -1,6 +1,7 @@
 /**
- * Text sources for calibration and evaluation: a plain text file, WikiText-2 raw (joined the way the HF dataset
- * rows are joined by the Wanda/SparseGPT/DaSS evaluation code, SPEC §5), or documents (JSON-lines, or a JSON array
+ * Text sources for calibration and evaluation: a plain text file, WikiText-2 raw (the HF dataset's rows, joined the
+ * way the Wanda/SparseGPT/DaSS `get_wikitext2` joins them: `"\n\n"` for evaluation (SPEC §5), `" "` for
+ * calibration), or documents (JSON-lines, or a JSON array
  * unless the name ends in .jsonl; gzip of either; each document an object with a `text` field, as in the C4 shards). Bytes are read the way Python's text mode reads
  * them (UTF-8, universal newlines), so token streams match the Python reference tools.
  */
@@ -26,7 +27,13 @@ interface LoadedFrom {
 /** One continuous text (plain or WikiText): tokenized once as a whole. */
 export interface TextSourceText extends LoadedFrom {
   kind: 'text';
+  /** The text as evaluation reads it (WikiText: rows joined with `"\n\n"`, SPEC §5). */
   text: string;
+  /**
+   * WikiText only: the HF dataset's rows (see wikitextRows). Calibration joins them with `" "`, as the reference
+   * loaders join the train split (`" ".join(traindata['text'])`); `sampleCalibration` does so itself.
+   */
+  wikitextRows?: string[];
 }
 
 /** Separate documents (C4-style): each tokenized alone. */
@@ -60,11 +67,16 @@ export function universalNewlines(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
+/** How the reference loaders (Wanda/SparseGPT/DaSS `get_wikitext2`) join WikiText rows: test `"\n\n"`, train `" "`. */
+export const WIKITEXT_EVALUATION_JOIN = '\n\n';
+export const WIKITEXT_CALIBRATION_JOIN = ' ';
+
 /**
- * WikiText-2 raw → the evaluation string (SPEC §5): the HF rows are the file's lines with their `\n`; a
- * whitespace-only row becomes `""`; rows are joined with `"\n\n"`. Expects `\n` line ends (see universalNewlines).
+ * WikiText-2 raw → the HF `wikitext-2-raw-v1` rows (SPEC §5): the dataset script reads the file in Python text mode
+ * and yields each line with its `\n` (`for row in f: yield row if row.strip() else ""`), so a whitespace-only line
+ * becomes `""`. Expects `\n` line ends (see universalNewlines).
  */
-export function joinWikitextRows(raw: string): string {
+export function wikitextRows(raw: string): string[] {
   const rows: string[] = [];
   let start = 0;
   while (start < raw.length) {
@@ -74,7 +86,15 @@ export function joinWikitextRows(raw: string): string {
     rows.push(PYTHON_WHITESPACE_ONLY.test(line) ? '' : line);
     start = end;
   }
-  return rows.join('\n\n');
+  return rows;
+}
+
+/**
+ * WikiText-2 raw → one string: its rows (wikitextRows) joined with `separator`, by default the evaluation join
+ * `"\n\n"` (SPEC §5); calibration uses `" "` (WIKITEXT_CALIBRATION_JOIN).
+ */
+export function joinWikitextRows(raw: string, separator: string = WIKITEXT_EVALUATION_JOIN): string {
+  return wikitextRows(raw).join(separator);
 }
 
 /** Reads a text source (see TextSource). Errors (TextSourceError) name the file and, for documents, the line. */
@@ -90,7 +110,9 @@ export async function loadTextSource(path: string, format: TextSourceFormat = 'a
     return { kind: 'documents', docs: parseDocuments(path, bytes), path, sha256, format: resolved };
   }
   const text = universalNewlines(decodeUtf8(path, bytes, 0));
-  return { kind: 'text', text: resolved === 'wikitext' ? joinWikitextRows(text) : text, path, sha256, format: resolved };
+  if (resolved !== 'wikitext') return { kind: 'text', text, path, sha256, format: resolved };
+  const rows = wikitextRows(text);
+  return { kind: 'text', text: rows.join(WIKITEXT_EVALUATION_JOIN), wikitextRows: rows, path, sha256, format: resolved };
 }
 
 async function readSourceBytes(path: string): Promise<Uint8Array> {
@@ -119,7 +141,10 @@ function maybeGunzip(path: string, bytes: Uint8Array): Uint8Array {
   return out;
 }
 
+// Exact: fatal (bad bytes are an error, never U+FFFD) and ignoreBOM (a leading U+FEFF is kept as a character, as
+// Python's open(path, encoding="utf-8") keeps it, so token streams match the reference loaders).
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const BOM_JSON_PROBLEM = 'starts with a UTF-8 byte-order mark, which JSON readers (Python json) refuse; save the file without it';
 
 /** Strict UTF-8 decode; NUL bytes or invalid sequences mean the file is not text. `offset` locates `bytes` in the file. */
 function decodeUtf8(path: string, bytes: Uint8Array, offset: number, where = ''): string {
@@ -174,6 +199,7 @@ function parseJsonLines(path: string, bytes: Uint8Array): string[] {
     try {
       value = JSON.parse(line);
     } catch (err) {
+      if (line.startsWith('\uFEFF')) throw new TextSourceError(path, 'BAD_JSON', `${where}: ${BOM_JSON_PROBLEM}`);
       throw new TextSourceError(path, 'BAD_JSON', `${where}: invalid JSON (${(err as Error).message})`);
     }
     docs.push(documentText(path, value, where));
@@ -187,6 +213,7 @@ function parseJsonArray(path: string, bytes: Uint8Array): string[] {
     value = JSON.parse(decodeUtf8(path, bytes, 0));
   } catch (err) {
     if (err instanceof TextSourceError) throw err;
+    if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) throw new TextSourceError(path, 'BAD_JSON', BOM_JSON_PROBLEM);
     throw new TextSourceError(path, 'BAD_JSON', `invalid JSON array (${(err as Error).message})`);
   }
   if (!Array.isArray(value)) throw new TextSourceError(path, 'BAD_JSON', 'expected a JSON array of documents');

@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TaskFileError } from './task-file-error.js';
 import { defaultTasksDir, getZeroShotTask, loadTaskDocs, parseTaskList, zeroShotTasks } from './zero-shot-tasks.js';
@@ -61,6 +62,19 @@ describe.each(Object.values(zeroShotTasks))('task $name', (task) => {
   it('rejects a line with a wrong or missing field, naming the line and field', () => {
     const bad = task.name === 'rte' ? 'a\tb\tmaybe\t7' : '{"unexpected": 1}';
     expect(() => task.parse(withLine(text, 5, bad), 'x.jsonl')).toThrow(/^x\.jsonl:5: field "/);
+  });
+
+  it('refuses bytes that are not UTF-8 (no U+FFFD), naming the file and line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dass-task-'));
+    try {
+      const lines = readFileSync(fixture).toString('latin1').split('\n');
+      lines[2] = lines[2].replace(/[a-z]/, '\xe9'); // one Latin-1 é (byte E9) on line 3
+      mkdirSync(dirname(join(dir, task.file)), { recursive: true });
+      writeFileSync(join(dir, task.file), Buffer.from(lines.join('\n'), 'latin1'));
+      expect(() => loadTaskDocs(task, dir)).toThrow(`${join(dir, task.file)}:3: not valid UTF-8 text`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!existsSync(join(sharedTasksDir, task.file)))('parses the full real file', () => {

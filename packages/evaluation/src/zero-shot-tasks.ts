@@ -7,6 +7,8 @@ import { winograndeTask } from './winogrande-task.js';
 import { lambadaTask } from './lambada-task.js';
 import { rteTask } from './rte-task.js';
 import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
+import { TaskFileError } from './task-file-error.js';
+import { decodeUtf8Exact } from '@dass/model-loader';
 
 /** Every zero-shot task, keyed by the name `--tasks` takes. */
 export const zeroShotTasks: Readonly<Record<string, ZeroShotTask>> = Object.freeze(
@@ -41,12 +43,37 @@ export function parseTaskList(list: string): ZeroShotTask[] {
   });
 }
 
+/**
+ * A task file's text, decoded exactly: bytes that are not UTF-8 are an error (not U+FFFD), and a leading BOM stays
+ * U+FEFF (Python's `open(..., encoding="utf-8")`, through which lm-eval's data loaders read, keeps it too).
+ */
+function readTaskText(file: string): string {
+  const bytes = readFileSync(file);
+  try {
+    return decodeUtf8Exact(bytes);
+  } catch {
+    // Name the first line that does not decode (a UTF-8 sequence never spans a \n byte).
+    let line = 1;
+    for (let start = 0; start <= bytes.length; line++) {
+      const nl = bytes.indexOf(0x0a, start);
+      const end = nl < 0 ? bytes.length : nl;
+      try {
+        decodeUtf8Exact(bytes.subarray(start, end));
+      } catch {
+        break;
+      }
+      start = end + 1;
+    }
+    throw new TaskFileError(file, line, 'not valid UTF-8 text (another encoding?)');
+  }
+}
+
 /** Reads and parses a task's file from `tasksDir` (`<tasksDir>/<task.file>`). */
 export function loadTaskDocs(task: ZeroShotTask, tasksDir: string = defaultTasksDir): ZeroShotDoc[] {
   if (typeof tasksDir !== 'string' || tasksDir === '') throw new TypeError(`tasksDir: expected a directory path, got ${JSON.stringify(tasksDir)}`);
   const file = join(tasksDir, task.file);
   if (!existsSync(file)) throw new Error(`${task.name}: task file not found: ${file} (expected <tasksDir>/${task.file})`);
-  const docs = task.parse(readFileSync(file, 'utf8'), file);
+  const docs = task.parse(readTaskText(file), file);
   if (docs.length === 0) throw new Error(`${task.name}: ${file} holds no items`);
   return docs;
 }

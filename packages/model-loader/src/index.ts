@@ -43,6 +43,7 @@ export type { HfJsonTokenizerOptions } from './tokenizer/hf-json-tokenizer.js';
 export { loadTokenizer, TOKENIZER_FILE_NAMES } from './tokenizer/load-tokenizer.js';
 export type { LoadTokenizerOptions } from './tokenizer/load-tokenizer.js';
 export { checkIdsInVocab } from './tokenizer/check-ids-in-vocab.js';
+export { decodeUtf8Exact, decodeJsonText, startsWithUtf8Bom } from './text/exact-utf8.js';
 export { openSafetensors, bytesToF32 } from './safetensors/safetensors-file.js';
 export type { SafetensorsFile, IntHostTensor } from './safetensors/safetensors-file.js';
 export { SAFETENSORS_HEADER_CAP } from './safetensors/safetensors-header.js';

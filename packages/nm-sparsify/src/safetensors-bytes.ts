@@ -69,7 +69,8 @@ export function decodeSafetensors(bytes: Uint8Array, file = 'safetensors'): {
   }
   let header: Record<string, unknown>;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
+    // Exact (ignoreBOM): a header that starts with a BOM is invalid JSON here, as in the Rust safetensors reader.
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (err) {
     return fail(`header is not valid JSON (${(err as Error).message})`);
   }

@@ -183,6 +183,11 @@ describe('openHfModel', () => {
     await expectError(openHfModel(dir), 'BAD_CONFIG', join(dir, 'config.json'), /num_key_value_heads 3 must divide num_attention_heads 2/);
     await writeFile(join(dir, 'config.json'), '{');
     await expectError(openHfModel(dir), 'BAD_JSON', join(dir, 'config.json'), /not valid JSON/);
+    // transformers' json.loads refuses a BOM ("Unexpected UTF-8 BOM"); bytes that are not UTF-8 are not read as U+FFFD.
+    await writeFile(join(dir, 'config.json'), Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from(JSON.stringify(hfConfigJson(LLAMA)))]));
+    await expectError(openHfModel(dir), 'BAD_JSON', join(dir, 'config.json'), /starts with a UTF-8 byte-order mark/);
+    await writeFile(join(dir, 'config.json'), Buffer.from([0x7b, 0x22, 0xe9, 0x22, 0x3a, 0x31, 0x7d]));
+    await expectError(openHfModel(dir), 'BAD_JSON', join(dir, 'config.json'), /is not valid UTF-8/);
     await rm(join(dir, 'config.json'));
     await expectError(openHfModel(dir), 'NOT_FOUND', join(dir, 'config.json'), /config\.json is missing/);
     await expectError(openHfModel(join(root, 'absent')), 'NOT_FOUND', join(root, 'absent'), /not a directory/);

@@ -10,6 +10,7 @@ import { hasTorchDtype, isFloatDtype, TORCH_DTYPE_OF } from '../safetensors/dtyp
 import { INDEX_FILE_NAME, openCheckpointDir, SINGLE_FILE_NAME, type CheckpointDir } from '../safetensors/checkpoint-dir.js';
 import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
 import { parseHfConfig } from './hf-config.js';
+import { decodeJsonText } from '../text/exact-utf8.js';
 
 export const CONFIG_FILE_NAME = 'config.json';
 const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt'];
@@ -83,19 +84,22 @@ export async function openHfModel(dir: string): Promise<HfModel> {
   await refusePickleOnly(dir, await readdir(dir));
 
   const configPath = join(dir, CONFIG_FILE_NAME);
-  let text: string;
+  let bytes: Uint8Array;
   try {
     // Checked before reading: a (sparse) multi-GB config.json would otherwise be read and decoded whole.
     const size = (await stat(configPath)).size;
     if (size > CONFIG_SIZE_CAP) throw new ModelLoadError(configPath, 'BAD_CONFIG', `is ${size} bytes, over the ${CONFIG_SIZE_CAP}-byte cap for a config.json`);
-    text = await readFile(configPath, 'utf8');
+    bytes = await readFile(configPath);
   } catch (e) {
     if (e instanceof ModelLoadError) throw e;
     throw new ModelLoadError(configPath, 'NOT_FOUND', 'config.json is missing from the checkpoint directory');
   }
+  // Exact UTF-8 (no U+FFFD for bad bytes, a leading BOM refused as transformers' json.loads refuses it).
+  const decoded = decodeJsonText(bytes);
+  if ('problem' in decoded) throw new ModelLoadError(configPath, 'BAD_JSON', decoded.problem);
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = JSON.parse(decoded.text);
   } catch (e) {
     throw new ModelLoadError(configPath, 'BAD_JSON', `not valid JSON: ${(e as Error).message}`);
   }

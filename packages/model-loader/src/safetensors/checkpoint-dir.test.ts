@@ -158,6 +158,8 @@ describe('openCheckpointDir', () => {
     const dir = await twoShards();
     await writeFile(join(dir, INDEX), '{"weight_map": {"a": "x", "a": "y"}}');
     await expectError(openCheckpointDir(dir), 'BAD_JSON', join(dir, INDEX), /duplicate key "a"/);
+    await writeFile(join(dir, INDEX), Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from('{"weight_map": {}}')]));
+    await expectError(openCheckpointDir(dir), 'BAD_JSON', join(dir, INDEX), /starts with a UTF-8 byte-order mark/);
     await writeFile(join(dir, INDEX), '{"weight_map": {"a": 3}}');
     await expectError(openCheckpointDir(dir), 'BAD_INDEX', join(dir, INDEX), /weight_map\["a"\] must be a shard file name, got 3/);
     await writeFile(join(dir, INDEX), '{"metadata": {}}');

@@ -10,6 +10,7 @@ import type { HostTensor } from '../types.js';
 import { openSafetensors, type IntHostTensor, type SafetensorsFile } from './safetensors-file.js';
 import type { SafetensorsTensorInfo } from './safetensors-header.js';
 import { parseStrictJson, StrictJsonError, type JsonValue } from './strict-json.js';
+import { decodeJsonText } from '../text/exact-utf8.js';
 
 export const SINGLE_FILE_NAME = 'model.safetensors';
 export const INDEX_FILE_NAME = 'model.safetensors.index.json';
@@ -63,9 +64,11 @@ function checkShardName(indexPath: string, shard: string, tensor: string): void 
 async function readIndex(indexPath: string): Promise<{ weightMap: [string, string][]; metadata: Record<string, unknown> }> {
   const size = (await stat(indexPath)).size;
   if (size > INDEX_SIZE_CAP) throw new ModelLoadError(indexPath, 'BAD_INDEX', `index is ${size} bytes, over the ${INDEX_SIZE_CAP}-byte cap`);
+  const decoded = decodeJsonText(await readFile(indexPath));
+  if ('problem' in decoded) throw new ModelLoadError(indexPath, 'BAD_JSON', decoded.problem);
   let json: JsonValue;
   try {
-    json = parseStrictJson(await readFile(indexPath, 'utf8'));
+    json = parseStrictJson(decoded.text);
   } catch (e) {
     if (e instanceof StrictJsonError) throw new ModelLoadError(indexPath, 'BAD_JSON', `not valid JSON: ${e.message}`);
     throw e;

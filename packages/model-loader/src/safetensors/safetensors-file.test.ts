@@ -78,6 +78,8 @@ describe('openSafetensors', () => {
     ['a header length over the cap', craft('{}', 0, 100_000_001n), 'BAD_HEADER', /exceeds the 100000000-byte cap/],
     ['invalid JSON', craft('{"a": '), 'BAD_JSON', /header is not valid JSON: unexpected end of input/],
     ['invalid UTF-8', craft(new Uint8Array([0x7b, 0xff, 0x7d])), 'BAD_JSON', /not valid UTF-8/],
+    // The Rust safetensors reader (serde_json) refuses a BOM; a BOM-stripping decoder would accept the file.
+    ['a header starting with a BOM', craft(new Uint8Array([0xef, 0xbb, 0xbf, 0x7b, 0x7d, 0x20])), 'BAD_JSON', /header starts with a UTF-8 byte-order mark/],
     ['a header that is not an object', craft('[1,2]'), 'BAD_HEADER', /header must be a JSON object, got an array/],
     ['a duplicate tensor name', craft('{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}', 2), 'BAD_HEADER', /header names tensor "a" twice/],
     ['an entry that is not an object', craft({ a: 3 }), 'BAD_HEADER', /tensor "a": expected \{dtype, shape, data_offsets\}, got number 3/],

@@ -6,6 +6,7 @@ import { ModelLoadError } from '../errors.js';
 import type { DType } from '../types.js';
 import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype, numelOf } from './dtype.js';
 import { parseStrictJson, StrictJsonError, type JsonValue } from './strict-json.js';
+import { decodeJsonText } from '../text/exact-utf8.js';
 
 /** Largest header accepted (the Python library's own cap is 100 MB). */
 export const SAFETENSORS_HEADER_CAP = 100_000_000;
@@ -51,12 +52,10 @@ export function parseHeaderLength(prefix: Uint8Array, fileSize: number, file: st
 export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number, file: string): SafetensorsHeader {
   const dataStart = 8 + headerBytes.byteLength;
   const dataSize = fileSize - dataStart;
-  let text: string;
-  try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
-  } catch {
-    throw new ModelLoadError(file, 'BAD_JSON', 'header is not valid UTF-8');
-  }
+  // Exact: a header starting with a BOM is refused (the Rust safetensors reader refuses it too).
+  const decoded = decodeJsonText(headerBytes);
+  if ('problem' in decoded) throw new ModelLoadError(file, 'BAD_JSON', `header ${decoded.problem}`);
+  const text = decoded.text;
   let json: JsonValue;
   try {
     json = parseStrictJson(text);

@@ -21,6 +21,8 @@ export const fixtures = {
   },
   llama2Tokenizer: {
     model: at('llama2-tokenizer/tokenizer.model'),
+    /** llama2.c's export of the same vocabulary (int32 max_token_length, then {f32 score, i32 len, bytes} per id). */
+    bin: at('llama2-tokenizer/tokenizer.bin'),
     cases: at('llama2-tokenizer/ggml-vocab-llama-spm.gguf.inp'),
     expected: at('llama2-tokenizer/ggml-vocab-llama-spm.gguf.out'),
   },

@@ -129,6 +129,10 @@ describe('HfJsonTokenizer on a hand-made BPE tokenizer.json', () => {
     expect(err(() => HfJsonTokenizer.fromBytes(new TextEncoder().encode('{"model": '), undefined, { file: 't.json' }))).toMatch(
       /^BAD_JSON t\.json: not valid JSON/,
     );
+    expect(err(() => HfJsonTokenizer.fromBytes(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d), undefined, { file: 't.json' }))).toMatch(
+      /^BAD_JSON t\.json: starts with a UTF-8 byte-order mark/,
+    );
+    expect(err(() => HfJsonTokenizer.fromBytes(Uint8Array.of(0x22, 0xff, 0x22), undefined, { file: 't.json' }))).toMatch(/^BAD_JSON t\.json: is not valid UTF-8/);
     expect(err(() => HfJsonTokenizer.fromJson({ version: '1.0' }, {}, { file: 't.json' }))).toMatch(/^BAD_TOKENIZER t\.json: .*no "model"/);
     expect(err(() => HfJsonTokenizer.fromJson({ model: { type: 'Nope' } }, {}, { file: 't.json' }))).toMatch(
       /^BAD_TOKENIZER t\.json: @huggingface\/tokenizers rejected it/,
@@ -183,6 +187,9 @@ describe('HfJsonTokenizer on the LLaMA-2 tokenizer converted to tokenizer.json',
       else if (tok.decode(got) !== text) failures.push(`case ${i} decode: ${JSON.stringify(tok.decode(got))}`);
     });
     expect(failures).toEqual([]);
+    // U+FEFF is piece 30143 (bytes EF BB BF), as sentencepiece and llama2.c's tokenizer.bin give.
+    expect(tok.encode('a\uFEFFb')).toEqual([1, 263, 30143, 29890]);
+    expect(tok.decode([1, 263, 30143, 29890])).toBe('a\uFEFFb');
   });
 });
 

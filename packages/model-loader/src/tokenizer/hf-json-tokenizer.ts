@@ -7,6 +7,7 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { checkTokenIds } from './check-token-ids.js';
+import { decodeJsonText } from '../text/exact-utf8.js';
 
 export interface HfJsonTokenizerOptions {
   /** Name used in error messages (the tokenizer.json path). */
@@ -118,10 +119,12 @@ export class HfJsonTokenizer implements Tokenizer {
     const file = options.file ?? '<tokenizer.json>';
     const parse = (bytes: Uint8Array, name: string): unknown => {
       if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name}: expected a Uint8Array, got ${typeof bytes}`);
+      const where = name === 'tokenizerJson' ? file : (options.configFile ?? '<tokenizer_config.json>');
+      const decoded = decodeJsonText(bytes);
+      if ('problem' in decoded) throw new ModelLoadError(where, 'BAD_JSON', decoded.problem);
       try {
-        return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+        return JSON.parse(decoded.text);
       } catch (e) {
-        const where = name === 'tokenizerJson' ? file : (options.configFile ?? '<tokenizer_config.json>');
         throw new ModelLoadError(where, 'BAD_JSON', `not valid JSON: ${(e as Error).message}`);
       }
     };

@@ -8,6 +8,7 @@ import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
 import { checkTokenIds } from './check-token-ids.js';
+import { decodeUtf8Lossy } from '../text/exact-utf8.js';
 
 const BOS_ID = 1;
 const EOS_ID = 2;
@@ -37,7 +38,6 @@ function stringBytes(s: string): Uint8Array {
   return out;
 }
 
-const utf8Decoder = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
 export class Llama2cTokenizer implements Tokenizer {
@@ -165,7 +165,10 @@ export class Llama2cTokenizer implements Tokenizer {
     return ids;
   }
 
-  /** Text of the ids: BOS/EOS dropped, leading space stripped after BOS and at the start, `<0xXX>` as raw bytes. */
+  /**
+   * Text of the ids: BOS/EOS dropped, leading space stripped after BOS and at the start, `<0xXX>` as raw bytes. Every
+   * U+FEFF is kept; bytes that do not form UTF-8 read as U+FFFD (run.c prints the raw bytes).
+   */
   decode(ids: readonly number[]): string {
     checkTokenIds(ids, this.vocabSize, 'ids');
     const parts: number[] = [];
@@ -182,7 +185,7 @@ export class Llama2cTokenizer implements Tokenizer {
       }
       prev = id;
     }
-    return utf8Decoder.decode(Uint8Array.from(parts));
+    return decodeUtf8Lossy(Uint8Array.from(parts));
   }
 
   /**
@@ -193,10 +196,10 @@ export class Llama2cTokenizer implements Tokenizer {
     if (!Number.isInteger(prev)) throw new TypeError(`prev: expected an integer token id, got ${prev}`);
     checkTokenIds([id], this.vocabSize, 'id');
     const b = this.byteOf[id];
-    if (b >= 0) return utf8Decoder.decode(Uint8Array.of(b));
+    if (b >= 0) return decodeUtf8Lossy(Uint8Array.of(b));
     let piece = this.pieces[id];
     if (prev === BOS_ID && piece.charCodeAt(0) === 0x20) piece = piece.slice(1);
-    return utf8Decoder.decode(stringBytes(piece));
+    return decodeUtf8Lossy(stringBytes(piece));
   }
 
   /** The piece of `id` as raw bytes (as stored in the file). */

@@ -16,7 +16,9 @@ export class ProtobufError extends Error {
   }
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+// fatal: malformed UTF-8 is an error; ignoreBOM: a string that starts with U+FEFF keeps it (LLaMA-2 piece 30143 is
+// exactly the bytes EF BB BF; a default TextDecoder would read it as "").
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 export class ProtobufReader {
   private pos: number;
@@ -91,7 +93,10 @@ export class ProtobufReader {
     return this.bytes.subarray(start, end);
   }
 
-  /** A length-delimited field as UTF-8 text (malformed UTF-8 is an error, as protobuf strings must be valid). */
+  /**
+   * A length-delimited field as UTF-8 text, byte for byte (a leading U+FEFF is kept; malformed UTF-8 is an error, as
+   * protobuf strings must be valid).
+   */
   string(): string {
     const at = this.pos;
     try {

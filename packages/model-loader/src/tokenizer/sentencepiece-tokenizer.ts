@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { checkTokenIds } from './check-token-ids.js';
+import { decodeUtf8Lossy } from '../text/exact-utf8.js';
 import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
 import { parseSentencePieceModel, type SentencePieceModel, type SentencePieceType } from './sentencepiece-model.js';
 
@@ -21,7 +22,6 @@ export interface SentencePieceTokenizerOptions {
 }
 
 const utf8Encoder = new TextEncoder();
-const utf8Decoder = new TextDecoder('utf-8');
 
 export class SentencePieceTokenizer implements Tokenizer {
   readonly kind = 'sentencepiece' as const;
@@ -167,7 +167,10 @@ export class SentencePieceTokenizer implements Tokenizer {
     }
   }
 
-  /** Pieces joined: control pieces dropped, byte pieces reassembled, U+2581 as space, the dummy-prefix space removed. */
+  /**
+   * Pieces joined: control pieces dropped, byte pieces reassembled, U+2581 as space, the dummy-prefix space removed.
+   * Every U+FEFF is kept; bytes that do not form UTF-8 read as U+FFFD (as sentencepiece's DecodeIds).
+   */
   decode(ids: readonly number[]): string {
     checkTokenIds(ids, this.vocabSize, 'ids');
     const bytes: number[] = [];
@@ -186,7 +189,7 @@ export class SentencePieceTokenizer implements Tokenizer {
       atStart = false;
       for (const b of utf8Encoder.encode(text)) bytes.push(b);
     }
-    return utf8Decoder.decode(Uint8Array.from(bytes));
+    return decodeUtf8Lossy(Uint8Array.from(bytes));
   }
 
   /** One token's text after `prev`: leading space dropped after BOS; a byte piece alone reads as its byte. */
@@ -194,7 +197,7 @@ export class SentencePieceTokenizer implements Tokenizer {
     if (!Number.isInteger(prev)) throw new TypeError(`prev: expected an integer token id, got ${prev}`);
     checkTokenIds([id], this.vocabSize, 'id');
     if (this.types[id] === 'control') return '';
-    if (this.types[id] === 'byte' && this.byteOf[id] >= 0) return utf8Decoder.decode(Uint8Array.of(this.byteOf[id]));
+    if (this.types[id] === 'byte' && this.byteOf[id] >= 0) return decodeUtf8Lossy(Uint8Array.of(this.byteOf[id]));
     return this.pieceText(id, prev === this.bosId);
   }
 
