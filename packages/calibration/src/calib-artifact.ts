@@ -1,7 +1,9 @@
 /**
- * The calibration artifact `calib.safetensors` (SPEC §4): one I32 tensor `input_ids` [nsamples, seqlen] plus
- * `__metadata__` saying where the ids came from, so a run can be repeated or audited from the file alone
- * (e.g. in Python: `safe_open(path, 'pt').metadata()`). Metadata keys in the file are the field names below.
+ * The calibration artifact `calib.safetensors` (SPEC §4; the contract is in this package's README): one tensor
+ * `input_ids` [nsamples, seqlen] plus `__metadata__` saying where the ids came from, so a run can be repeated or
+ * audited from the file alone (e.g. in Python: `safe_open(path, 'pt').metadata()`). We write I32 and the camelCase
+ * keys below; files written by other tools (I32 or I64 ids, snake_case keys or no metadata) are read too, and what
+ * they do not say is reported as unknown.
  */
 import { basename } from 'node:path';
 import { ModelLoadError, openSafetensors, writeSafetensors } from '@dass/model-loader';
@@ -20,6 +22,8 @@ export interface CalibArtifactMetadata {
   sampler: 'text' | 'documents';
   /** The source file's base name (no directories, so artifacts do not leak local paths). */
   source: string;
+  /** WikiText sources only: the separator the rows were joined with before tokenizing (`" "`, as get_wikitext2). */
+  wikitextJoin?: string;
 }
 
 export interface CalibArtifactIds {
@@ -29,11 +33,22 @@ export interface CalibArtifactIds {
   seqlen: number;
 }
 
-export interface CalibArtifact extends CalibArtifactIds {
-  metadata: CalibArtifactMetadata;
-}
-
 const METADATA_KEYS = ['sourceSha256', 'tokenizerSha256', 'seed', 'seqlen', 'nsamples', 'sampler', 'source'] as const;
+type MetadataKey = (typeof METADATA_KEYS)[number] | 'wikitextJoin';
+/** Written by writeCalibArtifact: marks a file as ours, so every key is required and checked on reading. */
+export const CALIB_FORMAT_KEY = 'format';
+export const CALIB_FORMAT = 'dass-ts/calib-v1';
+/** The snake_case names other tools use for our keys (Python style), accepted on reading. */
+const SNAKE_CASE_ALIASES: Readonly<Record<MetadataKey, readonly string[]>> = {
+  sourceSha256: ['source_sha256'],
+  tokenizerSha256: ['tokenizer_sha256'],
+  seed: [],
+  seqlen: ['seq_len'],
+  nsamples: ['n_samples', 'num_samples'],
+  sampler: [],
+  source: [],
+  wikitextJoin: ['wikitext_join'],
+};
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
 
@@ -44,14 +59,19 @@ function isPositiveInteger(v: unknown): v is number {
 }
 
 /** First id that is negative (or ≥ vocabSize when given), or -1. */
-function firstBadId(ids: Int32Array, vocabSize?: number): number {
+function firstBadId(ids: Int32Array | BigInt64Array, vocabSize?: number): number {
+  if (ids instanceof BigInt64Array) {
+    const limit = BigInt(vocabSize ?? 0x80000000);
+    for (let i = 0; i < ids.length; i++) if (ids[i] < 0n || ids[i] >= limit) return i;
+    return -1;
+  }
   const limit = vocabSize ?? 0x80000000;
   for (let i = 0; i < ids.length; i++) if (ids[i] < 0 || ids[i] >= limit) return i;
   return -1;
 }
 
-function describeBadId(ids: Int32Array, at: number, seqlen: number, vocabSize?: number): string {
-  const expected = vocabSize === undefined ? 'non-negative' : `in [0, ${vocabSize})`;
+function describeBadId(ids: Int32Array | BigInt64Array, at: number, seqlen: number, vocabSize?: number): string {
+  const expected = vocabSize !== undefined ? `in [0, ${vocabSize})` : ids[at] < 0 ? 'non-negative' : 'below 2^31 (an int32 token id)';
   return `input_ids[${Math.floor(at / seqlen)}][${at % seqlen}] = ${ids[at]}, expected ${expected}`;
 }
 
@@ -70,8 +90,9 @@ export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, me
   validateMetadata(metadata);
   if (metadata.nsamples !== nsamples) throw new RangeError(`metadata.nsamples: ${metadata.nsamples} disagrees with the ids' nsamples ${nsamples}`);
   if (metadata.seqlen !== seqlen) throw new RangeError(`metadata.seqlen: ${metadata.seqlen} disagrees with the ids' seqlen ${seqlen}`);
-  const stored: Record<string, string> = {};
+  const stored: Record<string, string> = { [CALIB_FORMAT_KEY]: CALIB_FORMAT };
   for (const key of METADATA_KEYS) stored[key] = String(metadata[key]);
+  if (metadata.wikitextJoin !== undefined) stored.wikitextJoin = metadata.wikitextJoin;
   await writeSafetensors(path, [{ name: CALIB_TENSOR_NAME, dtype: 'I32', shape: [nsamples, seqlen], data: inputIds }], stored);
 }
 
@@ -94,6 +115,9 @@ function validateMetadata(metadata: CalibArtifactMetadata): void {
   if (typeof metadata.source !== 'string' || metadata.source === '' || basename(metadata.source) !== metadata.source || metadata.source.includes('\\')) {
     throw new RangeError(`metadata.source: expected the source file's base name (no directories), got ${show(metadata.source)}`);
   }
+  if (metadata.wikitextJoin !== undefined && (typeof metadata.wikitextJoin !== 'string' || metadata.wikitextJoin === '')) {
+    throw new RangeError(`metadata.wikitextJoin: expected the separator string, got ${show(metadata.wikitextJoin)}`);
+  }
 }
 
 export interface ReadCalibArtifactOptions {
@@ -101,7 +125,44 @@ export interface ReadCalibArtifactOptions {
   vocabSize?: number;
 }
 
-/** Reads and validates `calib.safetensors` (dtype, shape, metadata, id range). Errors are ModelLoadErrors naming the file. */
+/** What a file's `__metadata__` said; absent fields were not recorded (see `unknown`). */
+export interface CalibArtifactFileMetadata {
+  sourceSha256?: string;
+  tokenizerSha256?: string;
+  seed?: number | bigint;
+  seqlen?: number;
+  nsamples?: number;
+  /** Ours: "text" or "documents"; another tool's value as it wrote it. */
+  sampler?: string;
+  source?: string;
+  wikitextJoin?: string;
+}
+
+/**
+ * Which metadata a file carried: ours (`dass`: every key present and checked), another tool's (`foreign`: some of our
+ * keys, camelCase or snake_case, each checked when present), or none of our keys (`none`).
+ */
+export type CalibMetadataStyle = 'dass' | 'foreign' | 'none';
+
+export interface CalibArtifact extends CalibArtifactIds {
+  /** The dtype `input_ids` was stored as (I64 ids are range-checked and returned as int32). */
+  dtype: 'I32' | 'I64';
+  metadataStyle: CalibMetadataStyle;
+  metadata: CalibArtifactFileMetadata;
+  /** Provenance fields the file did not record (always empty for our own artifacts). */
+  unknown: (keyof CalibArtifactFileMetadata)[];
+}
+
+/** The provenance fields reported as unknown when a file lacks them (`wikitextJoin` applies to WikiText only). */
+const PROVENANCE_KEYS = ['sourceSha256', 'tokenizerSha256', 'seed', 'sampler', 'source'] as const;
+
+/**
+ * Reads and validates a `calib.safetensors` (see the package README for the contract). Errors are ModelLoadErrors
+ * naming the file: `input_ids` missing, not I32/I64, not 2-D with both sides positive, an id negative or ≥ `vocabSize`
+ * (or an I64 id beyond int32); metadata that contradicts the tensor's shape or is malformed. Our own artifacts (the
+ * `format` marker, or all seven camelCase keys) must carry every key with a well-formed value, as `writeCalibArtifact`
+ * writes them.
+ */
 export async function readCalibArtifact(path: string, options: ReadCalibArtifactOptions = {}): Promise<CalibArtifact> {
   const { vocabSize } = options ?? {};
   if (vocabSize !== undefined && !isPositiveInteger(vocabSize)) {
@@ -116,20 +177,23 @@ export async function readCalibArtifact(path: string, options: ReadCalibArtifact
       fail('MISSING_TENSOR', `not a calibration artifact: no tensor "${CALIB_TENSOR_NAME}" (has ${file.names().map((n) => JSON.stringify(n)).join(', ') || 'none'})`);
     }
     const info = file.info(CALIB_TENSOR_NAME);
-    if (info.dtype !== 'I32') fail('BAD_DTYPE', `tensor "${CALIB_TENSOR_NAME}" is ${info.dtype}, expected I32`);
+    if (info.dtype !== 'I32' && info.dtype !== 'I64') fail('BAD_DTYPE', `tensor "${CALIB_TENSOR_NAME}" is ${info.dtype}, expected I32 or I64`);
     if (info.shape.length !== 2 || info.shape[0] <= 0 || info.shape[1] <= 0) {
       fail('BAD_SHAPE', `tensor "${CALIB_TENSOR_NAME}" has shape [${info.shape.join(', ')}], expected [nsamples, seqlen] with both positive`);
     }
     const [nsamples, seqlen] = info.shape;
-    const metadata = parseMetadata(file.metadata, fail);
-    if (metadata.nsamples !== nsamples || metadata.seqlen !== seqlen) {
-      fail('BAD_HEADER', `metadata says nsamples ${metadata.nsamples}, seqlen ${metadata.seqlen} but "${CALIB_TENSOR_NAME}" is [${nsamples}, ${seqlen}]`);
+    const { metadata, style } = parseMetadata(file.metadata, fail);
+    if ((metadata.nsamples !== undefined && metadata.nsamples !== nsamples) || (metadata.seqlen !== undefined && metadata.seqlen !== seqlen)) {
+      fail('BAD_HEADER', `metadata says nsamples ${metadata.nsamples ?? 'unknown'}, seqlen ${metadata.seqlen ?? 'unknown'} but "${CALIB_TENSOR_NAME}" is [${nsamples}, ${seqlen}]`);
     }
     const { data } = await file.readTyped(CALIB_TENSOR_NAME);
-    const inputIds = data as Int32Array;
-    const bad = firstBadId(inputIds, vocabSize);
-    if (bad >= 0) fail('BAD_VALUE', describeBadId(inputIds, bad, seqlen, vocabSize));
-    return { inputIds, nsamples, seqlen, metadata };
+    const raw = data as Int32Array | BigInt64Array;
+    const bad = firstBadId(raw, vocabSize);
+    if (bad >= 0) fail('BAD_VALUE', describeBadId(raw, bad, seqlen, vocabSize));
+    // In range [0, 2^31) (or the vocabulary) now, so int32 holds every I64 id exactly.
+    const inputIds = raw instanceof BigInt64Array ? Int32Array.from(raw, (v) => Number(v)) : raw;
+    const unknown = PROVENANCE_KEYS.filter((k) => metadata[k] === undefined);
+    return { inputIds, nsamples, seqlen, dtype: info.dtype as 'I32' | 'I64', metadataStyle: style, metadata: { ...metadata, nsamples, seqlen }, unknown };
   } finally {
     await file.close();
   }
@@ -138,30 +202,71 @@ export async function readCalibArtifact(path: string, options: ReadCalibArtifact
 function parseMetadata(
   raw: Readonly<Record<string, string>>,
   fail: (code: 'BAD_HEADER', problem: string) => never,
-): CalibArtifactMetadata {
-  const missing = METADATA_KEYS.filter((k) => typeof raw[k] !== 'string');
-  if (missing.length > 0) fail('BAD_HEADER', `__metadata__ lacks ${missing.join(', ')} (not a calibration artifact?)`);
-  const positive = (key: 'seqlen' | 'nsamples'): number => {
-    const v = raw[key];
-    if (!INTEGER_TEXT.test(v) || !isPositiveInteger(Number(v))) fail('BAD_HEADER', `__metadata__.${key}: expected a positive integer, got ${JSON.stringify(v)}`);
+): { metadata: CalibArtifactFileMetadata; style: CalibMetadataStyle } {
+  const ours = raw[CALIB_FORMAT_KEY] === CALIB_FORMAT || METADATA_KEYS.every((k) => typeof raw[k] === 'string');
+  if (raw[CALIB_FORMAT_KEY] !== undefined && raw[CALIB_FORMAT_KEY] !== CALIB_FORMAT && raw[CALIB_FORMAT_KEY].startsWith('dass-ts/')) {
+    fail('BAD_HEADER', `__metadata__.${CALIB_FORMAT_KEY}: ${JSON.stringify(raw[CALIB_FORMAT_KEY])} is not a version this reader knows (${CALIB_FORMAT})`);
+  }
+  if (ours) {
+    const missing = METADATA_KEYS.filter((k) => typeof raw[k] !== 'string');
+    if (missing.length > 0) fail('BAD_HEADER', `__metadata__ lacks ${missing.join(', ')} (not a calibration artifact?)`);
+  }
+  // Each field under its camelCase name or a snake_case alias; two spellings that disagree are an error.
+  const value = (key: MetadataKey): string | undefined => {
+    let found: { name: string; v: string } | undefined;
+    for (const name of [key, ...SNAKE_CASE_ALIASES[key]]) {
+      const v = raw[name];
+      if (v === undefined) continue;
+      if (found !== undefined && found.v !== v) fail('BAD_HEADER', `__metadata__ says ${found.name} ${JSON.stringify(found.v)} but ${name} ${JSON.stringify(v)}`);
+      if (found === undefined) found = { name, v };
+    }
+    return found?.v;
+  };
+  const keyName = (key: MetadataKey) => (raw[key] !== undefined ? key : (SNAKE_CASE_ALIASES[key].find((n) => raw[n] !== undefined) ?? key));
+  const positive = (key: 'seqlen' | 'nsamples'): number | undefined => {
+    const v = value(key);
+    if (v === undefined) return undefined;
+    if (!INTEGER_TEXT.test(v) || !isPositiveInteger(Number(v))) fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected a positive integer, got ${JSON.stringify(v)}`);
     return Number(v);
   };
-  for (const key of ['sourceSha256', 'tokenizerSha256'] as const) {
-    if (!SHA256_HEX.test(raw[key])) fail('BAD_HEADER', `__metadata__.${key}: expected 64 lowercase hex digits, got ${JSON.stringify(raw[key])}`);
-  }
-  if (!INTEGER_TEXT.test(raw.seed)) fail('BAD_HEADER', `__metadata__.seed: expected an integer, got ${JSON.stringify(raw.seed)}`);
-  const seedBig = BigInt(raw.seed);
-  const seed = seedBig >= BigInt(Number.MIN_SAFE_INTEGER) && seedBig <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seedBig) : seedBig;
-  const sampler = raw.sampler;
-  if (sampler !== 'text' && sampler !== 'documents') fail('BAD_HEADER', `__metadata__.sampler: expected "text" or "documents", got ${JSON.stringify(sampler)}`);
-  if (raw.source === '') fail('BAD_HEADER', '__metadata__.source: expected the source file name, got ""');
-  return {
-    sourceSha256: raw.sourceSha256,
-    tokenizerSha256: raw.tokenizerSha256,
-    seed,
-    seqlen: positive('seqlen'),
-    nsamples: positive('nsamples'),
-    sampler: sampler as 'text' | 'documents',
-    source: raw.source,
+  const sha = (key: 'sourceSha256' | 'tokenizerSha256'): string | undefined => {
+    const v = value(key);
+    if (v === undefined) return undefined;
+    // Ours is always lowercase; another tool's uppercase hex names the same digest.
+    if (!(ours ? SHA256_HEX : /^[0-9a-fA-F]{64}$/).test(v)) fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected 64 ${ours ? 'lowercase ' : ''}hex digits, got ${JSON.stringify(v)}`);
+    return v.toLowerCase();
   };
+  const metadata: CalibArtifactFileMetadata = {};
+  const sourceSha256 = sha('sourceSha256');
+  const tokenizerSha256 = sha('tokenizerSha256');
+  if (sourceSha256 !== undefined) metadata.sourceSha256 = sourceSha256;
+  if (tokenizerSha256 !== undefined) metadata.tokenizerSha256 = tokenizerSha256;
+  const seedText = value('seed');
+  if (seedText !== undefined) {
+    if (!INTEGER_TEXT.test(seedText)) fail('BAD_HEADER', `__metadata__.seed: expected an integer, got ${JSON.stringify(seedText)}`);
+    const seedBig = BigInt(seedText);
+    metadata.seed = seedBig >= BigInt(Number.MIN_SAFE_INTEGER) && seedBig <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(seedBig) : seedBig;
+  }
+  const seqlen = positive('seqlen');
+  const nsamples = positive('nsamples');
+  if (seqlen !== undefined) metadata.seqlen = seqlen;
+  if (nsamples !== undefined) metadata.nsamples = nsamples;
+  const sampler = value('sampler');
+  if (sampler !== undefined) {
+    if (ours && sampler !== 'text' && sampler !== 'documents') fail('BAD_HEADER', `__metadata__.sampler: expected "text" or "documents", got ${JSON.stringify(sampler)}`);
+    if (sampler === '') fail('BAD_HEADER', '__metadata__.sampler: expected the sampler\'s name, got ""');
+    metadata.sampler = sampler;
+  }
+  const source = value('source');
+  if (source !== undefined) {
+    if (source === '') fail('BAD_HEADER', '__metadata__.source: expected the source file name, got ""');
+    metadata.source = source;
+  }
+  const join = value('wikitextJoin');
+  if (join !== undefined) {
+    if (join === '') fail('BAD_HEADER', '__metadata__.wikitextJoin: expected the separator string, got ""');
+    metadata.wikitextJoin = join;
+  }
+  const style: CalibMetadataStyle = ours ? 'dass' : Object.keys(metadata).length > 0 ? 'foreign' : 'none';
+  return { metadata, style };
 }

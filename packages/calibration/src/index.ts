@@ -17,5 +17,12 @@ export { TextSourceError } from './sources-error.js';
 export type { TextSourceErrorCode } from './sources-error.js';
 export { sampleCalibration } from './sampler.js';
 export type { CalibrationSource, SampleCalibrationOptions, CalibrationWindow, CalibrationSamples } from './sampler.js';
-export { CALIB_TENSOR_NAME, writeCalibArtifact, readCalibArtifact } from './calib-artifact.js';
-export type { CalibArtifactMetadata, CalibArtifactIds, CalibArtifact, ReadCalibArtifactOptions } from './calib-artifact.js';
+export { CALIB_TENSOR_NAME, CALIB_FORMAT, CALIB_FORMAT_KEY, writeCalibArtifact, readCalibArtifact } from './calib-artifact.js';
+export type {
+  CalibArtifactMetadata,
+  CalibArtifactFileMetadata,
+  CalibMetadataStyle,
+  CalibArtifactIds,
+  CalibArtifact,
+  ReadCalibArtifactOptions,
+} from './calib-artifact.js';

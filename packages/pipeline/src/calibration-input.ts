@@ -19,17 +19,36 @@ export interface CalibrationRequest {
   vocabSize: number;
 }
 
+/** A provenance field an artifact written by another tool did not record. */
+export type Unknown = 'unknown';
+
 export interface CalibrationInfo {
   source: string;
+  /** sha256 of the file given (the text source, or the artifact file itself). */
   sourceSha256: string;
   kind: 'artifact' | 'text' | 'documents';
-  tokenizerSha256?: string;
+  tokenizerSha256?: string | Unknown;
   nsamples: number;
   seqlen: number;
-  seed: number;
+  seed: number | Unknown;
   sampler: string;
+  /** WikiText sources: the separator the rows were joined with before tokenizing (`" "`, as get_wikitext2's train). */
+  wikitextJoin?: string;
   /** sha256 of the ids actually used (int32 little-endian), so two runs can be compared. */
   idsSha256: string;
+  /** Artifacts only: what the file recorded about itself (see @dass/calibration's README for the format). */
+  artifact?: {
+    /** How input_ids was stored. */
+    dtype: 'I32' | 'I64';
+    /** `dass`: our metadata, every field checked; `foreign`: another tool's (camelCase or snake_case); `none`. */
+    metadata: 'dass' | 'foreign' | 'none';
+    /** sha256 of the text the windows were sampled from. */
+    textSha256: string | Unknown;
+    /** That text's file name. */
+    textSource: string | Unknown;
+    /** The provenance fields the file did not record. */
+    unknown: string[];
+  };
 }
 
 export interface CalibrationBatch {
@@ -61,12 +80,20 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
         source: request.calib,
         sourceSha256,
         kind: 'artifact',
-        tokenizerSha256: m.tokenizerSha256,
+        tokenizerSha256: m.tokenizerSha256 ?? 'unknown',
         nsamples: artifact.nsamples,
         seqlen: artifact.seqlen,
-        seed: Number(m.seed),
-        sampler: `artifact of ${m.source ?? 'unknown source'} (${m.sampler})`,
+        seed: m.seed === undefined ? 'unknown' : Number(m.seed),
+        sampler: `artifact of ${m.source ?? 'an unknown source'} (${m.sampler ?? 'unknown sampler'})`,
+        ...(m.wikitextJoin === undefined ? {} : { wikitextJoin: m.wikitextJoin }),
         idsSha256: idsDigest(artifact.inputIds),
+        artifact: {
+          dtype: artifact.dtype,
+          metadata: artifact.metadataStyle,
+          textSha256: m.sourceSha256 ?? 'unknown',
+          textSource: m.source ?? 'unknown',
+          unknown: artifact.unknown,
+        },
       },
     };
   }
@@ -95,6 +122,7 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
       seqlen: samples.seqlen,
       seed: request.seed,
       sampler: samples.sampler,
+      ...(samples.wikitextJoin === undefined ? {} : { wikitextJoin: samples.wikitextJoin }),
       idsSha256: idsDigest(samples.inputIds),
     },
   };

@@ -49,6 +49,51 @@ describe('dass calib', () => {
     expect(bytesA.equals(await readFile(bundled.model))).toBe(false);
   });
 
+  it('WikiText: joins the rows with " " (get_wikitext2\'s train join) and records it in the artifact and the manifest', async () => {
+    // A WikiText-shaped file (a blank ' ' line, a heading, paragraphs) made from the bundled text.
+    const lines = (await readFile(bundled.calibrationText, 'utf8')).split('\n').slice(0, 400);
+    const raw = lines.map((l) => (l.trim() === '' ? ' ' : ` ${l} `)).join('\n') + '\n';
+    const wiki = join(work.path, 'wiki.train.raw');
+    await writeFile(wiki, raw);
+    const calib = join(work.path, 'wiki-calib.safetensors');
+    const written = await runCliJson<{ wikitextJoin?: string }>(['calib', '--tokenizer', bundled.tokenizer, '--data', wiki, ...SETTINGS, '--out', calib, '--json']);
+    expect(written.wikitextJoin).toBe(' ');
+    // HF rows: each line with its "\n", whitespace-only lines as "" (the dataset script's `row if row.strip() else ""`).
+    const rows = raw.split(/(?<=\n)/).map((row) => (row.trim() === '' ? '' : row));
+    const tokenizer = await loadTokenizer(bundled.tokenizer, { vocabSize: 512 });
+    const expected = sampleCalibration({ source: { kind: 'text', text: rows.join(' ') }, tokenizer, nsamples: 8, seqlen: 128, seed: 7 });
+    const artifact = await readCalibArtifact(calib, { vocabSize: 512 });
+    expect(artifact.inputIds).toEqual(expected.inputIds);
+    expect(artifact.metadata.wikitextJoin).toBe(' ');
+    const m = await runCliJson<{ calibration: { wikitextJoin?: string; kind: string } }>([
+      'prune', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--method', 'magnitude', '--sparsity', '2:4',
+      '--calib', wiki, ...SETTINGS, '--out', join(work.path, 'wiki-pruned.bin'), '--json',
+    ]);
+    expect(m.calibration).toMatchObject({ kind: 'text', wikitextJoin: ' ' });
+  });
+
+  it('prune takes a calib.safetensors another tool wrote (I64, no metadata) and says what is unknown', async () => {
+    const ids = Array.from({ length: 2 * 64 }, (_, i) => (i * 37) % 512);
+    const data = Buffer.alloc(ids.length * 8);
+    ids.forEach((v, i) => data.writeBigInt64LE(BigInt(v), i * 8));
+    const json = JSON.stringify({ input_ids: { dtype: 'I64', shape: [2, 64], data_offsets: [0, data.length] } });
+    const len = Buffer.alloc(8);
+    len.writeBigUInt64LE(BigInt(json.length));
+    const calib = join(work.path, 'foreign.safetensors');
+    await writeFile(calib, Buffer.concat([len, Buffer.from(json), data]));
+    const m = await runCliJson<{ calibration: Record<string, unknown> }>([
+      'prune', '--model', bundled.model, '--method', 'wanda', '--sparsity', '2:4', '--calib', calib, '--out', join(work.path, 'foreign-pruned.bin'), '--json',
+    ]);
+    expect(m.calibration).toMatchObject({
+      kind: 'artifact',
+      nsamples: 2,
+      seqlen: 64,
+      seed: 'unknown',
+      tokenizerSha256: 'unknown',
+      artifact: { dtype: 'I64', metadata: 'none', unknown: ['sourceSha256', 'tokenizerSha256', 'seed', 'sampler', 'source'] },
+    });
+  });
+
   it('refuses an existing --out without --force, and bad input with one line, leaving the folder as it was', async () => {
     const dir = join(work.path, 'refusals');
     await mkdir(dir);

@@ -82,6 +82,8 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
           nsamples: samples.nsamples,
           sampler: samples.sampler,
           source: basename(data),
+          // WikiText: rows joined with " " as the reference get_wikitext2 joins its train split.
+          ...(samples.wikitextJoin === undefined ? {} : { wikitextJoin: samples.wikitextJoin }),
         };
         const unregister = ctx.exitOnInterrupt(() => removeOwnTemporaries(out));
         try {
