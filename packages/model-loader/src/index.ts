@@ -66,7 +66,7 @@ export { DTYPE_SIZES, KNOWN_DTYPES, isFloatDtype } from './safetensors/dtype.js'
 export { openCheckpointDir, SINGLE_FILE_NAME, INDEX_FILE_NAME } from './safetensors/checkpoint-dir.js';
 export type { CheckpointDir, CheckpointTensorInfo } from './safetensors/checkpoint-dir.js';
 export { parseHfConfig, hfConfigJson, SUPPORTED_ARCHITECTURES } from './hf/hf-config.js';
-export { openHfModel, hfTensorShapes, CONFIG_FILE_NAME } from './hf/hf-model.js';
+export { openHfModel, hfTensorShapes, unusedHfTensors, unusedTensorsWarning, CONFIG_FILE_NAME } from './hf/hf-model.js';
 export type { HfModel } from './hf/hf-model.js';
 export { convertLlama2cToHf, LLAMA2C_TOKENIZER_FILE_NAME } from './convert/llama2c-to-hf.js';
 export type { ConvertLlama2cOptions, ConvertResult, ConvertDtype } from './convert/llama2c-to-hf.js';

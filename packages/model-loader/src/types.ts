@@ -84,6 +84,12 @@ export interface WeightSource {
   readonly config: ModelConfig;
   /** Every tensor name, in HF naming (llama2.c checkpoints are mapped to HF names). */
   tensorNames(): string[];
+  /**
+   * Tensors the checkpoint holds that the configured architecture does not read (e.g. `mlp.*_proj.bias` in a Llama
+   * checkpoint whose config.json has no `mlp_bias`), in checkpoint order. The forward pass ignores them, as
+   * transformers does (it lists them as unused weights); checkpoint writers copy them unchanged. Absent or empty: none.
+   */
+  readonly unusedTensors?: readonly string[];
   has(name: string): boolean;
   shape(name: string): number[];
   /** Storage dtype of the tensor as the checkpoint holds it. */

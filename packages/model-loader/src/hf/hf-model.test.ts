@@ -6,7 +6,7 @@ import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
 import { writeSafetensors, type SafetensorsTensor } from '../safetensors/safetensors-writer.js';
 import type { DType, ModelConfig } from '../types.js';
 import { hfConfigJson } from './hf-config.js';
-import { hfTensorShapes, openHfModel } from './hf-model.js';
+import { hfTensorShapes, openHfModel, unusedTensorsWarning } from './hf-model.js';
 
 let root: string;
 let n = 0;
@@ -138,6 +138,44 @@ describe('openHfModel', () => {
     expect(gemma.config.rmsNormAddOne).toBe(true);
     expect(gemma.has('model.layers.0.self_attn.rotary_emb.inv_freq')).toBe(true);
     await gemma.close();
+  });
+
+  it('lists the tensors the configured architecture does not read (issue 12), in checkpoint order', async () => {
+    const t = (name: string, shape: number[]): SafetensorsTensor => ({ name, dtype: 'F32', shape, data: values(99, shape.reduce((a, c) => a * c, 1)) });
+    // A Llama checkpoint with mlp biases and a q_proj bias while config.json has no mlp_bias / attention_bias.
+    const extra = [
+      t('model.layers.0.mlp.gate_proj.bias', [12]),
+      t('model.layers.0.mlp.up_proj.bias', [12]),
+      t('model.layers.0.mlp.down_proj.bias', [8]),
+      t('model.layers.1.self_attn.q_proj.bias', [8]),
+      t('model.layers.1.self_attn.rotary_emb.inv_freq', [2]), // recomputed from rope_theta: skipped as transformers does
+      t('score.weight', [2, 8]),
+    ];
+    for (const shards of [undefined, 2] as const) {
+      const { dir } = await buildDir({ extra, shards });
+      const model = await openHfModel(dir);
+      expect(model.unusedTensors).toEqual([
+        'model.layers.0.mlp.gate_proj.bias',
+        'model.layers.0.mlp.up_proj.bias',
+        'model.layers.0.mlp.down_proj.bias',
+        'model.layers.1.self_attn.q_proj.bias',
+        'score.weight',
+      ]);
+      expect(unusedTensorsWarning(model)).toBe(
+        `${dir}: 5 tensors in the checkpoint are not used by LlamaForCausalLM as config.json configures it, so results ignore them ` +
+          '(a pruned copy keeps them unchanged): model.layers.0.mlp.gate_proj.bias, model.layers.0.mlp.up_proj.bias, ' +
+          'model.layers.0.mlp.down_proj.bias, model.layers.1.self_attn.q_proj.bias, … (1 more)',
+      );
+      await model.close();
+    }
+    // Qwen2 reads its q/k/v biases: none unused. A plain Llama dir: none, and no warning.
+    const qwen = await openHfModel((await buildDir({ config: QWEN2 })).dir);
+    expect(qwen.unusedTensors).toEqual([]);
+    await qwen.close();
+    const plain = await openHfModel((await buildDir()).dir);
+    expect(plain.unusedTensors).toEqual([]);
+    expect(unusedTensorsWarning(plain)).toBeUndefined();
+    await plain.close();
   });
 
   it('names a missing tensor and the file', async () => {

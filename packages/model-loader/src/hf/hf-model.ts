@@ -45,6 +45,37 @@ export function* hfTensorShapeEntries(config: ModelConfig): Generator<[string, n
   if (!config.tieWordEmbeddings) yield ['lm_head.weight', [vocabSize, d]];
 }
 
+/**
+ * RoPE buffers old transformers versions saved; they are recomputed from config.json (rope_theta), and transformers
+ * skips them on load without a word (`_keys_to_ignore_on_load_unexpected`), so they are not reported as unused.
+ */
+const RECOMPUTED_BUFFER = /^model\.layers\.\d+\.self_attn\.rotary_emb\.inv_freq$/;
+
+/**
+ * The tensors among `names` that a model with this config does not read (see WeightSource.unusedTensors), in the
+ * given order. Call after every needed tensor was found among `names` (openHfModel does).
+ */
+export function unusedHfTensors(config: ModelConfig, names: readonly string[]): string[] {
+  const needed = new Set<string>();
+  for (const [name] of hfTensorShapeEntries(config)) needed.add(name);
+  return names.filter((n) => !needed.has(n) && !RECOMPUTED_BUFFER.test(n));
+}
+
+/**
+ * One line for a user: which tensors of `source` the configured architecture ignores (the count and the first few
+ * names; the full list is `source.unusedTensors`), or undefined when there are none.
+ */
+export function unusedTensorsWarning(source: Pick<WeightSource, 'path' | 'config' | 'unusedTensors'>, shown = 4): string | undefined {
+  const unused = source.unusedTensors ?? [];
+  if (unused.length === 0) return undefined;
+  const names = unused.slice(0, shown).join(', ') + (unused.length > shown ? `, … (${unused.length - shown} more)` : '');
+  return (
+    `${source.path}: ${unused.length} tensor${unused.length === 1 ? '' : 's'} in the checkpoint ${unused.length === 1 ? 'is' : 'are'} not used by ` +
+    `${source.config.architecture} as config.json configures it, so results ignore ${unused.length === 1 ? 'it' : 'them'} ` +
+    `(a pruned copy keeps ${unused.length === 1 ? 'it' : 'them'} unchanged): ${names}`
+  );
+}
+
 /** HF name -> shape of every tensor a model with this config needs, in checkpoint order. */
 export function hfTensorShapes(config: ModelConfig): Map<string, number[]> {
   return new Map(hfTensorShapeEntries(config));
@@ -52,6 +83,7 @@ export function hfTensorShapes(config: ModelConfig): Map<string, number[]> {
 
 export interface HfModel extends WeightSource {
   readonly format: 'hf';
+  readonly unusedTensors: readonly string[];
   /** The safetensors behind it (shard layout, per-tensor shard), for writing a pruned copy the same way. */
   readonly checkpoint: CheckpointDir;
 }
@@ -127,7 +159,7 @@ export async function openHfModel(dir: string): Promise<HfModel> {
     const stored = checkpoint.info('model.embed_tokens.weight').dtype;
     if (hasTorchDtype(stored)) config.torchDtype = TORCH_DTYPE_OF[stored];
   }
-  return new HfWeightSource(dir, config, checkpoint);
+  return new HfWeightSource(dir, config, checkpoint, unusedHfTensors(config, checkpoint.names()));
 }
 
 class HfWeightSource implements HfModel {
@@ -137,6 +169,7 @@ class HfWeightSource implements HfModel {
     readonly path: string,
     readonly config: ModelConfig,
     readonly checkpoint: CheckpointDir,
+    readonly unusedTensors: readonly string[],
   ) {}
 
   tensorNames(): string[] {

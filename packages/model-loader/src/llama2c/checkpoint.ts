@@ -148,6 +148,8 @@ export function halvesToInterleavedRows(data: Float32Array, rows: number, cols: 
 
 class Llama2cSource implements WeightSource {
   readonly format = 'llama2c' as const;
+  /** The legacy layout holds only what the forward pass reads (freq_cis is skipped, as run.c skips it). */
+  readonly unusedTensors: readonly string[] = [];
   constructor(
     readonly path: string,
     readonly header: Llama2cHeader,

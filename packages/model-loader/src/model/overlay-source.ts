@@ -17,6 +17,7 @@ export function overlayWeights(base: WeightSource, overrides: ReadonlyMap<string
     format: base.format,
     config: base.config,
     tensorNames: () => base.tensorNames(),
+    ...(base.unusedTensors === undefined ? {} : { unusedTensors: base.unusedTensors }),
     has: (name) => base.has(name),
     shape: (name) => base.shape(name),
     dtype: (name): DType => base.dtype(name),
