@@ -1,7 +1,7 @@
 /** Opening the model (and its tokenizer) a command was pointed at, with the CLI's error messages. */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CausalLM, loadTokenizer, openModel } from '@dass/model-loader';
+import { CausalLM, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { Tokenizer, WeightSource } from '@dass/model-loader';
 import { selectBackend } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
@@ -28,6 +28,16 @@ export async function openModelWithTokenizer(modelPath: string, tokenizerPath: s
     await source.close();
     throw err;
   }
+}
+
+/**
+ * Tensors of the checkpoint the configured architecture does not read (issue 12): one warning line on stderr, and
+ * the names for the command's --json output.
+ */
+export function warnUnusedTensors(ctx: { warn(message: string): void }, source: WeightSource): string[] {
+  const line = unusedTensorsWarning(source);
+  if (line !== undefined) ctx.warn(line);
+  return [...(source.unusedTensors ?? [])];
 }
 
 /** Activates the requested tfjs backend, then builds the layer-at-a-time model over `source`. */

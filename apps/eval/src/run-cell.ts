@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadTextSource, runLayerSequential } from '@dass/calibration';
 import { evaluateZeroShot, inspectMatrixSparsity, parseLinearTensorName, perplexityOfText } from '@dass/evaluation';
 import type { PerplexityResult, ZeroShotResult } from '@dass/evaluation';
-import { CausalLM, MLP_LINEARS, loadTokenizer, openModel } from '@dass/model-loader';
+import { CausalLM, MLP_LINEARS, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { Tokenizer, WeightSource } from '@dass/model-loader';
 import { parseSparsity } from '@dass/nm-sparsify';
 import { loadCalibration, runPrune, targetLinears } from '@dass/pipeline';
@@ -121,9 +121,17 @@ async function readBackSparsity(source: WeightSource, manifest: RunManifest): Pr
   return { overTargets: { zeros, total, ratio: total > 0 ? zeros / total : 0 }, layers: sorted, ...(nm ? { nmValid: allValid } : {}) };
 }
 
-async function withModel<T>(path: string, tokenizerPath: string | undefined, f: (source: WeightSource, tokenizer: Tokenizer) => Promise<T>): Promise<T> {
+/** Opens a model and its tokenizer for `f`; with `warnings`, says there which checkpoint tensors the model ignores. */
+async function withModel<T>(
+  path: string,
+  tokenizerPath: string | undefined,
+  f: (source: WeightSource, tokenizer: Tokenizer) => Promise<T>,
+  warnings?: string[],
+): Promise<T> {
   const source = await openModel(path);
   try {
+    const unused = unusedTensorsWarning(source);
+    if (warnings && unused !== undefined) warnings.push(unused);
     const tokenizer = await loadTokenizer(tokenizerPath ?? path, { vocabSize: source.config.vocabSize });
     return await f(source, tokenizer);
   } finally {
@@ -131,8 +139,8 @@ async function withModel<T>(path: string, tokenizerPath: string | undefined, f: 
   }
 }
 
-async function runDense(spec: CellSpec, progress: (m: string) => void): Promise<Partial<CellRecord>> {
-  return withModel(spec.model.path, spec.model.tokenizer, (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress));
+async function runDense(spec: CellSpec, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
+  return withModel(spec.model.path, spec.model.tokenizer, (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress), warnings);
 }
 
 async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
@@ -213,7 +221,7 @@ async function runAnalysis(spec: CellSpec, warnings: string[], progress: (m: str
       model.dispose();
     }
     return { analysis: result };
-  });
+  }, warnings);
 }
 
 /**
@@ -233,7 +241,7 @@ export async function runCell(spec: CellSpec, options: RunCellOptions): Promise<
     await selectBackend(spec.backend);
     const body =
       spec.kind === 'dense'
-        ? await runDense(spec, progress)
+        ? await runDense(spec, warnings, progress)
         : spec.kind === 'prune'
           ? await runPruneCell(spec, options, warnings, progress)
           : spec.kind === 'analysis'

@@ -22,7 +22,17 @@ export interface RunManifest {
   createdAt: string;
   tool: { name: string; version: string; node: string; tfjs: string; platform: string };
   backend: { name: string; skipped: { name: string; reason: string }[] };
-  model: { path: string; format: string; architecture: string; layers: number; hiddenSize: number; intermediateSize: number; vocabSize: number };
+  model: {
+    path: string;
+    format: string;
+    architecture: string;
+    layers: number;
+    hiddenSize: number;
+    intermediateSize: number;
+    vocabSize: number;
+    /** Checkpoint tensors the configured architecture does not read: ignored by the run, copied to the output unchanged. */
+    unusedTensors: string[];
+  };
   method: string;
   pattern: string;
   /** Per projection: the comparison group (unstructured) and the N:M axis the method uses. */

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CausalLM, convertLlama2cToHf, openModel, overlayWeights } from '@dass/model-loader';
+import { CausalLM, convertLlama2cToHf, openModel, openSafetensors, overlayWeights, writeSafetensors } from '@dass/model-loader';
 import { writeCalibArtifact } from '@dass/calibration';
 import type { HostTensor } from '@dass/model-loader';
 import { fixtures } from '@dass/model-loader/test';
@@ -152,5 +152,50 @@ describe('runPrune on stories260K', () => {
     expect(manifest.calibration.kind).toBe('artifact');
     expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
     expect(manifest.peakRssBytes).toBeGreaterThan(manifest.layers[0]!.rssBytes * 0.5);
+  });
+
+  it('an HF checkpoint with tensors its config does not use: warned once, listed in the manifest, ignored, copied byte for byte', async () => {
+    const dir = tmp();
+    const plainDir = join(dir, 'plain');
+    await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: plainDir });
+    // The same checkpoint plus mlp biases and a non-zero q_proj bias, with config.json unchanged (no mlp_bias /
+    // attention_bias): as in the field report, these must not change the result.
+    const biasDir = join(dir, 'with-bias');
+    await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: biasDir });
+    const file = await openSafetensors(join(plainDir, 'model.safetensors'));
+    const tensors = [];
+    for (const name of file.names()) tensors.push({ name, dtype: file.info(name).dtype, shape: file.info(name).shape, data: (await file.readF32(name)).data });
+    await file.close();
+    const extra = [
+      ['model.layers.0.mlp.gate_proj.bias', 172],
+      ['model.layers.0.mlp.up_proj.bias', 172],
+      ['model.layers.0.mlp.down_proj.bias', 64],
+      ['model.layers.1.self_attn.q_proj.bias', 64],
+    ] as const;
+    for (const [name, n] of extra) tensors.push({ name, dtype: 'F32' as const, shape: [n], data: Float32Array.from({ length: n }, (_, i) => 0.5 + i / n) });
+    await writeSafetensors(join(biasDir, 'model.safetensors'), tensors);
+
+    const ids = new Int32Array(4 * 32).map((_, i) => (i * 37 + 11) % 512);
+    const calib = join(dir, 'calib.safetensors');
+    await writeCalibArtifact(calib, { inputIds: ids, nsamples: 4, seqlen: 32 }, { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' });
+    const warnings: string[] = [];
+    const run = (model: string, out: string) => runPrune({ model, calib, method: 'wanda', sparsity: '2:4', out, onWarning: (w) => warnings.push(w) });
+    const plain = await run(plainDir, join(dir, 'out-plain'));
+    expect(plain.model.unusedTensors).toEqual([]);
+    expect(warnings).toEqual([]);
+    const biased = await run(biasDir, join(dir, 'out-bias'));
+    expect(biased.model.unusedTensors).toEqual(extra.map(([name]) => name));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^.*with-bias: 4 tensors in the checkpoint are not used by LlamaForCausalLM as config\.json configures it/);
+    expect(biased.warnings).toEqual(warnings);
+
+    const a = await openSafetensors(join(dir, 'out-plain', 'model.safetensors'));
+    const b = await openSafetensors(join(dir, 'out-bias', 'model.safetensors'));
+    const input = await openSafetensors(join(biasDir, 'model.safetensors'));
+    // Ignored: every pruned weight is the same as without the extra tensors.
+    for (const name of a.names()) expect(Buffer.from(await b.readRaw(name)).equals(Buffer.from(await a.readRaw(name)))).toBe(true);
+    // Kept: the extra tensors are in the output, byte for byte.
+    for (const [name] of extra) expect(Buffer.from(await b.readRaw(name)).equals(Buffer.from(await input.readRaw(name)))).toBe(true);
+    for (const f of [a, b, input]) await f.close();
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
-import { CausalLM, DECODER_LINEARS, linearTensorName, loadTokenizer, openModel } from '@dass/model-loader';
+import { CausalLM, DECODER_LINEARS, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
@@ -194,6 +194,9 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
   let model: CausalLM | undefined;
   try {
     const config = source.config;
+    // Checkpoint tensors the architecture does not read (issue 12): said once, listed in the manifest, copied as is.
+    const unused = unusedTensorsWarning(source);
+    if (unused !== undefined) warn(unused);
     let seqlen = v.seqlen;
     if (seqlen > config.maxPositionEmbeddings && !isCalibArtifactPath(options.calib)) {
       warn(`--seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
@@ -329,6 +332,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
         hiddenSize: config.hiddenSize,
         intermediateSize: config.intermediateSize,
         vocabSize: config.vocabSize,
+        unusedTensors: [...(source.unusedTensors ?? [])],
       },
       method: v.method.name,
       pattern: formatSparsity(v.pattern),

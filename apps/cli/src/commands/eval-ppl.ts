@@ -6,7 +6,7 @@ import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
 import type { SelectCommand } from '../command-context.js';
 import { formatSeconds } from '../format-table.js';
-import { causalLM, openModelWithTokenizer } from '../model-input.js';
+import { causalLM, openModelWithTokenizer, warnUnusedTensors } from '../model-input.js';
 
 const DEFAULT_SEQLEN = 2048;
 
@@ -44,6 +44,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
         const data = ctx.userPath(a.data);
         const { source, tokenizer } = await openModelWithTokenizer(ctx.userPath(a.model), ctx.userPath(a.tokenizer));
         try {
+          const unusedTensors = warnUnusedTensors(ctx, source);
           const maxPositions = source.config.maxPositionEmbeddings;
           let seqlen = a.seqlen ?? DEFAULT_SEQLEN;
           if (a.seqlen === undefined && seqlen > maxPositions) {
@@ -76,6 +77,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
               seconds: r.seconds,
               model: a.model,
               data: a.data,
+              unusedTensors,
             };
             if (a.json) ctx.printJson(result);
             else {

@@ -9,7 +9,7 @@ import { integerArg, stringArg } from '../arg-parsers.js';
 import { UsageError } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
 import { renderTable } from '../format-table.js';
-import { causalLM, openModelWithTokenizer } from '../model-input.js';
+import { causalLM, openModelWithTokenizer, warnUnusedTensors } from '../model-input.js';
 
 const metric = (value: number | undefined, stderr: number | undefined) =>
   value === undefined ? '-' : `${(value * 100).toFixed(2)} ± ${((stderr ?? 0) * 100).toFixed(2)}`;
@@ -40,6 +40,7 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
         }
         const { source, tokenizer } = await openModelWithTokenizer(ctx.userPath(a.model), ctx.userPath(a.tokenizer));
         try {
+          const unusedTensors = warnUnusedTensors(ctx, source);
           const model = await causalLM(source, a.backend);
           try {
             const scorer = withGreedyScoring(model);
@@ -58,7 +59,7 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
             }
             ctx.progress.clear();
             if (a.json) {
-              ctx.printJson({ model: a.model, tasksDir, limit: a.limit ?? null, results });
+              ctx.printJson({ model: a.model, tasksDir, limit: a.limit ?? null, unusedTensors, results });
               return;
             }
             const rows = results.map((r) => [

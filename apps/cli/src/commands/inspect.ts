@@ -10,6 +10,7 @@ import { stringArg } from '../arg-parsers.js';
 import { UsageError } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
 import { formatPercent, renderTable } from '../format-table.js';
+import { warnUnusedTensors } from '../model-input.js';
 
 export interface InspectRow {
   name: string;
@@ -63,6 +64,7 @@ export function inspectCommand(y: Argv, select: SelectCommand): Argv {
         const patterns = parseNmList(a.nm);
         const source = await openModel(ctx.userPath(a.model));
         try {
+          const unusedTensors = warnUnusedTensors(ctx, source);
           const names = source
             .tensorNames()
             .map((name) => ({ name, parsed: parseLinearTensorName(name) }))
@@ -86,7 +88,7 @@ export function inspectCommand(y: Argv, select: SelectCommand): Argv {
           ctx.progress.clear();
           const totals = summarizeSparsity(rows);
           if (a.json) {
-            ctx.printJson({ model: a.model, format: source.format, architecture: source.config.architecture, targets: a.targets, patterns: Object.keys(rows[0]?.nm ?? {}), rows, totals });
+            ctx.printJson({ model: a.model, format: source.format, architecture: source.config.architecture, unusedTensors, targets: a.targets, patterns: Object.keys(rows[0]?.nm ?? {}), rows, totals });
             return;
           }
           const keys = patterns.map((p) => `${p.n}:${p.m}`);
