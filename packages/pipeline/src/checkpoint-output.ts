@@ -126,12 +126,14 @@ async function hfToHf(options: CheckpointOutputOptions): Promise<CheckpointOutpu
     for (const shard of checkpoint.shards()) {
       const file = checkpoint.shard(shard);
       const entries = file.names().map((name) => ({ name, dtype: file.info(name).dtype, shape: file.info(name).shape }));
-      for (const e of entries) shardOf.set(e.name, shard);
+      for (const e of entries) if (checkpoint.has(e.name) && checkpoint.info(e.name).shard === shard) shardOf.set(e.name, shard);
       writers.set(shard, await createSafetensorsWriter(join(temp, shard), entries, { ...file.metadata }));
     }
     for (const name of checkpoint.names()) {
       if (!isTarget(options, name)) await writers.get(shardOf.get(name)!)!.write(name, await checkpoint.readRaw(name));
     }
+    // Tensors a shard holds but the index does not list: never read by the model, copied as they are.
+    for (const { name, shard } of checkpoint.unindexed) await writers.get(shard)!.write(name, await checkpoint.shard(shard).readRaw(name));
     const shards = new Set(checkpoint.shards());
     for (const entry of await readdir(options.modelPath, { withFileTypes: true })) {
       if (entry.isFile() && !shards.has(entry.name)) await copyFile(join(options.modelPath, entry.name), join(temp, entry.name));

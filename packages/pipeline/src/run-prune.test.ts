@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -197,5 +197,38 @@ describe('runPrune on stories260K', () => {
     // Kept: the extra tensors are in the output, byte for byte.
     for (const [name] of extra) expect(Buffer.from(await b.readRaw(name)).equals(Buffer.from(await input.readRaw(name)))).toBe(true);
     for (const f of [a, b, input]) await f.close();
+  });
+
+  it('a sharded HF checkpoint whose shard holds a tensor the index does not list: reported unused and copied (not a failed commit)', async () => {
+    const dir = tmp();
+    const single = join(dir, 'single');
+    await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: single });
+    const sharded = join(dir, 'sharded');
+    await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: sharded });
+    const file = await openSafetensors(join(sharded, 'model.safetensors'));
+    const all = [];
+    for (const name of file.names()) all.push({ name, dtype: file.info(name).dtype, shape: file.info(name).shape, data: await file.readRaw(name) });
+    await file.close();
+    rmSync(join(sharded, 'model.safetensors'));
+    const half = Math.ceil(all.length / 2);
+    const stray = { name: 'model.layers.4.mlp.up_proj.bias', dtype: 'F32' as const, shape: [172], data: new Uint8Array(Float32Array.from({ length: 172 }, (_, i) => i).buffer) };
+    const shards = [all.slice(0, half), [...all.slice(half), stray]];
+    const weightMap: Record<string, string> = {};
+    for (const [i, part] of shards.entries()) {
+      const shard = `model-0000${i + 1}-of-00002.safetensors`;
+      await writeSafetensors(join(sharded, shard), part);
+      for (const t of part) if (t !== stray) weightMap[t.name] = shard;
+    }
+    writeFileSync(join(sharded, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map: weightMap }));
+    const model = await openModel(sharded);
+    expect(model.unusedTensors).toEqual([stray.name]);
+    await model.close();
+
+    const out = join(dir, 'out');
+    const manifest = await runPrune({ model: sharded, calib: calibText, tokenizer: fixtures.stories260K.tokenizer, nsamples: 2, seqlen: 32, seed: 0, method: 'magnitude', sparsity: '2:4', out });
+    expect(manifest.model.unusedTensors).toEqual([stray.name]);
+    const copied = await openSafetensors(join(out, 'model-00002-of-00002.safetensors'));
+    expect(Buffer.from(await copied.readRaw(stray.name)).equals(Buffer.from(stray.data))).toBe(true);
+    await copied.close();
   });
 });

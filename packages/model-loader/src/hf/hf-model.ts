@@ -159,7 +159,9 @@ export async function openHfModel(dir: string): Promise<HfModel> {
     const stored = checkpoint.info('model.embed_tokens.weight').dtype;
     if (hasTorchDtype(stored)) config.torchDtype = TORCH_DTYPE_OF[stored];
   }
-  return new HfWeightSource(dir, config, checkpoint, unusedHfTensors(config, checkpoint.names()));
+  // Tensors in a shard that the index does not list are never loaded (transformers reads through the index): unused too.
+  const unused = [...unusedHfTensors(config, checkpoint.names()), ...checkpoint.unindexed.map((t) => t.name)];
+  return new HfWeightSource(dir, config, checkpoint, unused);
 }
 
 class HfWeightSource implements HfModel {

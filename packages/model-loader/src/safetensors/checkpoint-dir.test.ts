@@ -154,6 +154,18 @@ describe('openCheckpointDir', () => {
     await expectError(openCheckpointDir(dir), 'MISSING_TENSOR', join(dir, SHARD1), /tensor "c" is listed in model\.safetensors\.index\.json but not in this shard/);
   });
 
+  it('lists shard tensors the index does not name as unindexed (not among names())', async () => {
+    const dir = await twoShards({ c: SHARD2, a: SHARD1 });
+    const ckpt = await openCheckpointDir(dir);
+    expect(ckpt.names()).toEqual(['c', 'a']);
+    expect(ckpt.has('b')).toBe(false);
+    expect(ckpt.unindexed).toEqual([{ name: 'b', shard: SHARD1 }]);
+    await ckpt.close();
+    const full = await openCheckpointDir(await twoShards());
+    expect(full.unindexed).toEqual([]);
+    await full.close();
+  });
+
   it('rejects a malformed index', async () => {
     const dir = await twoShards();
     await writeFile(join(dir, INDEX), '{"weight_map": {"a": "x", "a": "y"}}');

@@ -28,6 +28,12 @@ export interface CheckpointDir {
   readonly indexMetadata: Readonly<Record<string, unknown>>;
   /** Tensor names: header order (single file) or weight_map order (sharded). */
   names(): string[];
+  /**
+   * Sharded only: tensors a shard holds that the index's weight_map does not list. transformers loads through the
+   * index, so it never reads them; they are not among `names()`, but a copy of the checkpoint keeps them (read them
+   * with `shard(shard).readRaw(name)`). In shard order, then header order.
+   */
+  readonly unindexed: readonly { name: string; shard: string }[];
   has(name: string): boolean;
   info(name: string): CheckpointTensorInfo;
   /** Shard file names in order of first appearance. */
@@ -128,7 +134,7 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
     }
     const file = await openSafetensors(singlePath);
     const names = file.names();
-    return new CheckpointDirImpl(dir, 'single', {}, names, new Map(names.map((n) => [n, SINGLE_FILE_NAME])), new Map([[SINGLE_FILE_NAME, file]]));
+    return new CheckpointDirImpl(dir, 'single', {}, names, new Map(names.map((n) => [n, SINGLE_FILE_NAME])), new Map([[SINGLE_FILE_NAME, file]]), []);
   }
   const indexPath = join(dir, INDEX_FILE_NAME);
   if (!(await exists(indexPath))) {
@@ -167,7 +173,10 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
     await Promise.all([...files.values()].map((f) => f.close().catch(() => undefined)));
     throw e;
   }
-  return new CheckpointDirImpl(dir, 'sharded', metadata, weightMap.map(([t]) => t), new Map(weightMap), files);
+  const indexed = new Map(weightMap);
+  const unindexed: { name: string; shard: string }[] = [];
+  for (const [shard, file] of files) for (const name of file.names()) if (indexed.get(name) !== shard) unindexed.push({ name, shard });
+  return new CheckpointDirImpl(dir, 'sharded', metadata, weightMap.map(([t]) => t), indexed, files, unindexed);
 }
 
 class CheckpointDirImpl implements CheckpointDir {
@@ -178,6 +187,7 @@ class CheckpointDirImpl implements CheckpointDir {
     private readonly order: string[],
     private readonly shardOf: Map<string, string>,
     private readonly files: Map<string, SafetensorsFile>,
+    readonly unindexed: readonly { name: string; shard: string }[],
   ) {}
 
   names(): string[] {
