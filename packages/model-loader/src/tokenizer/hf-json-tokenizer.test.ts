@@ -190,6 +190,9 @@ describe('HfJsonTokenizer on the LLaMA-2 tokenizer converted to tokenizer.json',
     // U+FEFF is piece 30143 (bytes EF BB BF), as sentencepiece and llama2.c's tokenizer.bin give.
     expect(tok.encode('a\uFEFFb')).toEqual([1, 263, 30143, 29890]);
     expect(tok.decode([1, 263, 30143, 29890])).toBe('a\uFEFFb');
+    // Byte pieces <0xEF><0xBB><0xBF> (ids 0xEF+3 ...) through the ByteFallback decoder: U+FEFF, not "".
+    expect(tok.decode([0xef + 3, 0xbb + 3, 0xbf + 3])).toBe('\uFEFF');
+    expect(tok.decode([1, 263, 0xef + 3, 0xbb + 3, 0xbf + 3])).toBe('a\uFEFF');
   });
 });
 

@@ -45,6 +45,21 @@ function templateBosToken(postProcessor: unknown): string | undefined {
   return first.SpecialToken.id;
 }
 
+/**
+ * @huggingface/tokenizers 0.2.0's ByteFallback decoder turns byte tokens into text with a default `TextDecoder`,
+ * which drops a leading U+FEFF (`<0xEF><0xBB><0xBF>` decodes to ""); the Rust tokenizers keep it
+ * (`String::from_utf8_lossy`). Every decoder in the chain that holds such a TextDecoder gets one with `ignoreBOM`.
+ */
+function keepByteOrderMarks(decoder: unknown, depth = 0): void {
+  // The library's decoders are callable objects (typeof 'function').
+  if (decoder === null || (typeof decoder !== 'object' && typeof decoder !== 'function') || depth > 8) return;
+  const d = decoder as { text_decoder?: unknown; decoders?: unknown };
+  if (d.text_decoder instanceof TextDecoder && !d.text_decoder.ignoreBOM) {
+    d.text_decoder = new TextDecoder(d.text_decoder.encoding, { fatal: d.text_decoder.fatal, ignoreBOM: true });
+  }
+  if (Array.isArray(d.decoders)) for (const inner of d.decoders) keepByteOrderMarks(inner, depth + 1);
+}
+
 export class HfJsonTokenizer implements Tokenizer {
   readonly kind = 'hf-json' as const;
   readonly vocabSize: number;
@@ -107,6 +122,7 @@ export class HfJsonTokenizer implements Tokenizer {
     } catch (e) {
       throw new ModelLoadError(file, 'BAD_TOKENIZER', `@huggingface/tokenizers rejected it: ${(e as Error).message}`);
     }
+    keepByteOrderMarks((tokenizer as unknown as { decoder?: unknown }).decoder);
     return new HfJsonTokenizer(tokenizer, tokenizerConfig, json, sha256, file);
   }
 
