@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserInputError } from '@dass/pipeline';
+import { decodeJsonText } from '@dass/model-loader';
 import { validateGrid } from './grid-spec.js';
 import type { GridSpec } from './grid-spec.js';
 
@@ -86,16 +87,19 @@ export async function loadGrid(grid: string, options: { root?: string; cwd?: str
     return { spec: validateGrid(structuredClone(BUILTIN_GRIDS[grid]), { file: origin, root }), origin, root };
   }
   const file = resolve(cwd, grid);
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new UserInputError(`--grid ${grid}: ${code === 'ENOENT' ? 'no such file (expected tiny, paper or a grid .json file)' : (err as Error).message}`);
   }
+  // Exact UTF-8 (no U+FFFD standing in for a path's bytes); a leading BOM is refused as Python's json refuses it.
+  const decoded = decodeJsonText(bytes);
+  if ('problem' in decoded) throw new UserInputError(`${grid}: ${decoded.problem}`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(decoded.text);
   } catch (err) {
     throw new UserInputError(`${grid}: not valid JSON (${(err as Error).message})`);
   }

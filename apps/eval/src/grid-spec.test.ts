@@ -136,6 +136,11 @@ describe('loadGrid', () => {
     dirs.push(dir);
     await writeFile(join(dir, 'bad.json'), '{"name": "x",');
     await expect(loadGrid('bad.json', { cwd: dir })).rejects.toThrow(/^bad\.json: not valid JSON/);
+    // Exact decoding: Latin-1 bytes in a path are not read as U+FFFD; a BOM is refused as Python's json refuses it.
+    await writeFile(join(dir, 'latin1.json'), Buffer.from('{"name": "caf\xe9"}', 'latin1'));
+    await expect(loadGrid('latin1.json', { cwd: dir })).rejects.toThrow(/^latin1\.json: is not valid UTF-8 text/);
+    await writeFile(join(dir, 'bom.json'), Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from(JSON.stringify(edited(() => {})))]));
+    await expect(loadGrid('bom.json', { cwd: dir })).rejects.toThrow(/^bom\.json: starts with a UTF-8 byte-order mark/);
     await expect(loadGrid('nope.json', { cwd: dir })).rejects.toThrow('--grid nope.json: no such file (expected tiny, paper or a grid .json file)');
     await expect(loadGrid('')).rejects.toThrow('--grid: expected tiny, paper or a grid .json file, got ""');
   });
