@@ -168,6 +168,10 @@ describe('openHfModel', () => {
       );
       await model.close();
     }
+    // tie_word_embeddings: true with an lm_head.weight stored anyway: the head is the embedding, lm_head is unused.
+    const tied = await openHfModel((await buildDir({ config: { ...LLAMA, tieWordEmbeddings: true }, extra: [t('lm_head.weight', [16, 8])] })).dir);
+    expect(tied.unusedTensors).toEqual(['lm_head.weight']);
+    await tied.close();
     // Qwen2 reads its q/k/v biases: none unused. A plain Llama dir: none, and no warning.
     const qwen = await openHfModel((await buildDir({ config: QWEN2 })).dir);
     expect(qwen.unusedTensors).toEqual([]);
