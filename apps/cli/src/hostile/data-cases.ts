@@ -157,7 +157,14 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
   const valid = (value: (i: number) => number, nsamples = 2, seqlen = 32) => (path: string) =>
     writeCalibArtifact(path, { inputIds: ids(nsamples * seqlen, value), nsamples, seqlen }, { sourceSha256: SHA, tokenizerSha256: SHA, seed: 0, seqlen, nsamples, sampler: 'text', source: 'calib.txt' });
   await artifactCase('artifact-id-beyond-vocab', 'an id of 600 for a 512-token vocabulary', valid((i) => (i === 37 ? 600 : 5)), ['input_ids[1][5] = 600', 'expected in [0, 512)']);
-  await artifactCase('artifact-no-metadata', 'input_ids with no __metadata__', forged('I32', [2, 32], ids(64, () => 5), undefined), ['__metadata__ lacks']);
+  // Another tool's artifact may carry no metadata (accepted, provenance "unknown"); one marked as ours must carry all of it.
+  await artifactCase('artifact-ours-without-metadata', 'input_ids marked as our format but with no other __metadata__', forged('I32', [2, 32], ids(64, () => 5), { format: 'dass-ts/calib-v1' }), [
+    '__metadata__ lacks',
+  ]);
+  await artifactCase('artifact-shape-contradicts-metadata', 'snake_case metadata saying seq_len 64 for [2, 32] ids', forged('I32', [2, 32], ids(64, () => 5), { seq_len: '64' }), [
+    'metadata says',
+    '"input_ids" is [2, 32]',
+  ]);
   await artifactCase('artifact-no-input-ids', 'a safetensors file of other tensors', (path) => writeSafetensors(path, [{ name: 'weights', dtype: 'F32', shape: [2], data: new Float32Array(2) }]), [
     'not a calibration artifact',
   ]);
