@@ -129,3 +129,128 @@ describe('runLayerSequential on stories260K', () => {
     ).rejects.toThrow(/inputIds: expected nsamples×seqlen = 2×64 = 128 ids, got 10/);
   });
 });
+
+/** Prunes each MLP target by zeroing the half of each row with the smallest |w|·‖x_j‖ (a deterministic stand-in). */
+function pruneByWanda(layer: import('@dass/model-loader').DecoderLayer, stats: import('./capture.js').LayerStats, masks?: Map<string, Uint8Array>): void {
+  for (const linear of MLP_LINEARS) {
+    const w = layer.linearWeight(linear);
+    const [rows, cols] = w.shape as [number, number];
+    const s = stats.inputSumSq.get(linear)!;
+    const out = Float32Array.from(w.data);
+    const mask = new Uint8Array(out.length);
+    for (let r = 0; r < rows; r++) {
+      const order = Array.from({ length: cols }, (_, j) => j).sort((a, b) => Math.abs(w.data[r * cols + a]!) * Math.sqrt(s[a]!) - Math.abs(w.data[r * cols + b]!) * Math.sqrt(s[b]!) || a - b);
+      for (const j of order.slice(0, cols / 2)) {
+        out[r * cols + j] = 0;
+        mask[r * cols + j] = 1;
+      }
+    }
+    masks?.set(`${layer.index}.${linear}`, mask);
+    layer.setLinearWeight(linear, out);
+  }
+}
+
+describe('runLayerSequential: the pruned pass from the kept attention residual', () => {
+  it('MLP-only targets: final hidden states equal the full recompute (1e-6 relative), with and without threads', async () => {
+    const results: Float32Array[] = [];
+    for (const [threads, reuseAttention] of [
+      [1, false],
+      [1, true],
+      [2, true],
+    ] as const) {
+      const model = await CausalLM.fromSource(await openLlama2c(fixtures.stories260K.bin), { cacheLayers: false, threads });
+      try {
+        results.push(
+          await runLayerSequential({ model, inputIds, nsamples, seqlen, targets: MLP_LINEARS, reuseAttention, onLayer: ({ layer, stats }) => pruneByWanda(layer, stats) }),
+        );
+      } finally {
+        model.dispose();
+        await model.source.close();
+      }
+    }
+    const [full, reused, threaded] = results as [Float32Array, Float32Array, Float32Array];
+    // Same tfjs kernels on the same rows: the reused residual gives the very same numbers in one thread.
+    expect(Buffer.from(reused.buffer).equals(Buffer.from(full.buffer))).toBe(true);
+    let maxRel = 0;
+    for (let i = 0; i < full.length; i++) maxRel = Math.max(maxRel, Math.abs(threaded[i]! - full[i]!) / Math.max(1e-3, Math.abs(full[i]!)));
+    expect(maxRel).toBeLessThan(1e-6);
+  });
+
+  it('an attention weight changed in onLayer discards the residual: the full pass runs', async () => {
+    const model = await CausalLM.fromSource(await openLlama2c(fixtures.stories260K.bin), { cacheLayers: false });
+    try {
+      const runOnce = (reuseAttention: boolean) =>
+        runLayerSequential({
+          model,
+          inputIds,
+          nsamples,
+          seqlen,
+          targets: MLP_LINEARS,
+          reuseAttention,
+          layers: 1,
+          onLayer: ({ layer }) => {
+            const o = layer.linearWeight('o_proj');
+            layer.setLinearWeight('o_proj', o.data.map((v) => v * 0.5));
+          },
+        });
+      const withReuse = await runOnce(true);
+      const without = await runOnce(false);
+      expect(Buffer.from(withReuse.buffer).equals(Buffer.from(without.buffer))).toBe(true);
+    } finally {
+      model.dispose();
+      await model.source.close();
+    }
+  });
+});
+
+describe('runLayerSequential with worker threads', () => {
+  it('threads 1 vs 2: statistics within 1e-9 relative, masks identical, hidden states within 1e-6', async () => {
+    const runs: { sumSq: Map<string, Float64Array>; gram: Map<string, Float64Array>; masks: Map<string, Uint8Array>; hidden: Float32Array }[] = [];
+    for (const threads of [1, 2]) {
+      const model = await CausalLM.fromSource(await openLlama2c(fixtures.stories260K.bin), { cacheLayers: false, threads });
+      expect(model.threads).toBe(threads);
+      const sumSq = new Map<string, Float64Array>();
+      const gram = new Map<string, Float64Array>();
+      const masks = new Map<string, Uint8Array>();
+      try {
+        const hidden = await runLayerSequential({
+          model,
+          inputIds,
+          nsamples,
+          seqlen,
+          targets: MLP_LINEARS,
+          gram: (l) => l === 'down_proj',
+          onLayer: ({ index, layer, stats }) => {
+            expect(stats.tokens).toBe(nsamples * seqlen);
+            for (const [k, v] of stats.inputSumSq) sumSq.set(`${index}.${k}`, Float64Array.from(v));
+            for (const [k, v] of stats.gram) gram.set(`${index}.${k}`, Float64Array.from(v));
+            pruneByWanda(layer, stats, masks);
+          },
+        });
+        runs.push({ sumSq, gram, masks, hidden });
+      } finally {
+        model.dispose();
+        await model.source.close();
+      }
+    }
+    const [one, two] = runs as [(typeof runs)[0], (typeof runs)[0]];
+    expect([...two.sumSq.keys()]).toEqual([...one.sumSq.keys()]);
+    const relClose = (a: Float64Array, b: Float64Array, tol: number) => {
+      let scale = 0;
+      for (const v of a) scale = Math.max(scale, Math.abs(v));
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(tol * scale);
+    };
+    // Layer 0's inputs do not depend on pruning: only the summation order differs.
+    for (const [k, v] of one.sumSq) relClose(v, two.sumSq.get(k)!, k.startsWith('0.') ? 1e-9 : 1e-5);
+    for (const [k, v] of one.gram) relClose(v, two.gram.get(k)!, k.startsWith('0.') ? 1e-6 : 1e-5);
+    let differing = 0;
+    for (const [k, m] of one.masks) {
+      const other = two.masks.get(k)!;
+      for (let i = 0; i < m.length; i++) if (m[i] !== other[i]) differing++;
+    }
+    expect(differing).toBe(0);
+    let maxRel = 0;
+    for (let i = 0; i < one.hidden.length; i++) maxRel = Math.max(maxRel, Math.abs(two.hidden[i]! - one.hidden[i]!) / Math.max(1e-3, Math.abs(one.hidden[i]!)));
+    expect(maxRel).toBeLessThan(1e-6);
+  });
+});

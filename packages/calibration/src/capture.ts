@@ -1,5 +1,4 @@
-import { tf } from '@dass/tensor-backend';
-import { DECODER_LINEARS } from '@dass/model-loader';
+import { DECODER_LINEARS, InputStatsAccumulator, MLP_LINEARS } from '@dass/model-loader';
 import type { CausalLM, DecoderLayer, LinearName } from '@dass/model-loader';
 
 /** What the calibration activations entering one layer's target linears tell a pruning method. */
@@ -45,6 +44,12 @@ export interface LayerSequentialOptions {
   onProgress?: (progress: CaptureProgress) => void;
   /** Token budget of one tfjs pass (default 4096). */
   maxTokensPerPass?: number;
+  /**
+   * When every target is an MLP linear, keep the dense pass's post-attention residual and let the pruned pass
+   * recompute only the MLP (default true). Exact: attention weights are unchanged, so the attention half would
+   * recompute the same residual; if `onLayer` changes an attention weight anyway, the full pass runs.
+   */
+  reuseAttention?: boolean;
 }
 
 function validate(options: LayerSequentialOptions): void {
@@ -65,7 +70,10 @@ function validate(options: LayerSequentialOptions): void {
 /**
  * The layer-sequential loop of SPEC §3: embed every sample once (host memory), then per decoder layer: load it alone,
  * run it dense over all samples while accumulating each target's input statistics, hand it to `onLayer` (prune),
- * run it again (now pruned) to produce the next layer's inputs, call `afterLayer`, release it.
+ * run it again (now pruned) to produce the next layer's inputs, call `afterLayer`, release it. With MLP-only targets
+ * the second run redoes only the MLP from the kept post-attention residual (`reuseAttention`). When the model has
+ * worker threads (`CausalLM.fromSource(source, { threads })`) both runs split the samples between them and the
+ * statistics are merged (sums, so only the float summation order changes).
  * Only one layer's weights are resident at a time. Returns the final hidden states.
  */
 export async function runLayerSequential(options: LayerSequentialOptions): Promise<Float32Array> {
@@ -75,51 +83,24 @@ export async function runLayerSequential(options: LayerSequentialOptions): Promi
   const wantsGram = (linear: LinearName) => (typeof options.gram === 'function' ? options.gram(linear) : options.gram === true);
   const forwardOptions = { maxTokensPerPass: options.maxTokensPerPass };
 
+  const mlpOnly = targets.every((t) => (MLP_LINEARS as readonly string[]).includes(t));
+  const reuse = (options.reuseAttention ?? true) && mlpOnly;
+
   onProgress?.({ stage: 'embed', layer: -1, layers });
   let hidden = await model.embed(inputIds, nsamples, seqlen);
   for (let index = 0; index < layers; index++) {
     const layer = await model.loadLayer(index);
     try {
-      const stats: LayerStats = { inputSumSq: new Map(), gram: new Map(), tokens: 0 };
-      for (const t of targets) {
-        const cols = layer.linearWeight(t).shape[1]!;
-        stats.inputSumSq.set(t, new Float64Array(cols));
-        if (wantsGram(t)) stats.gram.set(t, new Float64Array(cols * cols));
-      }
-      layer.forward(hidden, nsamples, seqlen, {
-        ...forwardOptions,
-        capture: (linears, input) => {
-          const wanted = linears.filter((l) => stats.inputSumSq.has(l));
-          if (wanted.length === 0) return;
-          // Linears that share an input (q/k/v, gate/up) share one reduction. Sums of squares are accumulated on the
-          // host in float64: faster than tfjs's column reduction (a transpose on wasm) and exact to the last token.
-          const needGram = wanted.filter((l) => stats.gram.has(l));
-          const gram = needGram.length > 0 ? tf.matMul(tf.transpose(input), input) : undefined;
-          const x = input.dataSync() as Float32Array;
-          const cols = input.shape[1];
-          const sumSqValues = new Float64Array(cols);
-          for (let r = 0; r < x.length; r += cols) {
-            for (let j = 0; j < cols; j++) {
-              const value = x[r + j]!;
-              sumSqValues[j] += value * value;
-            }
-          }
-          const gramValues = gram?.dataSync();
-          for (const l of wanted) {
-            const acc = stats.inputSumSq.get(l)!;
-            for (let i = 0; i < acc.length; i++) acc[i] += sumSqValues[i]!;
-          }
-          for (const l of needGram) {
-            const acc = stats.gram.get(l)!;
-            for (let i = 0; i < acc.length; i++) acc[i] += gramValues![i]!;
-          }
-        },
-      });
-      stats.tokens = nsamples * seqlen;
+      const accumulator = new InputStatsAccumulator({ sumSq: targets, gram: targets.filter(wantsGram) }, (l) => layer.linearWeight(l).shape[1]!);
+      // The dense pass's output is never used (the next layer sees the pruned one): only its captures are wanted.
+      await layer.run(hidden, nsamples, seqlen, { ...forwardOptions, stats: accumulator, skipOutput: true, keepResidual: reuse });
+      const stats: LayerStats = { inputSumSq: accumulator.sumSq, gram: accumulator.gram, tokens: nsamples * seqlen };
       onProgress?.({ stage: 'dense', layer: index, layers });
       const context: LayerCallbackContext = { index, layer, stats };
       await options.onLayer(context);
-      hidden = layer.forward(hidden, nsamples, seqlen, forwardOptions);
+      hidden = layer.hasResidual(nsamples, seqlen)
+        ? await layer.run(undefined, nsamples, seqlen, { ...forwardOptions, fromResidual: true })
+        : await layer.run(hidden, nsamples, seqlen, forwardOptions);
       onProgress?.({ stage: 'pruned', layer: index, layers });
       await options.afterLayer?.(context);
     } finally {

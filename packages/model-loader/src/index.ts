@@ -15,7 +15,10 @@ export type {
 export { CausalLM } from './model/causal-lm.js';
 export type { CausalLMOptions, ForwardProgress } from './model/causal-lm.js';
 export { DecoderLayer } from './model/decoder-layer.js';
-export type { LinearInputCapture, LayerForwardOptions } from './model/decoder-layer.js';
+export type { LinearInputCapture, LayerForwardOptions, LayerRunOptions } from './model/decoder-layer.js';
+export { InputStatsAccumulator } from './model/input-stats.js';
+export type { InputStatsRequest, InputStatsData } from './model/input-stats.js';
+export { LayerWorkerPool, defaultThreads } from './model/layer-pool.js';
 export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
 export {
   openLlama2c,

@@ -3,6 +3,7 @@ import type { ModelConfig, WeightSource } from '../types.js';
 import { DecoderLayer } from './decoder-layer.js';
 import type { LayerForwardOptions } from './decoder-layer.js';
 import { LayerContext } from './layer-context.js';
+import { LayerWorkerPool } from './layer-pool.js';
 
 export interface CausalLMOptions {
   /**
@@ -21,6 +22,12 @@ export interface CausalLMOptions {
   maxTokensPerPass?: number;
   /** Bytes of float32 logits computed at once (default 64 MiB): the vocabulary projection runs in row chunks. */
   logitsChunkBytes?: number;
+  /**
+   * Worker threads for the decoder layers (default 1: this thread). With N ≥ 2, every layer pass splits its samples
+   * (batch rows) between N threads, each with its own tfjs instance and its own device copy of the resident layer(s);
+   * results equal the one-thread ones up to float summation order. Pass a batch of ≥ N samples to use them all.
+   */
+  threads?: number;
 }
 
 export interface ForwardProgress {
@@ -55,8 +62,17 @@ export class CausalLM {
   }
 
   static async fromSource(source: WeightSource, options: CausalLMOptions = {}): Promise<CausalLM> {
-    await ensureBackend();
-    return new CausalLM(source, options);
+    const threads = options.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected an integer >= 1, got ${threads}`);
+    const backend = await ensureBackend();
+    const model = new CausalLM(source, options);
+    if (threads > 1) model.context.pool = await LayerWorkerPool.create({ threads, config: model.config, backend: backend.name });
+    return model;
+  }
+
+  /** Threads that run the decoder layers (1: this one). */
+  get threads(): number {
+    return this.context.pool?.threads ?? 1;
   }
 
   /** Validates token ids against the vocabulary, naming the first bad one. */
@@ -116,7 +132,7 @@ export class CausalLM {
     const forwardOptions: LayerForwardOptions = { maxTokensPerPass: this.options.maxTokensPerPass };
     for (let l = 0; l < this.config.numLayers; l++) {
       const layer = await this.layer(l);
-      hidden = layer.forward(hidden, batch, seqLen, forwardOptions);
+      hidden = await layer.run(hidden, batch, seqLen, forwardOptions);
       this.release(layer);
       onProgress?.({ layer: l + 1, layers: this.config.numLayers });
     }

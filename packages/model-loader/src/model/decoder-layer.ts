@@ -3,6 +3,7 @@ import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
 import { applyRopeInPlace, attendCausal } from './attention.js';
+import type { InputStatsAccumulator } from './input-stats.js';
 import type { LayerContext } from './layer-context.js';
 
 /**
@@ -17,6 +18,39 @@ export interface LayerForwardOptions {
   samplesPerPass?: number;
   /** Token budget of one pass when `samplesPerPass` is not given (default 4096). */
   maxTokensPerPass?: number;
+  /**
+   * Keep the post-attention residual x + o_proj(attention) of these samples in the layer, so a later
+   * `forwardFromResidual` can redo only the MLP (after MLP weights changed). Attention weight changes discard it.
+   */
+  keepResidual?: boolean;
+  /**
+   * Only the captures are wanted (a statistics pass whose output is thrown away): down_proj's matmul is skipped and
+   * `forward` returns an empty array.
+   */
+  skipOutput?: boolean;
+}
+
+/** `DecoderLayer.run`: a forward that may run on the model's worker threads, gathering input statistics. */
+export interface LayerRunOptions {
+  /** Accumulates the requested linears' input statistics over every sample. */
+  stats?: InputStatsAccumulator;
+  /** Token budget of one tfjs pass (default 4096). */
+  maxTokensPerPass?: number;
+  keepResidual?: boolean;
+  skipOutput?: boolean;
+  /** Recompute only the MLP from the residual kept by an earlier `keepResidual` run over the same samples. */
+  fromResidual?: boolean;
+}
+
+const ATTENTION: readonly LinearName[] = ['q_proj', 'k_proj', 'v_proj', 'o_proj'];
+let nextUid = 1;
+
+/** A copy of `data` in shared memory (worker threads read it without a copy), or `data` itself if already shared. */
+function shared(data: Float32Array): Float32Array {
+  if (data.buffer instanceof SharedArrayBuffer) return data;
+  const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
+  out.set(data);
+  return out;
 }
 
 const QKV: readonly LinearName[] = ['q_proj', 'k_proj', 'v_proj'];
@@ -70,7 +104,15 @@ function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
  * the forward pass uses. Load, run over many samples, optionally replace weights, dispose.
  */
 export class DecoderLayer {
+  /** Identifies this loaded instance to the worker pool. */
+  readonly uid = nextUid++;
   private readonly linears = new Map<LinearName, HostTensor>();
+  /** The norms and biases as read (before `1 + w`), for the worker threads. */
+  private readonly small = new Map<string, HostTensor>();
+  /** Linears changed since the worker threads last received them. */
+  private readonly dirty = new Set<LinearName>();
+  /** Post-attention residual of the last `keepResidual` forward: [batch, seqLen, hidden]. */
+  private residual?: { data?: Float32Array; batch: number; seqLen: number };
   private readonly transposed = new Map<LinearName, tf.Tensor2D>();
   private readonly biases = new Map<LinearName, tf.Tensor1D>();
   /** q/k/v stacked ([in, (numHeads + 2·numKvHeads)·headDim]) and their biases; rebuilt after a q/k/v change. */
@@ -94,6 +136,7 @@ export class DecoderLayer {
     const prefix = `model.layers.${index}.`;
     const readNorm = async (name: string) => {
       const t = await source.readF32(prefix + name);
+      layer.small.set(prefix + name, t);
       const data = config.rmsNormAddOne ? t.data.map((v) => 1 + v) : t.data;
       return tf.tensor1d(data);
     };
@@ -102,14 +145,16 @@ export class DecoderLayer {
       layer.postNorm = await readNorm('post_attention_layernorm.weight');
       for (const name of DECODER_LINEARS) {
         const tensor = await source.readF32(linearTensorName(index, name));
-        layer.linears.set(name, tensor);
-        if (!QKV.includes(name)) layer.transposed.set(name, uploadTransposed(tensor));
+        // With worker threads the host copies live in shared memory: the workers upload them without a copy here.
+        layer.linears.set(name, context.pool ? { shape: tensor.shape, data: shared(tensor.data) } : tensor);
       }
       if (config.attentionBias) {
         for (const name of QKV) {
           const biasName = `${prefix}self_attn.${name}.bias`;
           if (!source.has(biasName)) throw new ModelLoadError(source.path, 'MISSING_TENSOR', `${biasName} is missing (the config says q/k/v have biases)`);
-          layer.biases.set(name, tf.tensor1d((await source.readF32(biasName)).data));
+          const bias = await source.readF32(biasName);
+          layer.small.set(biasName, bias);
+          layer.biases.set(name, tf.tensor1d(bias.data));
         }
       }
     } catch (err) {
@@ -132,14 +177,77 @@ export class DecoderLayer {
     if (data.length !== old.data.length) {
       throw new RangeError(`setLinearWeight(${name}): expected ${old.data.length} values ([${old.shape.join(', ')}]), got ${data.length}`);
     }
-    const tensor: HostTensor = { shape: old.shape, data };
+    const tensor: HostTensor = { shape: old.shape, data: this.context.pool ? shared(data) : data };
     this.linears.set(name, tensor);
+    this.dirty.add(name);
+    // The kept residual is the attention block's output: an attention weight change makes it stale.
+    if (ATTENTION.includes(name)) this.residual = undefined;
     if (QKV.includes(name)) {
       this.disposeQkv();
       return;
     }
+    // Uploaded again (transposed) on the next in-process forward; never when worker threads run the passes.
     this.transposed.get(name)?.dispose();
-    this.transposed.set(name, uploadTransposed(tensor));
+    this.transposed.delete(name);
+  }
+
+  /** Every host tensor the layer was built from (shared memory when worker threads run it), by checkpoint name. */
+  hostTensors(): [string, HostTensor][] {
+    const out: [string, HostTensor][] = [...this.small];
+    for (const [name, t] of this.linears) out.push([linearTensorName(this.index, name), t]);
+    return out;
+  }
+
+  /** The linears changed since the last call (the worker pool sends them to its threads). */
+  takeDirty(): [LinearName, Float32Array][] {
+    const out: [LinearName, Float32Array][] = [...this.dirty].map((n) => [n, this.linears.get(n)!.data]);
+    this.dirty.clear();
+    return out;
+  }
+
+  /** Whether a `keepResidual` forward over `batch × seqLen` samples left a residual that is still valid. */
+  hasResidual(batch: number, seqLen: number): boolean {
+    return this.residual !== undefined && this.residual.batch === batch && this.residual.seqLen === seqLen;
+  }
+
+  /** Forgets the kept residual (frees its memory). */
+  dropResidual(): void {
+    this.residual = undefined;
+  }
+
+  /**
+   * Runs the layer (see `forward`), on the model's worker threads when it has them (samples split between them,
+   * statistics merged), else in this thread. `fromResidual` recomputes only the MLP from the kept residual.
+   * Returns the new hidden states [batch, seqLen, hidden] (empty with `skipOutput`).
+   */
+  async run(hidden: Float32Array | undefined, batch: number, seqLen: number, options: LayerRunOptions = {}): Promise<Float32Array> {
+    if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
+    if (options.fromResidual && !this.hasResidual(batch, seqLen)) {
+      throw new Error(`decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (run with keepResidual first; attention weight changes discard it)`);
+    }
+    const pool = this.context.pool;
+    if (pool) {
+      const result = await pool.run(this, hidden, batch, seqLen, {
+        stats: options.stats?.request,
+        maxTokensPerPass: options.maxTokensPerPass,
+        keepResidual: options.keepResidual,
+        skipOutput: options.skipOutput,
+        fromResidual: options.fromResidual,
+      });
+      if (result.stats) options.stats!.add(result.stats);
+      if (options.keepResidual) this.residual = { batch, seqLen };
+      if (options.fromResidual) this.residual = undefined;
+      return result.output;
+    }
+    const forwardOptions: LayerForwardOptions = {
+      capture: options.stats?.capture,
+      maxTokensPerPass: options.maxTokensPerPass,
+      keepResidual: options.keepResidual,
+      skipOutput: options.skipOutput,
+    };
+    const out = options.fromResidual ? this.forwardFromResidual(batch, seqLen, forwardOptions) : this.forward(hidden!, batch, seqLen, forwardOptions);
+    if (options.stats) options.stats.tokens += batch * seqLen;
+    return out;
   }
 
   /** Bytes of float32 weights this layer holds on the host. */
@@ -159,16 +267,56 @@ export class DecoderLayer {
     if (hidden.length !== batch * seqLen * d) {
       throw new RangeError(`hidden: expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
     }
+    this.ensureUploaded();
     const perPass = options.samplesPerPass ?? Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
-    const out = new Float32Array(hidden.length);
+    const out = new Float32Array(options.skipOutput ? 0 : hidden.length);
+    const residual = options.keepResidual ? new Float32Array(hidden.length) : undefined;
+    this.residual = undefined;
     for (let start = 0; start < batch; start += perPass) {
       const n = Math.min(perPass, batch - start);
       const slice = hidden.subarray(start * seqLen * d, (start + n) * seqLen * d);
-      const result = tf.tidy(() => this.forwardPass(tf.tensor2d(slice, [n * seqLen, d]), n, seqLen, options.capture));
+      const result = tf.tidy(() => this.forwardPass(tf.tensor2d(slice, [n * seqLen, d]), n, seqLen, options, residual?.subarray(start * seqLen * d)));
+      if (result) {
+        out.set(result.dataSync(), start * seqLen * d);
+        result.dispose();
+      }
+    }
+    if (residual) this.residual = { data: residual, batch, seqLen };
+    return out;
+  }
+
+  /**
+   * The MLP half of `forward` from the residual kept by a `keepResidual` forward over the same samples:
+   * x2 + down(act(gate(norm(x2))) · up(norm(x2))). Bit-identical to a full forward when only MLP weights changed
+   * since (the attention half would recompute the same x2). Frees the residual.
+   */
+  forwardFromResidual(batch: number, seqLen: number, options: LayerForwardOptions = {}): Float32Array {
+    if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
+    const kept = this.residual;
+    if (!kept?.data || kept.batch !== batch || kept.seqLen !== seqLen) {
+      throw new Error(`decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (forward with keepResidual first; attention weight changes discard it)`);
+    }
+    this.ensureUploaded();
+    const d = this.config.hiddenSize;
+    const x2all = kept.data;
+    const perPass = options.samplesPerPass ?? Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
+    const out = new Float32Array(x2all.length);
+    for (let start = 0; start < batch; start += perPass) {
+      const n = Math.min(perPass, batch - start);
+      const slice = x2all.subarray(start * seqLen * d, (start + n) * seqLen * d);
+      const result = tf.tidy(() => this.mlp(tf.tensor2d(slice, [n * seqLen, d]), options))!;
       out.set(result.dataSync(), start * seqLen * d);
       result.dispose();
     }
+    this.residual = undefined;
     return out;
+  }
+
+  /** Uploads (transposed) every linear but q/k/v that has no device copy yet: at first forward, and after a change. */
+  private ensureUploaded(): void {
+    for (const [name, tensor] of this.linears) {
+      if (!QKV.includes(name) && !this.transposed.has(name)) this.transposed.set(name, uploadTransposed(tensor));
+    }
   }
 
   /** The stacked q/k/v weight (built on first use after load or after a q/k/v weight changed). */
@@ -188,7 +336,8 @@ export class DecoderLayer {
     this.qkv = undefined;
   }
 
-  private forwardPass(x: tf.Tensor2D, batch: number, seqLen: number, capture?: LinearInputCapture): tf.Tensor2D {
+  private forwardPass(x: tf.Tensor2D, batch: number, seqLen: number, options: LayerForwardOptions, residualOut?: Float32Array): tf.Tensor2D | undefined {
+    const capture = options.capture;
     const c = this.config;
     const nH = c.numHeads;
     const nKV = c.numKvHeads;
@@ -230,11 +379,20 @@ export class DecoderLayer {
       capture?.(O, attn);
       return tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
     });
+    if (residualOut) residualOut.set(x2.dataSync() as Float32Array);
+    return this.mlp(x2, options);
+  }
+
+  /** x2 + down(act(gate(norm(x2))) · up(norm(x2))); without `skipOutput`'s down_proj when only captures are wanted. */
+  private mlp(x2: tf.Tensor2D, options: LayerForwardOptions): tf.Tensor2D | undefined {
+    const capture = options.capture;
+    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
     return tf.tidy(() => {
       const xn2 = this.context.rmsNorm(x2, this.postNorm);
       capture?.(GATE_UP, xn2);
       const h = tf.tidy(() => tf.mul(this.context.activation(linear(xn2, 'gate_proj')), linear(xn2, 'up_proj')) as tf.Tensor2D);
       capture?.(DOWN, h);
+      if (options.skipOutput) return undefined;
       return tf.add(x2, linear(h, 'down_proj')) as tf.Tensor2D;
     });
   }
@@ -242,6 +400,8 @@ export class DecoderLayer {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.context.pool?.release(this.uid);
+    this.residual = undefined;
     for (const t of this.transposed.values()) t.dispose();
     this.disposeQkv();
     for (const t of this.biases.values()) t.dispose();

@@ -1,5 +1,6 @@
 import { tf } from '@dass/tensor-backend';
 import type { ModelConfig } from '../types.js';
+import type { LayerWorkerPool } from './layer-pool.js';
 import { ropeTables } from './rope.js';
 
 /** Sequence lengths kept per cache: generation grows T by one each step, so an unbounded cache would leak. */
@@ -21,6 +22,8 @@ export class LayerContext {
   private readonly ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
   private readonly maskCache = new Map<string, tf.Tensor2D>();
   readonly attentionScale: number;
+  /** Worker threads that run the layers' passes (samples split between them); absent: this thread runs them. */
+  pool?: LayerWorkerPool;
 
   constructor(readonly config: ModelConfig) {
     this.attentionScale = 1 / Math.sqrt(config.headDim);
@@ -78,6 +81,8 @@ export class LayerContext {
   }
 
   dispose(): void {
+    void this.pool?.close();
+    this.pool = undefined;
     for (const m of this.maskCache.values()) m.dispose();
     this.ropeCache.clear();
     this.maskCache.clear();
