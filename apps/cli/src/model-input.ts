@@ -1,7 +1,7 @@
 /** Opening the model (and its tokenizer) a command was pointed at, with the CLI's error messages. */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CausalLM, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import { CausalLM, defaultThreads, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { Tokenizer, WeightSource } from '@dass/model-loader';
 import { selectBackend } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
@@ -41,9 +41,13 @@ export function warnUnusedTensors(ctx: { warn(message: string): void }, source: 
 }
 
 /** Activates the requested tfjs backend, then builds the layer-at-a-time model over `source`. */
-export async function causalLM(source: WeightSource, backend: BackendRequest): Promise<CausalLM> {
-  await selectBackend(backend);
-  return CausalLM.fromSource(source);
+/**
+ * The model on the chosen backend, its decoder layers run by `threads` worker threads (default: every core on
+ * wasm/cpu, 1 on the native backends; 1 = this thread).
+ */
+export async function causalLM(source: WeightSource, backend: BackendRequest, threads?: number): Promise<CausalLM> {
+  const choice = await selectBackend(backend);
+  return CausalLM.fromSource(source, { threads: threads ?? defaultThreads(choice.name) });
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {

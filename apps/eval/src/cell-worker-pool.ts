@@ -18,6 +18,8 @@ export interface RunCellMessage {
   spec: CellSpec;
   outDir: string;
   keepCheckpoint: boolean;
+  /** Worker threads each cell's model passes use. */
+  threads?: number;
 }
 
 /** Worker → parent. */
@@ -27,6 +29,8 @@ export interface CellWorkerPoolOptions {
   size: number;
   outDir: string;
   keepCheckpoint?: boolean;
+  /** Worker threads per cell (see RunCellOptions.threads). */
+  threads?: number;
   /** The script forked with `--cell` (default: this app's dist/bin.js). */
   entry?: string;
   onProgress?: (message: string) => void;
@@ -80,7 +84,7 @@ function runOn(worker: Worker, cell: CellSpec, options: CellWorkerPoolOptions): 
     };
     worker.child.on('message', onMessage);
     worker.child.once('exit', onExit);
-    const message: RunCellMessage = { type: 'run', spec: cell, outDir: options.outDir, keepCheckpoint: options.keepCheckpoint ?? false };
+    const message: RunCellMessage = { type: 'run', spec: cell, outDir: options.outDir, keepCheckpoint: options.keepCheckpoint ?? false, threads: options.threads };
     worker.child.send(message, (err) => {
       if (err && !worker.exited) worker.child.kill();
     });

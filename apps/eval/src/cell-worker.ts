@@ -17,6 +17,7 @@ export function serveCells(): Promise<void> {
       void runCell(msg.spec, {
         outDir: msg.outDir,
         keepCheckpoint: msg.keepCheckpoint,
+        threads: msg.threads,
         onProgress: (message) => send({ type: 'progress', id: msg.spec.id, message } satisfies WorkerMessage),
       }).then((record) => send({ type: 'done', record } satisfies WorkerMessage));
     });

@@ -27,6 +27,7 @@ interface Args {
   grid?: string;
   out?: string;
   jobs: number;
+  threads?: number;
   only?: string[];
   root?: string;
   'keep-checkpoints': boolean;
@@ -52,6 +53,7 @@ function parser(argv: readonly string[]) {
     .option('grid', { type: 'string', describe: 'built-in grid (tiny, paper) or a grid JSON file' })
     .option('out', { type: 'string', describe: 'output folder (created; cells/, results.json, results.md, report.html)' })
     .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, in worker processes when > 1' })
+    .option('threads', { type: 'number', describe: 'worker threads per cell for the model passes (jobs × threads ≤ cores)', defaultDescription: 'cores / jobs' })
     .option('only', { type: 'string', array: true, describe: 'run only cells whose id contains one of these (e.g. stories260K__wanda)' })
     .option('root', { type: 'string', describe: "folder the grid's relative paths resolve against (default: the grid file's folder; paper: the working folder)" })
     .option('keep-checkpoints', { type: 'boolean', default: false, describe: 'keep each pruned checkpoint under <out>/checkpoints/' })
@@ -153,6 +155,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       outDir,
       origin,
       jobs: args.jobs,
+      threads: args.threads,
       keepCheckpoints: args['keep-checkpoints'],
       only: args.only?.flatMap((s) => s.split(',')),
       verbose: args.verbose,

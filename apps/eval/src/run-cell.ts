@@ -23,6 +23,8 @@ export interface RunCellOptions {
   keepCheckpoint?: boolean;
   /** One-line progress messages. */
   onProgress?: (message: string) => void;
+  /** Worker threads for the model passes (pruning and evaluation); default 1. Results do not depend on it. */
+  threads?: number;
 }
 
 /** The text a perplexity set scores: a plain/WikiText file as the protocol joins it, or documents joined by a space (as Wanda's C4 evaluation). */
@@ -40,8 +42,9 @@ async function evaluateModel(
   tokenizer: Tokenizer,
   spec: CellSpec,
   progress: (message: string) => void,
+  threads: number,
 ): Promise<Pick<CellRecord, 'perplexity' | 'zeroShot' | 'zeroShotMeanAcc'>> {
-  const model = await CausalLM.fromSource(source, { maxTokensPerPass: spec.maxTokensPerPass });
+  const model = await CausalLM.fromSource(source, { maxTokensPerPass: spec.maxTokensPerPass, threads });
   // A model too big to keep resident streams every layer from disk once per call: score as many windows per call as
   // 4 GiB of host hidden states allow (any batch size gives the same numbers).
   const windowsPerCall = (seqlen: number) => Math.max(1, Math.floor(2 ** 32 / (seqlen * source.config.hiddenSize * 4)));
@@ -54,7 +57,7 @@ async function evaluateModel(
         perplexity[set.name] = await perplexityOfText(model, tokenizer, text, {
           seqlen: set.seqlen,
           maxWindows: set.maxWindows,
-          batchSize: windowsPerCall(set.seqlen),
+          batchSize: Math.max(threads, windowsPerCall(set.seqlen)),
         });
       } catch (err) {
         perplexity[set.name] = { error: message(err) };
@@ -139,8 +142,8 @@ async function withModel<T>(
   }
 }
 
-async function runDense(spec: CellSpec, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
-  return withModel(spec.model.path, spec.model.tokenizer, (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress), warnings);
+async function runDense(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
+  return withModel(spec.model.path, spec.model.tokenizer, (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress, options.threads ?? 1), warnings);
 }
 
 async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
@@ -168,6 +171,7 @@ async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: s
       force: true,
       backend: spec.backend,
       maxTokensPerPass: spec.maxTokensPerPass,
+      threads: options.threads ?? 1,
       onWarning: (w) => warnings.push(w),
     });
     // An HF output carries its own tokenizer files; a llama2.c one needs the original's.
@@ -175,14 +179,14 @@ async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: s
       progress('reading the pruned checkpoint back');
       const sparsity = await readBackSparsity(source, manifest);
       if (sparsity.nmValid === false) warnings.push(`the pruned checkpoint breaks the ${manifest.pattern} pattern along the method's axis in some matrix`);
-      return { manifest, sparsity, ...(await evaluateModel(source, tokenizer, spec, progress)) };
+      return { manifest, sparsity, ...(await evaluateModel(source, tokenizer, spec, progress, options.threads ?? 1)) };
     });
   } finally {
     if (!options.keepCheckpoint) await rm(out, { recursive: true, force: true });
   }
 }
 
-async function runAnalysis(spec: CellSpec, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
+async function runAnalysis(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
   const calibration = spec.calibration!;
   const analysis = spec.analysis!;
   return withModel(spec.model.path, spec.model.tokenizer, async (source, tokenizer) => {
@@ -201,7 +205,7 @@ async function runAnalysis(spec: CellSpec, warnings: string[], progress: (m: str
       seed: calibration.seed,
       vocabSize: source.config.vocabSize,
     });
-    const model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: spec.maxTokensPerPass });
+    const model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: spec.maxTokensPerPass, threads: options.threads ?? 1 });
     const result: ModelOutlierAnalysis = { model: spec.model.name, k: analysis.k, tokens: batch.nsamples * batch.seqlen, layers: [] };
     try {
       await runLayerSequential({
@@ -241,11 +245,11 @@ export async function runCell(spec: CellSpec, options: RunCellOptions): Promise<
     await selectBackend(spec.backend);
     const body =
       spec.kind === 'dense'
-        ? await runDense(spec, warnings, progress)
+        ? await runDense(spec, options, warnings, progress)
         : spec.kind === 'prune'
           ? await runPruneCell(spec, options, warnings, progress)
           : spec.kind === 'analysis'
-            ? await runAnalysis(spec, warnings, progress)
+            ? await runAnalysis(spec, options, warnings, progress)
             : (() => {
                 throw new TypeError(`kind: expected dense, prune or analysis, got ${JSON.stringify((spec as CellSpec).kind)}`);
               })();

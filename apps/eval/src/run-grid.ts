@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -20,6 +21,11 @@ export interface RunGridOptions {
   origin: string;
   /** Cells run at once; above 1 they run in forked worker processes. Default 1 (in this process). */
   jobs?: number;
+  /**
+   * Worker threads per cell for the model passes. Default: the cores divided between the jobs
+   * (⌊availableParallelism / jobs⌋, at least 1); jobs × threads may not exceed the cores.
+   */
+  threads?: number;
   keepCheckpoints?: boolean;
   /** Run only cells whose id contains one of these strings (the reports still cover the whole grid). */
   only?: readonly string[];
@@ -117,6 +123,12 @@ export async function planGridRun(grid: GridSpec, options: Pick<RunGridOptions, 
 export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<GridRunSummary> {
   const jobs = options.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new UserInputError(`--jobs: expected an integer >= 1, got ${JSON.stringify(options.jobs)}`);
+  const cores = availableParallelism();
+  const threads = options.threads ?? Math.max(1, Math.floor(cores / jobs));
+  if (!Number.isInteger(threads) || threads < 1) throw new UserInputError(`--threads: expected an integer >= 1, got ${JSON.stringify(options.threads)}`);
+  if (threads > 1 && jobs * threads > cores) {
+    throw new UserInputError(`--jobs ${jobs} × --threads ${threads} = ${jobs * threads} exceeds the ${cores} cores of this machine; lower one of them`);
+  }
   const { outDir, selected, skipped, todo } = await planGridRun(grid, options);
   const log = options.log ?? (() => {});
   log(`${selected.length} cells: ${skipped.length} finished earlier, ${todo.length} to run${jobs > 1 && todo.length > 1 ? ` in ${Math.min(jobs, todo.length)} worker processes` : ''}`);
@@ -137,6 +149,7 @@ export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<
       size: jobs,
       outDir,
       keepCheckpoint: options.keepCheckpoints,
+      threads,
       entry: options.workerEntry,
       onProgress,
       onStart: (cell) => log(`start ${cell.id}`),
@@ -145,7 +158,7 @@ export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<
   } else {
     for (const cell of todo) {
       log(`start ${cell.id}`);
-      await onRecord(await runCell(cell, { outDir, keepCheckpoint: options.keepCheckpoints, onProgress }));
+      await onRecord(await runCell(cell, { outDir, keepCheckpoint: options.keepCheckpoints, onProgress, threads }));
     }
   }
   const reports = await writeReports(outDir, grid, options.origin);

@@ -22,6 +22,8 @@ export interface RunManifest {
   createdAt: string;
   tool: { name: string; version: string; node: string; tfjs: string; platform: string };
   backend: { name: string; skipped: { name: string; reason: string }[] };
+  /** Worker threads that ran the dense and pruned passes (1: the main thread). */
+  threads: number;
   model: {
     path: string;
     format: string;

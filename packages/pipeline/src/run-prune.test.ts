@@ -232,3 +232,48 @@ describe('runPrune on stories260K', () => {
     await copied.close();
   });
 });
+
+describe('runPrune with worker threads', () => {
+  it('threads 1 vs 2: same masks (dass exactly; sparsegpt ≥ 99.9%), perplexity within 1e-6 relative, threads in the manifest', async () => {
+    const { perplexityOfText } = await import('@dass/evaluation');
+    const { loadTokenizer } = await import('@dass/model-loader');
+    const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
+    const text = readFileSync(calibText, 'utf8');
+    for (const method of ['dass', 'sparsegpt']) {
+      const weights: Map<string, Float32Array>[] = [];
+      const ppl: number[] = [];
+      for (const threads of [1, 2]) {
+        const pruned = new Map<string, Float32Array>();
+        const out = join(tmp(), 'out.bin');
+        const manifest = await runPrune({ ...base, method, sparsity: '2:4', out, threads, onPrunedWeight: (name, data) => pruned.set(name, Float32Array.from(data)) });
+        expect(manifest.threads).toBe(threads);
+        weights.push(pruned);
+        const source = await openModel(out);
+        // Evaluated with the other thread count than the prune used: evaluation threads must not matter either.
+        const model = await CausalLM.fromSource(source, { threads: 3 - threads });
+        try {
+          ppl.push((await perplexityOfText(model, tokenizer, text, { seqlen: 64, maxWindows: 8, batchSize: 4 })).ppl);
+        } finally {
+          model.dispose();
+          await source.close();
+        }
+      }
+      let same = 0;
+      let total = 0;
+      for (const [name, w1] of weights[0]!) {
+        const w2 = weights[1]!.get(name)!;
+        for (let i = 0; i < w1.length; i++) {
+          total++;
+          if ((w1[i] === 0) === (w2[i] === 0)) same++;
+        }
+      }
+      if (method === 'dass') expect(same).toBe(total);
+      else expect(same / total).toBeGreaterThanOrEqual(0.999);
+      expect(Math.abs(ppl[1]! - ppl[0]!) / ppl[0]!).toBeLessThan(method === 'dass' ? 1e-6 : 1e-4);
+    }
+  });
+
+  it('refuses --threads 0', async () => {
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toThrow(UserInputError);
+  });
+});

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
-import { CausalLM, DECODER_LINEARS, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import { CausalLM, DECODER_LINEARS, defaultThreads, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
@@ -51,6 +51,11 @@ export interface PruneOptions {
   percdamp?: number;
   blocksize?: number;
   maxTokensPerPass?: number;
+  /**
+   * Worker threads for the dense and pruned passes (default: every core, `os.availableParallelism()`, on the wasm
+   * and cpu backends; 1 on the native tensorflow backends, which thread their own kernels). 1 runs them here.
+   */
+  threads?: number;
   onProgress?: (progress: PruneProgress) => void;
   onWarning?: (message: string) => void;
   /** Checked between layers: an aborted run removes its partial output. */
@@ -71,6 +76,8 @@ export interface ValidatedPruneOptions {
   seed: number;
   percdamp: number;
   blocksize: number;
+  /** Undefined: the default for the backend (see `PruneOptions.threads`). */
+  threads?: number;
 }
 
 const require = createRequire(import.meta.url);
@@ -124,6 +131,7 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
     seed,
     percdamp,
     blocksize: positiveInteger('blocksize', options.blocksize, 128),
+    threads: options.threads === undefined ? undefined : positiveInteger('threads', options.threads, 1),
   };
 }
 
@@ -230,7 +238,8 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       tokenizerPath: options.tokenizer,
       targets: v.targets,
     });
-    model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass });
+    const threads = v.threads ?? defaultThreads(backend.name);
+    model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass, threads });
 
     // DaSS's gate/up scores need ‖h_i‖² of down_proj's input even when only gate/up are targets.
     const captureTargets = v.method.needsActivations && !v.targets.includes('down_proj') ? [...v.targets, 'down_proj' as const] : v.targets;
@@ -324,6 +333,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
         platform: `${process.platform}-${process.arch}`,
       },
       backend: { name: backend.name, skipped: backend.skipped },
+      threads,
       model: {
         path: options.model,
         format: source.format,

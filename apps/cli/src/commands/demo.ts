@@ -36,13 +36,22 @@ export interface DemoRow {
   evalSeconds: number;
 }
 
-async function perplexityOf(ctx: CommandContext, model: string, text: string, backend: BackendRequest, maxWindows: number | undefined, label: string) {
+async function perplexityOf(
+  ctx: CommandContext,
+  model: string,
+  text: string,
+  backend: BackendRequest,
+  threads: number | undefined,
+  maxWindows: number | undefined,
+  label: string,
+) {
   const { source, tokenizer } = await openModelWithTokenizer(model, bundled.tokenizer);
   try {
-    const lm = await causalLM(source, backend);
+    const lm = await causalLM(source, backend, threads);
     try {
       return await perplexityOfText(lm, tokenizer, text, {
         seqlen: DEMO_SETTINGS.evalSeqlen,
+        batchSize: lm.threads,
         maxWindows,
         onProgress: ({ done, total }) => {
           ctx.throwIfInterrupted();
@@ -89,13 +98,14 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
           describe: 'evaluation windows of 256 tokens (all = the whole text, 112)',
         },
         backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+        threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
         json: { type: 'boolean', default: false, describe: 'print the rows as one JSON object' },
       }),
     (a) =>
       select(async (ctx) => {
         const started = performance.now();
         const text = await evaluationText(bundled.evaluationText, 'text');
-        const dense = await perplexityOf(ctx, bundled.model, text, a.backend, a.maxWindows, 'dense');
+        const dense = await perplexityOf(ctx, bundled.model, text, a.backend, a.threads, a.maxWindows, 'dense');
         const rows: DemoRow[] = [{ method: 'dense', pattern: '-', ppl: dense.ppl, sparsity: await mlpSparsity(bundled.model), pruneSeconds: 0, evalSeconds: dense.seconds }];
         const work = await mkdtemp(join(tmpdir(), 'dass-demo-'));
         const unregister = ctx.onForcedExit(() => rmSync(work, { recursive: true, force: true }));
@@ -114,11 +124,12 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
               seed: DEMO_SETTINGS.seed,
               out,
               backend: a.backend,
+              threads: a.threads,
               signal: ctx.signal,
               onWarning: (message) => ctx.warn(message),
               onProgress: (p) => ctx.progress.update(`prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`, p.layer !== undefined && p.layer >= 0 ? p.layer : undefined, p.layers),
             });
-            const pruned = await perplexityOf(ctx, out, text, a.backend, a.maxWindows, method);
+            const pruned = await perplexityOf(ctx, out, text, a.backend, a.threads, a.maxWindows, method);
             rows.push({
               method,
               pattern: manifest.pattern,

@@ -36,6 +36,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
           'max-windows': { type: 'string', coerce: integerArg('--max-windows', 1), describe: 'score only the first K windows' },
           stride: { type: 'string', coerce: integerArg('--stride', 1), describe: 'sliding windows with this stride (HF recipe) instead of the papers protocol' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
           json: { type: 'boolean', default: false, describe: 'print {ppl, windows, tokens, seqlen, tokensPerSecond, …} as JSON' },
         })
         .example('$0 eval ppl --model ./llama-wanda --data wiki.test.raw --seqlen 2048', ''),
@@ -53,10 +54,12 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
           }
           const text = await evaluationText(data, a.format);
           ctx.throwIfInterrupted();
-          const model = await causalLM(source, a.backend);
+          const model = await causalLM(source, a.backend, a.threads);
           try {
             const r = await perplexityOfText(model, tokenizer, text, {
               seqlen,
+              // one window per thread at a time (any batch size gives the same numbers)
+              batchSize: model.threads,
               maxWindows: a.maxWindows,
               stride: a.stride,
               onProgress: ({ done, total }) => {
@@ -75,6 +78,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
               targets: r.targets,
               meanNll: r.meanNll,
               seconds: r.seconds,
+              threads: model.threads,
               model: a.model,
               data: a.data,
               unusedTensors,

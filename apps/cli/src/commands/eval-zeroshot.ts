@@ -27,6 +27,7 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
           'tasks-dir': { type: 'string', coerce: stringArg('--tasks-dir'), describe: 'folder with <task>/<file> (default: the bundled subsets)' },
           limit: { type: 'string', coerce: integerArg('--limit', 1), describe: 'score only the first N items of each task' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
           json: { type: 'boolean', default: false, describe: 'print the results as one JSON object' },
         })
         .example('$0 eval zeroshot --model ./llama-dass --tasks piqa,arc_easy --limit 200', ''),
@@ -41,7 +42,7 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
         const { source, tokenizer } = await openModelWithTokenizer(ctx.userPath(a.model), ctx.userPath(a.tokenizer));
         try {
           const unusedTensors = warnUnusedTensors(ctx, source);
-          const model = await causalLM(source, a.backend);
+          const model = await causalLM(source, a.backend, a.threads);
           try {
             const scorer = withGreedyScoring(model);
             const results: ZeroShotResult[] = [];

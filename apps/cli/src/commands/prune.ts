@@ -50,6 +50,7 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           'out-format': { choices: ['same', 'hf', 'llama2c'] as const, default: 'same' as const, describe: 'output format (same = the input format)' },
           report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
           percdamp: { type: 'string', coerce: numberArg('--percdamp'), describe: 'SparseGPT Hessian damping (fraction of the mean diagonal)', defaultDescription: '0.01' },
           blocksize: { type: 'string', coerce: integerArg('--blocksize', 1), describe: 'SparseGPT column block size', defaultDescription: '128' },
           force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
@@ -88,6 +89,7 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           outFormat: a.outFormat,
           force: a.force,
           backend: a.backend,
+          threads: a.threads,
           report: a.report,
           percdamp: a.percdamp,
           blocksize: a.blocksize,
@@ -115,7 +117,7 @@ function summary(m: RunManifest): string {
     `  output:   ${m.output.path} (${m.output.format})`,
     `  sparsity: ${formatPercent(t.ratio)} of target weights (${t.zeros}/${t.total}), ${formatPercent(d.ratio)} of all decoder linears`,
     `  calib:    ${m.calibration.nsamples} × ${m.calibration.seqlen} tokens from ${m.calibration.source}, seed ${m.calibration.seed}`,
-    `  time:     ${formatSeconds(m.wallSeconds)} on ${m.backend.name}, peak RSS ${formatBytes(m.peakRssBytes)}`,
+    `  time:     ${formatSeconds(m.wallSeconds)} on ${m.backend.name} × ${m.threads} thread${m.threads === 1 ? '' : 's'}, peak RSS ${formatBytes(m.peakRssBytes)}`,
     ...(m.denseTailWeights > 0 ? [`  note:     ${m.denseTailWeights} weights in incomplete tail groups left dense`] : []),
   ].join('\n');
 }

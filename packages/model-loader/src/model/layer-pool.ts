@@ -45,9 +45,12 @@ export interface LayerWorkerData {
   backend: string;
 }
 
-/** Default thread count: every core this process may use (`os.availableParallelism()`). */
-export function defaultThreads(): number {
-  return availableParallelism();
+/**
+ * Default thread count: every core this process may use (`os.availableParallelism()`) on the wasm and cpu backends
+ * (one kernel thread each); 1 on the native tensorflow backends, whose kernels use every core already.
+ */
+export function defaultThreads(backend = 'wasm'): number {
+  return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
 }
 
 /**
