@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench` (after `turbo run build`): throughput and memory of the engine on this machine. Prints markdown
 // tables (pasted into README.md "## Benchmarks") and writes bench.json (git-ignored) with every number.
-//   node scripts/bench.mjs [--only forward,prune,masks,sparsegpt,eval,sparsegpt-accuracy] [--out bench.json]
+//   node scripts/bench.mjs [--only forward,prune,masks,sparsegpt,eval,sparsegpt-accuracy,layer7b] [--out bench.json]
 // Sections:
 //   forward    tokens/s through every decoder layer (hidden states; layers cached after a warm-up pass) for
 //              stories260K (real), and synthetic stories15M- and SmolLM-135M-shaped checkpoints
@@ -13,9 +13,13 @@
 //   sparsegpt-accuracy  (not in the default run: ~15 min, mostly the float64 reference) nm-sparsify
 //              checkSparseGPTAccuracy: float32 tfjs path vs float64 path on random 7B-shaped layers (4096, 11008)
 //   eval       evaluation benchEvaluation (perplexity tokens/s)
+//   layer7b    (not in the default set; `pnpm bench:layer7b`) one LLaMA-2-7B-shaped decoder layer (dim 4096, MLP 11008,
+//              32 heads, BF16 on disk, random weights), 8 × 256 random calibration ids, MLP targets, DaSS and
+//              SparseGPT 2:4, one child process per run with 1 thread and with every core: per-phase split, GFLOP/s
+//              of the passes, peak RSS. [--layer7b-methods dass,sparsegpt] [--layer7b-threads 1,2]
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -26,19 +30,26 @@ import { ensureRandomCalib } from './lib/random-calib.mjs';
 
 const run = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const SECTIONS = ['forward', 'prune', 'masks', 'sparsegpt', 'eval', 'sparsegpt-accuracy'];
-const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'sparsegpt-accuracy');
+const SECTIONS = ['forward', 'prune', 'masks', 'sparsegpt', 'eval', 'sparsegpt-accuracy', 'layer7b'];
+/** `pnpm bench` without --only: sparsegpt-accuracy and layer7b take minutes (and GiBs) of their own; run them when asked for. */
+const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'sparsegpt-accuracy' && s !== 'layer7b');
 const METHODS = ['magnitude', 'wanda', 'dass', 'sparsegpt'];
 
 function parseArgs(argv) {
-  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json') };
+  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json'), layer7bMethods: ['dass', 'sparsegpt'], layer7bThreads: [...new Set([1, availableParallelism()])] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') {
       args.only = (argv[++i] ?? '').split(',').filter(Boolean);
       const unknown = args.only.filter((s) => !SECTIONS.includes(s));
       if (unknown.length > 0 || args.only.length === 0) throw new Error(`--only: expected some of ${SECTIONS.join(',')}, got ${JSON.stringify(argv[i])}`);
     } else if (argv[i] === '--out') args.out = resolve(argv[++i] ?? '');
-    else throw new Error(`unknown option ${argv[i]} (expected --only or --out)`);
+    else if (argv[i] === '--layer7b-methods') {
+      args.layer7bMethods = (argv[++i] ?? '').split(',').filter(Boolean);
+      if (args.layer7bMethods.length === 0 || args.layer7bMethods.some((m) => !METHODS.includes(m))) throw new Error(`--layer7b-methods: expected some of ${METHODS.join(',')}, got ${JSON.stringify(argv[i])}`);
+    } else if (argv[i] === '--layer7b-threads') {
+      args.layer7bThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
+      if (args.layer7bThreads.length === 0 || args.layer7bThreads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--layer7b-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
+    } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods or --layer7b-threads)`);
   }
   return args;
 }
@@ -167,6 +178,66 @@ async function benchPrune(pkgs) {
   return { model: 'stories15M-shape (synthetic, F32)', calibration: '32 × 512 random ids', pattern: '2:4', runs, phaseMsPerLayer: phaseMs };
 }
 
+/**
+ * Floating-point work of the passes over one decoder layer, counting the linear projections (2·in·out per token) and,
+ * for SparseGPT, the XᵀX accumulations (2·in² per token per distinct input); attention scores (4·T·d per token
+ * with the full T×T score matrix, < 3% here) are left out. Dense pass: q/k/v/o, gate, up (its down_proj output is
+ * never used, so it is skipped; down_proj's input comes from gate/up). Pruned pass with MLP targets: gate, up, down
+ * from the kept post-attention residual.
+ */
+function layerFlops(config, tokens, method) {
+  const { hiddenSize: d, intermediateSize: h, numHeads, numKvHeads } = config;
+  const hd = d / numHeads;
+  const attention = 2 * d * (2 * numHeads * hd + 2 * numKvHeads * hd);
+  const dense = tokens * (attention + 2 * 2 * d * h) + (method === 'sparsegpt' ? tokens * 2 * (d * d + h * h) : 0);
+  const pruned = tokens * 3 * 2 * d * h;
+  return { dense, pruned };
+}
+
+async function benchLayer7b(pkgs, { methods, threadCounts }) {
+  const name = 'llama2_7B_1layer';
+  const modelDir = await ensureSyntheticCheckpoint(name, { dtype: 'BF16', log });
+  const nsamples = 8;
+  const seqlen = 256;
+  const calib = await ensureRandomCalib(join(repoRoot, '.cache', 'bench', `calib-${nsamples}x${seqlen}.safetensors`), { nsamples, seqlen, vocabSize: 32000 });
+  const config = pkgs.loader.syntheticModelConfig(pkgs.loader.SYNTHETIC_MODEL_SHAPES[name], 'BF16');
+  const runs = [];
+  for (const method of methods) {
+    for (const threads of threadCounts) {
+      const options = {
+        model: modelDir,
+        tokenizer: pkgs.fixtures.llama2Tokenizer.model,
+        method,
+        sparsity: '2:4',
+        calib,
+        out: join(repoRoot, '.cache', 'bench', `layer7b-${method}-${threads}`),
+        backend: 'wasm',
+        threads,
+      };
+      const load = loadavg()[0];
+      const { stdout } = await run(process.execPath, [join(here, 'lib', 'prune-child.mjs'), JSON.stringify({ options })], { maxBuffer: 1 << 24 });
+      const r = JSON.parse(stdout.trim().split('\n').pop());
+      const flops = layerFlops(config, nsamples * seqlen, method);
+      const row = {
+        ...r,
+        threads,
+        loadAverageBefore: load,
+        otherSeconds: r.wallSeconds - r.denseSeconds - r.prunedSeconds - r.pruneSeconds - r.writeSeconds,
+        denseGflops: flops.dense / 1e9,
+        prunedGflops: flops.pruned / 1e9,
+        denseGflopPerSecond: flops.dense / 1e9 / r.denseSeconds,
+        prunedGflopPerSecond: flops.pruned / 1e9 / r.prunedSeconds,
+      };
+      runs.push(row);
+      log(
+        `  layer7b ${method} × ${threads} thread(s): ${fmt(row.wallSeconds)} s wall (dense ${fmt(r.denseSeconds)}, pruned ${fmt(r.prunedSeconds)}, prune ${fmt(r.pruneSeconds)}, write ${fmt(r.writeSeconds)}), ` +
+          `passes ${fmt(row.denseGflopPerSecond)} / ${fmt(row.prunedGflopPerSecond)} GFLOP/s, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 0)} MiB, load ${fmt(load, 2)}`,
+      );
+    }
+  }
+  return { model: 'LLaMA-2-7B-shaped layer (synthetic, BF16)', calibration: `${nsamples} × ${seqlen} random ids`, pattern: '2:4', targets: 'mlp', runs };
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const started = performance.now();
@@ -210,6 +281,10 @@ async function main() {
     log('evaluation…');
     results.evaluation = await pkgs.evaluation.benchEvaluation();
   }
+  if (want('layer7b')) {
+    log('7B-shaped layer (one process per run)…');
+    results.layer7b = await benchLayer7b(pkgs, { methods: args.layer7bMethods, threadCounts: args.layer7bThreads });
+  }
   results.totalSeconds = seconds(started);
   results.peakRssBytes = peakRssBytes();
   await writeFile(args.out, JSON.stringify(results, null, 2) + '\n');
@@ -220,7 +295,7 @@ async function main() {
 export function renderMarkdown(r) {
   const out = [];
   const m = r.machine;
-  out.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, tfjs ${m.backend} backend (single-threaded), ${m.platform}; ${m.date.slice(0, 10)}.`);
+  out.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, tfjs ${m.backend} backend (one kernel thread per worker thread), ${m.platform}; ${m.date.slice(0, 10)}.`);
   if (r.forward) {
     out.push('', '**Forward** (all decoder layers, hidden states only; layers cached after a warm-up pass):', '');
     out.push(markdownTable(['model', 'parameters', 'layers', 'tokens', 'seconds', 'tokens/s'], r.forward.map((f) => [f.model, `${fmt(f.parameters / 1e6, 1)} M`, f.layers, `${f.batch} × ${f.seqLen}`, fmt(f.seconds, 2), fmt(f.tokensPerSecond, 0)])));
@@ -246,6 +321,16 @@ export function renderMarkdown(r) {
   if (r.evaluation) {
     out.push('', '**Evaluation** (`benchEvaluation`, perplexity incl. vocabulary projection):', '');
     out.push(markdownTable(['case', 'tokens', 'seconds', 'tokens/s'], r.evaluation.map((x) => [x.case, x.tokens, fmt(x.seconds, 2), fmt(x.tokensPerSecond, 0)])));
+  }
+  if (r.layer7b) {
+    const l = r.layer7b;
+    out.push('', `**7B-shaped layer** (${l.model}, ${l.pattern}, ${l.targets} targets, ${l.calibration}; one process per run; GFLOP/s over the passes' linear projections):`, '');
+    out.push(
+      markdownTable(
+        ['method', 'threads', 'wall s', 'dense pass s', 'pruned pass s', 'prune s', 'write s', 'load etc. s', 'dense GFLOP/s', 'pruned GFLOP/s', 'peak RSS MiB', 'load avg'],
+        l.runs.map((x) => [x.method, x.threads, fmt(x.wallSeconds), fmt(x.denseSeconds), fmt(x.prunedSeconds), fmt(x.pruneSeconds), fmt(x.writeSeconds), fmt(x.otherSeconds), fmt(x.denseGflopPerSecond), fmt(x.prunedGflopPerSecond), fmt(x.peakRssBytes / 2 ** 20, 0), fmt(x.loadAverageBefore, 2)]),
+      ),
+    );
   }
   out.push('', `Whole run: ${fmt(r.totalSeconds, 0)} s, peak RSS of the main process ${fmt(r.peakRssBytes / 2 ** 20, 0)} MiB.`);
   return out.join('\n');

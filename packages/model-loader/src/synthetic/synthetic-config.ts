@@ -24,6 +24,8 @@ export const SYNTHETIC_MODEL_SHAPES = {
   smolLM135M: { hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKvHeads: 3, vocabSize: 49152, tieWordEmbeddings: true },
   /** TinyLlama-1.1B: dim 2048, hidden 5632, 22 layers, 32 heads, 4 KV heads, vocab 32000, untied. */
   tinyLlama1B: { hiddenSize: 2048, intermediateSize: 5632, numLayers: 22, numHeads: 32, numKvHeads: 4, vocabSize: 32000, tieWordEmbeddings: false },
+  /** One decoder layer of LLaMA-2-7B (dim 4096, hidden 11008, 32 heads, vocab 32000; tied so no lm_head is stored). */
+  llama2_7B_1layer: { hiddenSize: 4096, intermediateSize: 11008, numLayers: 1, numHeads: 32, numKvHeads: 32, vocabSize: 32000, tieWordEmbeddings: true },
 } as const satisfies Record<string, SyntheticModelShape>;
 
 export type SyntheticModelName = keyof typeof SYNTHETIC_MODEL_SHAPES;
