@@ -59,44 +59,53 @@ const GATE_UP: readonly LinearName[] = ['gate_proj', 'up_proj'];
 const DOWN: readonly LinearName[] = ['down_proj'];
 
 /**
- * Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. The
- * transpose happens on the host (in cache-sized tiles): transposing on tfjs would hold both layouts in the wasm heap
- * at once, and that heap never shrinks.
+ * Host buffer the transposes are built in before upload. On the wasm backend `tf.tensor` copies the values into the
+ * wasm heap at once, so one buffer (the largest matrix so far) serves every upload of this thread, instead of a new
+ * layer-sized array of garbage per layer. Other backends may keep a reference to the values: they get fresh arrays.
  */
-function uploadTransposed(w: HostTensor): tf.Tensor2D {
-  const rows = w.shape[0]!;
-  const cols = w.shape[1]!;
-  const src = w.data;
-  const out = new Float32Array(rows * cols);
-  const tile = 64;
-  for (let r0 = 0; r0 < rows; r0 += tile) {
-    const r1 = Math.min(rows, r0 + tile);
-    for (let c0 = 0; c0 < cols; c0 += tile) {
-      const c1 = Math.min(cols, c0 + tile);
-      for (let r = r0; r < r1; r++) {
-        const base = r * cols;
-        for (let c = c0; c < c1; c++) out[c * rows + r] = src[base + c]!;
-      }
-    }
-  }
-  return tf.tensor2d(out, [cols, rows]);
+let uploadScratch: Float32Array | undefined;
+
+function uploadBuffer(length: number): Float32Array {
+  if (tf.getBackend() !== 'wasm') return new Float32Array(length);
+  if (!uploadScratch || uploadScratch.length < length) uploadScratch = new Float32Array(length);
+  return uploadScratch.subarray(0, length);
 }
 
 /**
- * Matrices with the same input width stacked along `out` and uploaded transposed: [in, Σ out]. One matmul then
- * computes all of them (q/k/v share their input); its output columns are the matrices' outputs side by side.
+ * Matrices [out_k, in] with the same input width uploaded as the transpose of their stack along `out`: [in, Σ out_k].
+ * One matmul then computes all of them (q/k/v share their input); its output columns are the matrices' outputs side
+ * by side. The transpose happens on the host (in cache-sized tiles): transposing on tfjs would hold both layouts in
+ * the wasm heap at once, and that heap never shrinks.
  */
 function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
   const cols = ws[0]!.shape[1]!;
-  let rows = 0;
-  for (const w of ws) rows += w.shape[0]!;
-  const stacked = new Float32Array(rows * cols);
+  let total = 0;
+  for (const w of ws) total += w.shape[0]!;
+  const out = uploadBuffer(cols * total);
+  const tile = 64;
   let offset = 0;
   for (const w of ws) {
-    stacked.set(w.data, offset);
-    offset += w.data.length;
+    const rows = w.shape[0]!;
+    const src = w.data;
+    for (let r0 = 0; r0 < rows; r0 += tile) {
+      const r1 = Math.min(rows, r0 + tile);
+      for (let c0 = 0; c0 < cols; c0 += tile) {
+        const c1 = Math.min(cols, c0 + tile);
+        for (let r = r0; r < r1; r++) {
+          const base = r * cols;
+          const at = offset + r;
+          for (let c = c0; c < c1; c++) out[c * total + at] = src[base + c]!;
+        }
+      }
+    }
+    offset += rows;
   }
-  return uploadTransposed({ shape: [rows, cols], data: stacked });
+  return tf.tensor2d(out, [cols, total]);
+}
+
+/** Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. */
+function uploadTransposed(w: HostTensor): tf.Tensor2D {
+  return uploadStackedTransposed([w]);
 }
 
 /**
