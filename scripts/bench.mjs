@@ -327,8 +327,8 @@ export function renderMarkdown(r) {
     out.push('', `**7B-shaped layer** (${l.model}, ${l.pattern}, ${l.targets} targets, ${l.calibration}; one process per run; GFLOP/s over the passes' linear projections):`, '');
     out.push(
       markdownTable(
-        ['method', 'threads', 'wall s', 'dense pass s', 'pruned pass s', 'prune s', 'write s', 'load etc. s', 'dense GFLOP/s', 'pruned GFLOP/s', 'peak RSS MiB', 'load avg'],
-        l.runs.map((x) => [x.method, x.threads, fmt(x.wallSeconds), fmt(x.denseSeconds), fmt(x.prunedSeconds), fmt(x.pruneSeconds), fmt(x.writeSeconds), fmt(x.otherSeconds), fmt(x.denseGflopPerSecond), fmt(x.prunedGflopPerSecond), fmt(x.peakRssBytes / 2 ** 20, 0), fmt(x.loadAverageBefore, 2)]),
+        ['method', 'threads', 'wall s', 'CPU s', 'dense pass s', 'pruned pass s', 'prune s', 'write s', 'load etc. s', 'dense GFLOP/s', 'pruned GFLOP/s', 'peak RSS MiB', 'load avg'],
+        l.runs.map((x) => [x.method, x.threads, fmt(x.wallSeconds), fmt(x.cpuSeconds), fmt(x.denseSeconds), fmt(x.prunedSeconds), fmt(x.pruneSeconds), fmt(x.writeSeconds), fmt(x.otherSeconds), fmt(x.denseGflopPerSecond), fmt(x.prunedGflopPerSecond), fmt(x.peakRssBytes / 2 ** 20, 0), fmt(x.loadAverageBefore, 2)]),
       ),
     );
   }

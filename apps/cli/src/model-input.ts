@@ -43,11 +43,12 @@ export function warnUnusedTensors(ctx: { warn(message: string): void }, source: 
 /** Activates the requested tfjs backend, then builds the layer-at-a-time model over `source`. */
 /**
  * The model on the chosen backend, its decoder layers run by `threads` worker threads (default: every core on
- * wasm/cpu, 1 on the native backends; 1 = this thread).
+ * wasm/cpu unless one pass of `tokensPerPass` tokens is too small to pay for them, 1 on the native backends;
+ * 1 = this thread).
  */
-export async function causalLM(source: WeightSource, backend: BackendRequest, threads?: number): Promise<CausalLM> {
+export async function causalLM(source: WeightSource, backend: BackendRequest, threads?: number, tokensPerPass = 8192): Promise<CausalLM> {
   const choice = await selectBackend(backend);
-  return CausalLM.fromSource(source, { threads: threads ?? defaultThreads(choice.name) });
+  return CausalLM.fromSource(source, { threads: threads ?? defaultThreads(choice.name, { config: source.config, tokens: tokensPerPass }) });
 }
 
 async function kind(path: string): Promise<'file' | 'dir' | undefined> {

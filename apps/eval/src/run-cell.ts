@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import { loadTextSource, runLayerSequential } from '@dass/calibration';
 import { evaluateZeroShot, inspectMatrixSparsity, parseLinearTensorName, perplexityOfText } from '@dass/evaluation';
 import type { PerplexityResult, ZeroShotResult } from '@dass/evaluation';
-import { CausalLM, MLP_LINEARS, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import { CausalLM, MLP_LINEARS, defaultThreads, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { Tokenizer, WeightSource } from '@dass/model-loader';
 import { parseSparsity } from '@dass/nm-sparsify';
 import { loadCalibration, runPrune, targetLinears } from '@dass/pipeline';
 import type { RunManifest } from '@dass/pipeline';
-import { selectBackend } from '@dass/tensor-backend';
+import { currentBackend, selectBackend } from '@dass/tensor-backend';
 import { cellHash } from './grid-cells.js';
 import type { CellSpec } from './grid-cells.js';
 import type { CellRecord, EvaluationFailure, LayerReadBack, SparsityReadBack, ZeroShotEntry } from './cell-record.js';
@@ -23,7 +23,10 @@ export interface RunCellOptions {
   keepCheckpoint?: boolean;
   /** One-line progress messages. */
   onProgress?: (message: string) => void;
-  /** Worker threads for the model passes (pruning and evaluation); default 1. Results do not depend on it. */
+  /**
+   * At most this many worker threads for the model passes (pruning and evaluation; default 1); fewer when a pass is
+   * too small to pay for them (`defaultThreads`). Results do not depend on it.
+   */
   threads?: number;
 }
 
@@ -44,7 +47,10 @@ async function evaluateModel(
   progress: (message: string) => void,
   threads: number,
 ): Promise<Pick<CellRecord, 'perplexity' | 'zeroShot' | 'zeroShotMeanAcc'>> {
-  const model = await CausalLM.fromSource(source, { maxTokensPerPass: spec.maxTokensPerPass, threads });
+  const model = await CausalLM.fromSource(source, {
+    maxTokensPerPass: spec.maxTokensPerPass,
+    threads: Math.min(threads, defaultThreads(currentBackend()?.name, { config: source.config, tokens: 8192 })),
+  });
   // A model too big to keep resident streams every layer from disk once per call: score as many windows per call as
   // 4 GiB of host hidden states allow (any batch size gives the same numbers).
   const windowsPerCall = (seqlen: number) => Math.max(1, Math.floor(2 ** 32 / (seqlen * source.config.hiddenSize * 4)));
@@ -171,7 +177,7 @@ async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: s
       force: true,
       backend: spec.backend,
       maxTokensPerPass: spec.maxTokensPerPass,
-      threads: options.threads ?? 1,
+      maxThreads: options.threads ?? 1,
       onWarning: (w) => warnings.push(w),
     });
     // An HF output carries its own tokenizer files; a llama2.c one needs the original's.
@@ -205,7 +211,11 @@ async function runAnalysis(spec: CellSpec, options: RunCellOptions, warnings: st
       seed: calibration.seed,
       vocabSize: source.config.vocabSize,
     });
-    const model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: spec.maxTokensPerPass, threads: options.threads ?? 1 });
+    const model = await CausalLM.fromSource(source, {
+      cacheLayers: false,
+      maxTokensPerPass: spec.maxTokensPerPass,
+      threads: Math.min(options.threads ?? 1, defaultThreads(currentBackend()?.name, { config: source.config, tokens: batch.nsamples * batch.seqlen })),
+    });
     const result: ModelOutlierAnalysis = { model: spec.model.name, k: analysis.k, tokens: batch.nsamples * batch.seqlen, layers: [] };
     try {
       await runLayerSequential({

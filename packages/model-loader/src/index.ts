@@ -18,7 +18,7 @@ export { DecoderLayer } from './model/decoder-layer.js';
 export type { LinearInputCapture, LayerForwardOptions, LayerRunOptions } from './model/decoder-layer.js';
 export { InputStatsAccumulator } from './model/input-stats.js';
 export type { InputStatsRequest, InputStatsData } from './model/input-stats.js';
-export { LayerWorkerPool, defaultThreads } from './model/layer-pool.js';
+export { LayerWorkerPool, defaultThreads, layerPassFlops, MIN_PARALLEL_PASS_FLOPS } from './model/layer-pool.js';
 export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
 export {
   openLlama2c,

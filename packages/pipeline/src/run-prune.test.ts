@@ -234,12 +234,12 @@ describe('runPrune on stories260K', () => {
 });
 
 describe('runPrune with worker threads', () => {
-  it('threads 1 vs 2: same masks (dass exactly; sparsegpt ≥ 99.9%), perplexity within 1e-6 relative, threads in the manifest', async () => {
-    const { perplexityOfText } = await import('@dass/evaluation');
-    const { loadTokenizer } = await import('@dass/model-loader');
-    const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
-    const text = readFileSync(calibText, 'utf8');
-    for (const method of ['dass', 'sparsegpt']) {
+  for (const method of ['dass', 'sparsegpt']) {
+    it(`${method} threads 1 vs 2: same masks (${method === 'dass' ? 'exactly' : '≥ 99.9%'}), perplexity within ${method === 'dass' ? '1e-6' : '1e-4'} relative, threads in the manifest`, async () => {
+      const { perplexityOfText } = await import('@dass/evaluation');
+      const { loadTokenizer } = await import('@dass/model-loader');
+      const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
+      const text = readFileSync(calibText, 'utf8');
       const weights: Map<string, Float32Array>[] = [];
       const ppl: number[] = [];
       for (const threads of [1, 2]) {
@@ -267,11 +267,13 @@ describe('runPrune with worker threads', () => {
           if ((w1[i] === 0) === (w2[i] === 0)) same++;
         }
       }
+      // DaSS's scores come from sums of squares (exact up to summation order): no ties here, identical masks.
+      // SparseGPT's OBS updates feed later columns' choices, so a last-bit difference in XᵀX may flip a near tie.
       if (method === 'dass') expect(same).toBe(total);
       else expect(same / total).toBeGreaterThanOrEqual(0.999);
       expect(Math.abs(ppl[1]! - ppl[0]!) / ppl[0]!).toBeLessThan(method === 'dass' ? 1e-6 : 1e-4);
-    }
-  });
+    });
+  }
 
   it('refuses --threads 0', async () => {
     await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toThrow(UserInputError);

@@ -53,9 +53,12 @@ export interface PruneOptions {
   maxTokensPerPass?: number;
   /**
    * Worker threads for the dense and pruned passes (default: every core, `os.availableParallelism()`, on the wasm
-   * and cpu backends; 1 on the native tensorflow backends, which thread their own kernels). 1 runs them here.
+   * and cpu backends, unless a pass is too small to pay for starting threads; 1 on the native tensorflow backends,
+   * which thread their own kernels). 1 runs them here.
    */
   threads?: number;
+  /** Caps the default thread count (e.g. cores divided between parallel jobs); an explicit `threads` wins. */
+  maxThreads?: number;
   onProgress?: (progress: PruneProgress) => void;
   onWarning?: (message: string) => void;
   /** Checked between layers: an aborted run removes its partial output. */
@@ -238,7 +241,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       tokenizerPath: options.tokenizer,
       targets: v.targets,
     });
-    const threads = v.threads ?? defaultThreads(backend.name);
+    const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config, tokens: calibration.nsamples * calibration.seqlen }));
     model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass, threads });
 
     // DaSS's gate/up scores need ‖h_i‖² of down_proj's input even when only gate/up are targets.

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 /**
  * `dass demo`: the README's main job on the bundled stories260K. Prunes it with DaSS and with Wanda at 2:4 into a
  * temporary folder and compares dense and pruned perplexity on held-out TinyStories text.
@@ -47,7 +48,7 @@ async function perplexityOf(
 ) {
   const { source, tokenizer } = await openModelWithTokenizer(model, bundled.tokenizer);
   try {
-    const lm = await causalLM(source, backend, threads);
+    const lm = await causalLM(source, backend, threads, DEMO_SETTINGS.evalSeqlen * availableParallelism());
     try {
       return await perplexityOfText(lm, tokenizer, text, {
         seqlen: DEMO_SETTINGS.evalSeqlen,

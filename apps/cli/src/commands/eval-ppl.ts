@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 /** `dass eval ppl`: perplexity of a text with the papers' protocol (SPEC §5). */
 import type { Argv } from 'yargs';
 import { loadTextSource, TEXT_SOURCE_FORMATS } from '@dass/calibration';
@@ -54,7 +55,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
           }
           const text = await evaluationText(data, a.format);
           ctx.throwIfInterrupted();
-          const model = await causalLM(source, a.backend, a.threads);
+          const model = await causalLM(source, a.backend, a.threads, seqlen * availableParallelism());
           try {
             const r = await perplexityOfText(model, tokenizer, text, {
               seqlen,

@@ -45,12 +45,24 @@ export interface LayerWorkerData {
   backend: string;
 }
 
+/** Below this many FLOPs per layer pass, starting worker threads (a second or more each) costs more than they save. */
+export const MIN_PARALLEL_PASS_FLOPS = 2e9;
+
+/** FLOPs of the linear projections of one decoder-layer pass over `tokens` tokens: 2 · tokens · (layer weights). */
+export function layerPassFlops(config: ModelConfig, tokens: number): number {
+  const { hiddenSize: d, intermediateSize: h, numHeads, numKvHeads, headDim } = config;
+  return 2 * tokens * (d * (2 * numHeads * headDim + 2 * numKvHeads * headDim) + 3 * d * h);
+}
+
 /**
  * Default thread count: every core this process may use (`os.availableParallelism()`) on the wasm and cpu backends
- * (one kernel thread each); 1 on the native tensorflow backends, whose kernels use every core already.
+ * (one kernel thread each); 1 on the native tensorflow backends, whose kernels use every core already. Given the
+ * work of a pass (`config`, `tokens` per layer pass), 1 when it is below `MIN_PARALLEL_PASS_FLOPS` (tiny models).
  */
-export function defaultThreads(backend = 'wasm'): number {
-  return backend === 'wasm' || backend === 'cpu' ? availableParallelism() : 1;
+export function defaultThreads(backend = 'wasm', work?: { config: ModelConfig; tokens: number }): number {
+  if (backend !== 'wasm' && backend !== 'cpu') return 1;
+  if (work && layerPassFlops(work.config, work.tokens) < MIN_PARALLEL_PASS_FLOPS) return 1;
+  return availableParallelism();
 }
 
 /**
