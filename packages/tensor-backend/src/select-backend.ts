@@ -3,17 +3,24 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { activateWebGpu } from './webgpu.js';
+import type { WebGpuAdapterInfo } from './webgpu.js';
 
-/** Backends in the order `auto` tries them: fastest first. */
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+/**
+ * Backends in the order `auto` tries them: fastest first. `webgpu` (tfjs-backend-webgpu on Dawn) counts for `auto`
+ * only on a hardware adapter; a software one (SwiftShader, llvmpipe) is used only when asked for by name.
+ */
+export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendRequest = BackendName | 'auto';
 
 export interface BackendChoice {
   /** The backend now active. */
   name: BackendName;
-  /** tfjs's own name for it (`tensorflow`, `wasm`, `cpu`). */
+  /** tfjs's own name for it (`tensorflow`, `webgpu`, `wasm`, `cpu`). */
   tfjsName: string;
+  /** For `webgpu`: the adapter (vendor, architecture, description, software or not, buffer limits). */
+  adapter?: WebGpuAdapterInfo;
   /** Why each backend tried before the chosen one was skipped. */
   skipped: { name: BackendName; reason: string }[];
 }
@@ -47,16 +54,18 @@ async function tryCpu(): Promise<void> {
   if (!ok) throw new Error('the cpu backend failed to initialise');
 }
 
-const attempts: Record<BackendName, () => Promise<void>> = {
+const attempts: Record<BackendName, (explicit: boolean) => Promise<WebGpuAdapterInfo | void>> = {
   'tensorflow-gpu': () => tryNode('@tensorflow/tfjs-node-gpu'),
+  webgpu: (explicit) => activateWebGpu(explicit),
   tensorflow: () => tryNode('@tensorflow/tfjs-node'),
   wasm: tryWasm,
   cpu: tryCpu,
 };
 
 /**
- * Activates a tfjs backend. `auto` tries tensorflow-gpu, tensorflow, wasm, cpu in turn and records why each
- * earlier one was skipped; a named backend that fails is an error naming the backend and the cause.
+ * Activates a tfjs backend. `auto` tries tensorflow-gpu, webgpu (hardware adapters only), tensorflow, wasm, cpu in
+ * turn and records why each earlier one was skipped; a named backend that fails is an error naming the backend and
+ * the cause (for webgpu: no adapter, or the optional packages missing).
  * Calling again with the same request returns the cached choice.
  */
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
@@ -68,8 +77,8 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
     try {
-      await attempts[name]();
-      current = { name, tfjsName: tf.getBackend(), skipped };
+      const adapter = await attempts[name](request !== 'auto');
+      current = { name, tfjsName: tf.getBackend(), skipped, ...(adapter ? { adapter } : {}) };
       return current;
     } catch (err) {
       if (request !== 'auto') throw new Error(`backend ${name} is not available: ${errorText(err)}`);
@@ -87,4 +96,39 @@ export function currentBackend(): BackendChoice | undefined {
 /** Makes sure some backend is active (auto selection) before tensor work. */
 export async function ensureBackend(): Promise<BackendChoice> {
   return selectBackend('auto'); // returns the cached choice when there is one
+}
+
+/**
+ * How decoder layers run on the active backend — the ONE place this is decided.
+ *
+ * - `host-assisted` (wasm): the steps the wasm backend does badly run on the host: RoPE, the head split and the
+ *   per-(sample, KV head) attention gather (rank-3 matmuls and slices are slow there), capture statistics
+ *   accumulated in float64 from `dataSync` copies; hidden states live on the host between layers.
+ * - `device` (webgpu, tensorflow-gpu, tensorflow, cpu): everything inside a layer stays a tfjs tensor; hidden states
+ *   stay on the device between layers; per layer the host reads only the accumulated statistics. Reads are
+ *   asynchronous (`data()`): the webgpu backend cannot read synchronously in Node.
+ */
+export function layerExecution(): 'host-assisted' | 'device' {
+  const name = current?.tfjsName ?? tf.getBackend();
+  return name === 'wasm' ? 'host-assisted' : 'device';
+}
+
+/**
+ * The largest tensor, in bytes, one device buffer may hold on the active backend: min(maxStorageBufferBindingSize,
+ * maxBufferSize) of the WebGPU adapter; Infinity on backends without such a cap.
+ */
+export function maxTensorBytes(): number {
+  const adapter = current?.name === 'webgpu' && tf.getBackend() === 'webgpu' ? current.adapter : undefined;
+  if (!adapter) return Infinity;
+  return Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
+}
+
+/** What manifests record about the backend: its name, why earlier ones were skipped, and the WebGPU adapter. */
+export function backendReport(choice: BackendChoice | undefined = current): {
+  name: string;
+  skipped: { name: string; reason: string }[];
+  adapter?: WebGpuAdapterInfo;
+} {
+  if (!choice) return { name: tf.getBackend() ?? 'none', skipped: [] };
+  return { name: choice.name, skipped: choice.skipped, ...(choice.adapter ? { adapter: choice.adapter } : {}) };
 }
