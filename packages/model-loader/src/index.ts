@@ -19,6 +19,9 @@ export type { LinearInputCapture, LayerForwardOptions, LayerRunOptions } from '.
 export { InputStatsAccumulator } from './model/input-stats.js';
 export type { InputStatsRequest, InputStatsData } from './model/input-stats.js';
 export { LayerWorkerPool, defaultThreads, layerPassFlops, MIN_PARALLEL_PASS_FLOPS } from './model/layer-pool.js';
+export { samplesPerPass } from './model/decoder-layer.js';
+export { DeviceHidden } from './model/device-hidden.js';
+export { attendCausalDevice, applyRopeDevice } from './model/device-attention.js';
 export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
 export {
   openLlama2c,

@@ -1,6 +1,6 @@
 // SparseGPT (Frantar & Alistarh 2023), the `fasterprune` of IST-DASLab/sparsegpt (also vendored by Wanda):
 // OBS pruning with weight updates, sweeping column blocks left to right with the upper Cholesky factor of H⁻¹.
-import { currentBackend } from '@dass/tensor-backend';
+import { canReadSync, currentBackend } from '@dass/tensor-backend';
 import { subtractProductNT } from './linalg-kernels.js';
 import { multiplyF32, releaseScratch, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
 import { NotPositiveDefiniteError, upperCholeskyOfInverse } from './linalg.js';
@@ -262,11 +262,13 @@ function chooseMatmul(choice: SparseGPTMatmul, rows: number, cols: number): 'tfj
   const backend = currentBackend();
   if (choice === 'tfjs') {
     if (!backend) throw new Error(`matmul: 'tfjs' needs an active tfjs backend; await ensureBackend() first`);
+    if (!canReadSync()) throw new Error(`matmul: 'tfjs' reads its products synchronously, which the ${backend.name} backend cannot; use 'plain' or 'auto'`);
     return 'tfjs';
   }
   if (choice === 'plain') return 'plain';
-  // tfjs's own 'cpu' backend is plain JS without register tiling: slower than the typed kernel here.
-  return backend && backend.name !== 'cpu' && rows * cols * cols >= TFJS_MIN_WORK ? 'tfjs' : 'plain';
+  // tfjs's own 'cpu' backend is plain JS without register tiling: slower than the typed kernel here; webgpu cannot
+  // read synchronously in Node.
+  return backend && backend.name !== 'cpu' && canReadSync() && rows * cols * cols >= TFJS_MIN_WORK ? 'tfjs' : 'plain';
 }
 
 /** The OBS sweep. Returns undefined if the weights stopped being finite (the caller retries with more damping). */

@@ -1,3 +1,4 @@
+import type { WebGpuAdapterInfo } from '@dass/tensor-backend';
 import type { CalibrationInfo } from './calibration-input.js';
 import type { MatrixReport } from './prune-layer.js';
 
@@ -21,7 +22,8 @@ export interface RunManifest {
   version: 1;
   createdAt: string;
   tool: { name: string; version: string; node: string; tfjs: string; platform: string };
-  backend: { name: string; skipped: { name: string; reason: string }[] };
+  /** The tfjs backend, why faster ones were skipped, and for webgpu the adapter (vendor, architecture, description, limits). */
+  backend: { name: string; skipped: { name: string; reason: string }[]; adapter?: WebGpuAdapterInfo };
   /** Worker threads that ran the dense and pruned passes (1: the main thread). */
   threads: number;
   model: {

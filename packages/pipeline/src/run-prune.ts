@@ -8,7 +8,7 @@ import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { getScoringMethod } from '@dass/scoring';
 import type { ScoringMethod } from '@dass/scoring';
-import { BACKEND_NAMES, selectBackend, tf } from '@dass/tensor-backend';
+import { BACKEND_NAMES, backendReport, selectBackend, tf } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { isCalibArtifactPath, loadCalibration } from './calibration-input.js';
 import { openCheckpointOutput } from './checkpoint-output.js';
@@ -335,7 +335,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
         tfjs: tf.version_core,
         platform: `${process.platform}-${process.arch}`,
       },
-      backend: { name: backend.name, skipped: backend.skipped },
+      backend: backendReport(backend),
       threads,
       model: {
         path: options.model,

@@ -1,5 +1,5 @@
 export * as tf from '@tensorflow/tfjs-core';
-export { BACKEND_NAMES, selectBackend, currentBackend, ensureBackend, layerExecution, maxTensorBytes, backendReport } from './select-backend.js';
+export { BACKEND_NAMES, selectBackend, currentBackend, ensureBackend, layerExecution, maxTensorBytes, canReadSync, backendReport } from './select-backend.js';
 export type { BackendName, BackendRequest, BackendChoice } from './select-backend.js';
 export { describeAdapter } from './webgpu.js';
 export type { WebGpuAdapterInfo } from './webgpu.js';

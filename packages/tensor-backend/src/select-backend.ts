@@ -113,6 +113,11 @@ export function layerExecution(): 'host-assisted' | 'device' {
   return name === 'wasm' ? 'host-assisted' : 'device';
 }
 
+/** Whether `dataSync`/`arraySync` work on the active backend: not on webgpu in Node (its readSync needs a canvas). */
+export function canReadSync(): boolean {
+  return (current?.tfjsName ?? tf.getBackend()) !== 'webgpu';
+}
+
 /**
  * The largest tensor, in bytes, one device buffer may hold on the active backend: min(maxStorageBufferBindingSize,
  * maxBufferSize) of the WebGPU adapter; Infinity on backends without such a cap.

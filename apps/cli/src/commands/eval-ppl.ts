@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Argv } from 'yargs';
 import { loadTextSource, TEXT_SOURCE_FORMATS } from '@dass/calibration';
 import { perplexityOfText } from '@dass/evaluation';
-import { BACKEND_NAMES } from '@dass/tensor-backend';
+import { BACKEND_NAMES, backendReport } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
 import type { SelectCommand } from '../command-context.js';
 import { formatSeconds } from '../format-table.js';
@@ -83,6 +83,7 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
               model: a.model,
               data: a.data,
               unusedTensors,
+              backend: backendReport(),
             };
             if (a.json) ctx.printJson(result);
             else {

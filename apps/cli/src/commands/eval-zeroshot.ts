@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Argv } from 'yargs';
 import { defaultTasksDir, evaluateZeroShot, parseTaskList, withGreedyScoring, zeroShotTasks } from '@dass/evaluation';
 import type { ZeroShotResult } from '@dass/evaluation';
-import { BACKEND_NAMES } from '@dass/tensor-backend';
+import { BACKEND_NAMES, backendReport } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
 import { UsageError } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
@@ -60,7 +60,7 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
             }
             ctx.progress.clear();
             if (a.json) {
-              ctx.printJson({ model: a.model, tasksDir, limit: a.limit ?? null, unusedTensors, results });
+              ctx.printJson({ model: a.model, tasksDir, limit: a.limit ?? null, unusedTensors, backend: backendReport(), results });
               return;
             }
             const rows = results.map((r) => [

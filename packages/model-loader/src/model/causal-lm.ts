@@ -1,6 +1,7 @@
-import { ensureBackend, tf } from '@dass/tensor-backend';
+import { ensureBackend, layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
 import type { ModelConfig, WeightSource } from '../types.js';
-import { DecoderLayer } from './decoder-layer.js';
+import { DecoderLayer, samplesPerPass } from './decoder-layer.js';
+import { DeviceHidden } from './device-hidden.js';
 import type { LayerForwardOptions } from './decoder-layer.js';
 import { LayerContext } from './layer-context.js';
 import { LayerWorkerPool } from './layer-pool.js';
@@ -45,7 +46,8 @@ export class CausalLM {
   private readonly layerCache = new Map<number, DecoderLayer>();
   private embedTable?: Float32Array;
   private finalNorm?: tf.Tensor1D;
-  private headTransposed?: tf.Tensor2D;
+  /** The head transposed, [hidden, vocab], in column blocks that each fit one device buffer (one block off WebGPU). */
+  private headBlocks?: tf.Tensor2D[];
   readonly cacheLayers: boolean;
   readonly cacheEmbeddings: boolean;
 
@@ -90,8 +92,17 @@ export class CausalLM {
   async embed(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
     if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
     this.checkIds(ids);
+    return this.gatherEmbeddings(await this.embeddingTable(), ids);
+  }
+
+  private async embeddingTable(): Promise<Float32Array> {
     const table = this.embedTable ?? (await this.source.readF32('model.embed_tokens.weight')).data;
     if (this.cacheEmbeddings) this.embedTable = table;
+    return table;
+  }
+
+  /** Rows of the embedding table for `ids` (times the embedding scale), [ids.length, hidden]. */
+  private gatherEmbeddings(table: Float32Array, ids: Int32Array): Float32Array {
     const d = this.config.hiddenSize;
     const out = new Float32Array(ids.length * d);
     const scale = this.config.embeddingScale;
@@ -101,6 +112,50 @@ export class CausalLM {
       else for (let j = 0; j < d; j++) out[i * d + j] = row[j]! * Math.fround(scale);
     }
     return out;
+  }
+
+  /** Where layers run on the active backend (`layerExecution()` of @dass/tensor-backend decides, in one place). */
+  get execution(): 'host-assisted' | 'device' {
+    return layerExecution();
+  }
+
+  /**
+   * Embeds `batch × seqLen` ids straight into device chunks (one chunk per layer pass, sized by `samplesPerPass`):
+   * the table lookup runs on the host, each chunk is uploaded once; nothing is read back.
+   */
+  async embedDevice(ids: Int32Array, batch: number, seqLen: number, maxTokensPerPass = this.options.maxTokensPerPass): Promise<DeviceHidden> {
+    if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
+    this.checkIds(ids);
+    const perPass = samplesPerPass(this.config, seqLen, { maxTokensPerPass });
+    const table = await this.embeddingTable();
+    const d = this.config.hiddenSize;
+    const chunks: tf.Tensor2D[] = [];
+    const samples: number[] = [];
+    for (let start = 0; start < batch; start += perPass) {
+      const n = Math.min(perPass, batch - start);
+      chunks.push(tf.tensor2d(this.gatherEmbeddings(table, ids.subarray(start * seqLen, (start + n) * seqLen)), [n * seqLen, d]));
+      samples.push(n);
+    }
+    return new DeviceHidden(chunks, samples, seqLen, d);
+  }
+
+  /** `forwardHidden` with the states kept on the device (the caller disposes the result). */
+  async forwardHiddenDevice(ids: Int32Array, batch: number, seqLen: number, onProgress?: (p: ForwardProgress) => void): Promise<DeviceHidden> {
+    let hidden = await this.embedDevice(ids, batch, seqLen);
+    try {
+      for (let l = 0; l < this.config.numLayers; l++) {
+        const layer = await this.layer(l);
+        const next = layer.forwardDevice(hidden);
+        hidden.dispose();
+        hidden = next;
+        this.release(layer);
+        onProgress?.({ layer: l + 1, layers: this.config.numLayers });
+      }
+    } catch (err) {
+      hidden.dispose();
+      throw err;
+    }
+    return hidden;
   }
 
   /** Loads decoder layer `index` (the caller disposes it, unless it comes from the model's cache: see `layer`). */
@@ -128,6 +183,14 @@ export class CausalLM {
     seqLen: number,
     onProgress?: (p: ForwardProgress) => void,
   ): Promise<Float32Array> {
+    if (this.execution === 'device') {
+      const onDevice = await this.forwardHiddenDevice(ids, batch, seqLen, onProgress);
+      try {
+        return await onDevice.read();
+      } finally {
+        onDevice.dispose();
+      }
+    }
     let hidden = await this.embed(ids, batch, seqLen);
     const forwardOptions: LayerForwardOptions = { maxTokensPerPass: this.options.maxTokensPerPass };
     for (let l = 0; l < this.config.numLayers; l++) {
@@ -139,8 +202,8 @@ export class CausalLM {
     return hidden;
   }
 
-  private async head(): Promise<{ norm: tf.Tensor1D; headT: tf.Tensor2D }> {
-    if (!this.finalNorm || !this.headTransposed) {
+  private async head(): Promise<{ norm: tf.Tensor1D; headT: tf.Tensor2D[] }> {
+    if (!this.finalNorm || !this.headBlocks) {
       const normData = (await this.source.readF32('model.norm.weight')).data;
       this.finalNorm = tf.tensor1d(this.config.rmsNormAddOne ? normData.map((v) => 1 + v) : normData);
       const tied = this.config.tieWordEmbeddings || !this.source.has('lm_head.weight');
@@ -149,21 +212,39 @@ export class CausalLM {
         tied && this.embedTable
           ? { shape: [this.config.vocabSize, this.config.hiddenSize], data: this.embedTable }
           : await this.source.readF32(tied ? 'model.embed_tokens.weight' : 'lm_head.weight');
-      this.headTransposed = tf.tidy(() => tf.transpose(tf.tensor2d(head.data, [head.shape[0]!, head.shape[1]!])) as tf.Tensor2D);
+      const [vocab, d] = [head.shape[0]!, head.shape[1]!];
+      // WebGPU caps one buffer (maxStorageBufferBindingSize/maxBufferSize): a 128k-vocabulary head (Llama-3, 2.1 GB in
+      // float32) is uploaded in vocabulary blocks that each fit; elsewhere it is one block.
+      const cap = maxTensorBytes();
+      const blockRows = cap === Infinity ? vocab : Math.floor(cap / (4 * d));
+      if (blockRows < 1) throw new RangeError(`lm head: one [${d}] row exceeds the GPU adapter's largest buffer (${cap} bytes)`);
+      const blocks: tf.Tensor2D[] = [];
+      for (let v0 = 0; v0 < vocab; v0 += blockRows) {
+        const v1 = Math.min(vocab, v0 + blockRows);
+        blocks.push(tf.tidy(() => tf.transpose(tf.tensor2d(head.data.subarray(v0 * d, v1 * d), [v1 - v0, d])) as tf.Tensor2D));
+      }
+      this.headBlocks = blocks;
     }
-    return { norm: this.finalNorm, headT: this.headTransposed };
+    return { norm: this.finalNorm, headT: this.headBlocks };
   }
 
-  /** Logits [n, vocab] of hidden rows [firstRow, firstRow + n): final norm, then the head. Call inside a tidy. */
-  private rowLogits(hidden: Float32Array, firstRow: number, n: number, norm: tf.Tensor1D, headT: tf.Tensor2D): tf.Tensor2D {
+  /** Logits [n, vocab] of hidden rows [n, hidden]: final norm, then the head (block by block). Call inside a tidy. */
+  private rowLogits(rows: tf.Tensor2D, norm: tf.Tensor1D, headT: tf.Tensor2D[]): tf.Tensor2D {
+    const normed = this.context.rmsNorm(rows, norm);
+    if (headT.length === 1) return tf.matMul(normed, headT[0]!);
+    return tf.concat(headT.map((block) => tf.matMul(normed, block)), 1) as tf.Tensor2D;
+  }
+
+  /** Host hidden rows [firstRow, firstRow + n) as a tensor [n, hidden]. */
+  private hostRows(hidden: Float32Array, firstRow: number, n: number): tf.Tensor2D {
     const d = this.config.hiddenSize;
-    const rows = tf.tensor2d(hidden.subarray(firstRow * d, (firstRow + n) * d), [n, d]);
-    return tf.matMul(this.context.rmsNorm(rows, norm), headT);
+    return tf.tensor2d(hidden.subarray(firstRow * d, (firstRow + n) * d), [n, d]);
   }
 
   /** Rows of [rows, vocab] float32 logits that fit `logitsChunkBytes`. */
   private logitsChunkRows(): number {
-    return Math.max(1, Math.floor((this.options.logitsChunkBytes ?? 64 * 2 ** 20) / (4 * this.config.vocabSize)));
+    const bytes = Math.min(this.options.logitsChunkBytes ?? 64 * 2 ** 20, maxTensorBytes());
+    return Math.max(1, Math.floor(bytes / (4 * this.config.vocabSize)));
   }
 
   /**
@@ -177,8 +258,8 @@ export class CausalLM {
     const chunkRows = this.logitsChunkRows();
     for (let r = 0; r < rows; r += chunkRows) {
       const n = Math.min(chunkRows, rows - r);
-      const logits = tf.tidy(() => this.rowLogits(hidden, r, n, norm, headT));
-      const data = logits.dataSync() as Float32Array;
+      const logits = tf.tidy(() => this.rowLogits(this.hostRows(hidden, r, n), norm, headT));
+      const data = (await logits.data()) as Float32Array;
       logits.dispose();
       onChunk(r, n, data);
     }
@@ -190,22 +271,50 @@ export class CausalLM {
    */
   async tokenNll(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
     if (seqLen < 2) throw new RangeError(`seqLen: need at least 2 tokens to score a next token, got ${seqLen}`);
-    const hidden = await this.forwardHidden(ids, batch, seqLen);
     const v = this.config.vocabSize;
-    const nll = new Float32Array(batch * (seqLen - 1));
-    const { norm, headT } = await this.head();
     const chunkRows = this.logitsChunkRows();
     // log-sum-exp and the target's logit on tfjs: only [rows] values come back, never the [rows, vocab] logits.
+    const nllOf = (rows: tf.Tensor2D, b: number, first: number, n: number, norm: tf.Tensor1D, headT: tf.Tensor2D[]) => {
+      const at = new Int32Array(n);
+      for (let i = 0; i < n; i++) at[i] = i * v + ids[b * seqLen + first + i + 1]!;
+      const logits = this.rowLogits(rows, norm, headT);
+      const target = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(at, 'int32'));
+      return tf.sub(tf.logSumExp(logits, 1), target) as tf.Tensor1D;
+    };
+    if (this.execution === 'device') {
+      // Hidden states never leave the device: the NLLs of every row are gathered there and read once.
+      const hidden = await this.forwardHiddenDevice(ids, batch, seqLen);
+      const parts: tf.Tensor1D[] = [];
+      try {
+        const { norm, headT } = await this.head();
+        let b = 0;
+        for (let c = 0; c < hidden.chunks.length; c++) {
+          const chunk = hidden.chunks[c]!;
+          for (let s = 0; s < hidden.samples[c]!; s++, b++) {
+            for (let first = 0; first < seqLen - 1; first += chunkRows) {
+              const n = Math.min(chunkRows, seqLen - 1 - first);
+              parts.push(tf.tidy(() => nllOf(tf.slice(chunk, [s * seqLen + first, 0], [n, -1]), b, first, n, norm, headT)));
+            }
+          }
+        }
+        const all = tf.tidy(() => (parts.length === 1 ? tf.clone(parts[0]!) : tf.concat(parts)));
+        try {
+          return (await all.data()) as Float32Array;
+        } finally {
+          all.dispose();
+        }
+      } finally {
+        for (const p of parts) p.dispose();
+        hidden.dispose();
+      }
+    }
+    const hidden = await this.forwardHidden(ids, batch, seqLen);
+    const nll = new Float32Array(batch * (seqLen - 1));
+    const { norm, headT } = await this.head();
     for (let b = 0; b < batch; b++) {
       for (let first = 0; first < seqLen - 1; first += chunkRows) {
         const n = Math.min(chunkRows, seqLen - 1 - first);
-        const at = new Int32Array(n);
-        for (let i = 0; i < n; i++) at[i] = i * v + ids[b * seqLen + first + i + 1]!;
-        const result = tf.tidy(() => {
-          const logits = this.rowLogits(hidden, b * seqLen + first, n, norm, headT);
-          const target = tf.gather(tf.reshape(logits, [n * v]), tf.tensor1d(at, 'int32'));
-          return tf.sub(tf.logSumExp(logits, 1), target);
-        });
+        const result = tf.tidy(() => nllOf(this.hostRows(hidden, b * seqLen + first, n), b, first, n, norm, headT));
         nll.set(result.dataSync() as Float32Array, b * (seqLen - 1) + first);
         result.dispose();
       }
@@ -245,9 +354,9 @@ export class CausalLM {
     for (const layer of this.layerCache.values()) layer.dispose();
     this.layerCache.clear();
     this.finalNorm?.dispose();
-    this.headTransposed?.dispose();
+    for (const block of this.headBlocks ?? []) block.dispose();
     this.finalNorm = undefined;
-    this.headTransposed = undefined;
+    this.headBlocks = undefined;
     this.context.dispose();
   }
 }

@@ -1,9 +1,11 @@
-import { tf } from '@dass/tensor-backend';
+import { layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
 import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
 import { applyRopeInPlace, attendCausal } from './attention.js';
 import type { InputStatsAccumulator } from './input-stats.js';
+import { DEVICE_SCORES_BYTES, attendCausalDevice } from './device-attention.js';
+import { DeviceHidden } from './device-hidden.js';
 import type { LayerContext } from './layer-context.js';
 
 /**
@@ -51,6 +53,27 @@ function shared(data: Float32Array): Float32Array {
   const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
   out.set(data);
   return out;
+}
+
+/**
+ * Samples of `seqLen` tokens per pass through a layer: `samplesPerPass` if given, else as many as fit
+ * `maxTokensPerPass` (default 4096) and — on a backend with a buffer cap (WebGPU's maxStorageBufferBindingSize /
+ * maxBufferSize, see `maxTensorBytes`) — as many whose widest activation ([tokens, max(q/k/v width, MLP width)] float32)
+ * fits one buffer. At least 1; a single sample that cannot fit is an error naming the limit.
+ */
+export function samplesPerPass(config: ModelConfig, seqLen: number, options: Pick<LayerForwardOptions, 'samplesPerPass' | 'maxTokensPerPass'> = {}): number {
+  if (options.samplesPerPass !== undefined) return options.samplesPerPass;
+  const byBudget = Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
+  const cap = maxTensorBytes();
+  if (cap === Infinity) return byBudget;
+  const width = Math.max(config.hiddenSize, (config.numHeads + 2 * config.numKvHeads) * config.headDim, config.intermediateSize);
+  const perSample = 4 * seqLen * width;
+  if (perSample > cap) {
+    throw new RangeError(
+      `seqlen ${seqLen}: one sample's [${seqLen}, ${width}] float32 activations (${perSample} bytes) exceed the GPU adapter's largest buffer (maxStorageBufferBindingSize/maxBufferSize = ${cap} bytes); use a shorter seqlen`,
+    );
+  }
+  return Math.max(1, Math.min(byBudget, Math.floor(cap / perSample)));
 }
 
 const QKV: readonly LinearName[] = ['q_proj', 'k_proj', 'v_proj'];
@@ -108,6 +131,28 @@ function uploadTransposed(w: HostTensor): tf.Tensor2D {
   return uploadStackedTransposed([w]);
 }
 
+/** A layer whose largest device matrix exceeds the backend's buffer cap cannot run: say which and which limit. */
+function checkWeightsFit(config: ModelConfig, index: number): void {
+  const cap = maxTensorBytes();
+  if (cap === Infinity) return;
+  const d = config.hiddenSize;
+  const matrices: [string, number, number][] = [
+    ['q/k/v (stacked)', d, (config.numHeads + 2 * config.numKvHeads) * config.headDim],
+    ['o_proj', config.numHeads * config.headDim, d],
+    ['gate_proj', d, config.intermediateSize],
+    ['up_proj', d, config.intermediateSize],
+    ['down_proj', config.intermediateSize, d],
+  ];
+  for (const [name, rows, cols] of matrices) {
+    const bytes = 4 * rows * cols;
+    if (bytes > cap) {
+      throw new RangeError(
+        `layer ${index} ${name}: its [${rows}, ${cols}] float32 weight (${bytes} bytes) exceeds the GPU adapter's largest buffer (maxStorageBufferBindingSize/maxBufferSize = ${cap} bytes); this model cannot run on this adapter`,
+      );
+    }
+  }
+}
+
 /**
  * One decoder layer, resident on its own: host copies of its seven linear weights (for pruning) and the tfjs tensors
  * the forward pass uses. Load, run over many samples, optionally replace weights, dispose.
@@ -129,6 +174,8 @@ export class DecoderLayer {
   private inputNorm!: tf.Tensor1D;
   private postNorm!: tf.Tensor1D;
   private disposed = false;
+  /** Where this layer's steps run: fixed at load from `layerExecution()` (the one place that decides it). */
+  private readonly execution = layerExecution();
 
   private constructor(
     readonly index: number,
@@ -141,6 +188,7 @@ export class DecoderLayer {
     if (!Number.isInteger(index) || index < 0 || index >= config.numLayers) {
       throw new RangeError(`layer index: expected an integer in [0, ${config.numLayers - 1}], got ${index}`);
     }
+    checkWeightsFit(config, index);
     const layer = new DecoderLayer(index, config, context);
     const prefix = `model.layers.${index}.`;
     const readNorm = async (name: string) => {
@@ -276,8 +324,9 @@ export class DecoderLayer {
     if (hidden.length !== batch * seqLen * d) {
       throw new RangeError(`hidden: expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
     }
+    if (tf.getBackend() === 'webgpu') throw new Error('DecoderLayer.forward reads synchronously, which the webgpu backend cannot: use forwardDevice');
     this.ensureUploaded();
-    const perPass = options.samplesPerPass ?? Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
+    const perPass = samplesPerPass(this.config, seqLen, options);
     const out = new Float32Array(options.skipOutput ? 0 : hidden.length);
     const residual = options.keepResidual ? new Float32Array(hidden.length) : undefined;
     this.residual = undefined;
@@ -328,6 +377,28 @@ export class DecoderLayer {
     }
   }
 
+  /**
+   * Runs the layer over hidden states that stay on the device (`layerExecution()` = `device`): returns new states in
+   * the same chunks; nothing is read back to the host (the capture callback may accumulate on the device). The caller
+   * keeps ownership of `hidden`.
+   */
+  forwardDevice(hidden: DeviceHidden, options: Pick<LayerForwardOptions, 'capture'> = {}): DeviceHidden {
+    if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
+    if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    this.ensureUploaded();
+    const out: tf.Tensor2D[] = [];
+    try {
+      for (let i = 0; i < hidden.chunks.length; i++) {
+        const x = hidden.chunks[i]!;
+        out.push(tf.tidy(() => this.forwardPass(x, hidden.samples[i]!, hidden.seqLen, { capture: options.capture })!));
+      }
+    } catch (err) {
+      for (const t of out) t.dispose();
+      throw err;
+    }
+    return new DeviceHidden(out, hidden.samples, hidden.seqLen, hidden.hiddenSize);
+  }
+
   /** The stacked q/k/v weight (built on first use after load or after a q/k/v weight changed). */
   private stackedQkv(): { weight: tf.Tensor2D; bias?: tf.Tensor1D } {
     if (!this.qkv) {
@@ -359,10 +430,36 @@ export class DecoderLayer {
     const qkvTensor = tf.tidy(() => {
       const xn = this.context.rmsNorm(x, this.inputNorm);
       capture?.(QKV, xn);
-      // q, k and v in one matmul; RoPE and the head split happen on the host (see attendCausal).
+      // q, k and v in one matmul; RoPE, the head split and attention follow on the device or the host.
       const y = tf.matMul(xn, qkvWeight.weight);
-      return qkvWeight.bias ? tf.add(y, qkvWeight.bias) : y;
+      return (qkvWeight.bias ? tf.add(y, qkvWeight.bias) : y) as tf.Tensor2D;
     });
+    const qWidth = nH * hd;
+    const shape = { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd };
+    const mask = (qs: number, qe: number, keys: number, group: number) => this.context.mask(qs, qe, keys, group);
+    let attn: tf.Tensor2D;
+    if (this.execution === 'device') {
+      const scoresBytes = Math.min(DEVICE_SCORES_BYTES, maxTensorBytes());
+      attn = attendCausalDevice(qkvTensor, shape, this.context.attentionScale, mask, this.context.ropeTensors(seqLen), scoresBytes);
+      qkvTensor.dispose();
+    } else {
+      attn = tf.tensor2d(this.attendOnHost(qkvTensor, shape), [tokens, qWidth]);
+    }
+    const x2 = tf.tidy(() => {
+      capture?.(O, attn);
+      return tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
+    });
+    if (residualOut) residualOut.set(x2.dataSync() as Float32Array);
+    return this.mlp(x2, options);
+  }
+
+  /**
+   * The wasm path (`host-assisted`): q/k/v come to the host, RoPE and the head split run there and attention goes
+   * as a few 2-D matmuls per (sample, KV head) (see attendCausal for why). Disposes `qkvTensor`.
+   */
+  private attendOnHost(qkvTensor: tf.Tensor2D, shape: { batch: number; seqLen: number; numHeads: number; numKvHeads: number; headDim: number }): Float32Array {
+    const { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd } = shape;
+    const tokens = batch * seqLen;
     const qkv = qkvTensor.dataSync() as Float32Array;
     qkvTensor.dispose();
     const qWidth = nH * hd;
@@ -380,16 +477,7 @@ export class DecoderLayer {
     const { cos, sin } = this.context.rope(seqLen);
     applyRopeInPlace(q, nH, hd, seqLen, cos, sin);
     applyRopeInPlace(k, nKV, hd, seqLen, cos, sin);
-    const attnRows = attendCausal(q, k, v, { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd }, this.context.attentionScale, (qs, qe, keys, group) =>
-      this.context.mask(qs, qe, keys, group),
-    );
-    const x2 = tf.tidy(() => {
-      const attn = tf.tensor2d(attnRows, [tokens, qWidth]);
-      capture?.(O, attn);
-      return tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
-    });
-    if (residualOut) residualOut.set(x2.dataSync() as Float32Array);
-    return this.mlp(x2, options);
+    return attendCausal(q, k, v, shape, this.context.attentionScale, (qs, qe, keys, group) => this.context.mask(qs, qe, keys, group));
   }
 
   /** x2 + down(act(gate(norm(x2))) · up(norm(x2))); without `skipOutput`'s down_proj when only captures are wanted. */

@@ -20,6 +20,7 @@ function evictOldest<K, V>(cache: Map<K, V>, dispose: (v: V) => void): void {
  */
 export class LayerContext {
   private readonly ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
+  private readonly ropeTensorCache = new Map<number, { cos: tf.Tensor3D; sin: tf.Tensor3D }>();
   private readonly maskCache = new Map<string, tf.Tensor2D>();
   readonly attentionScale: number;
   /** Worker threads that run the layers' passes (samples split between them); absent: this thread runs them. */
@@ -36,6 +37,24 @@ export class LayerContext {
       entry = ropeTables(this.config, seqLen);
       if (this.ropeCache.size >= CACHE_ENTRIES) this.ropeCache.delete(this.ropeCache.keys().next().value as number);
       this.ropeCache.set(seqLen, entry);
+    }
+    return entry;
+  }
+
+  /** The same cos and sin tables as device tensors [seqLen, 1, headDim] (they broadcast over heads of [tokens, heads, headDim]). */
+  ropeTensors(seqLen: number): { cos: tf.Tensor3D; sin: tf.Tensor3D } {
+    let entry = this.ropeTensorCache.get(seqLen);
+    if (!entry) {
+      const { cos, sin } = this.rope(seqLen);
+      const hd = this.config.headDim;
+      entry = { cos: tf.keep(tf.tensor3d(cos, [seqLen, 1, hd])), sin: tf.keep(tf.tensor3d(sin, [seqLen, 1, hd])) };
+      if (this.ropeTensorCache.size >= CACHE_ENTRIES) {
+        evictOldest(this.ropeTensorCache, (e) => {
+          e.cos.dispose();
+          e.sin.dispose();
+        });
+      }
+      this.ropeTensorCache.set(seqLen, entry);
     }
     return entry;
   }
@@ -84,6 +103,11 @@ export class LayerContext {
     void this.pool?.close();
     this.pool = undefined;
     for (const m of this.maskCache.values()) m.dispose();
+    for (const e of this.ropeTensorCache.values()) {
+      e.cos.dispose();
+      e.sin.dispose();
+    }
+    this.ropeTensorCache.clear();
     this.ropeCache.clear();
     this.maskCache.clear();
   }
