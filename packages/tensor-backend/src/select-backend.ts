@@ -3,6 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { BackendUnavailableError } from './errors.js';
 import { activateWebGpu } from './webgpu.js';
 import type { WebGpuAdapterInfo } from './webgpu.js';
 
@@ -81,11 +82,11 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       current = { name, tfjsName: tf.getBackend(), skipped, ...(adapter ? { adapter } : {}) };
       return current;
     } catch (err) {
-      if (request !== 'auto') throw new Error(`backend ${name} is not available: ${errorText(err)}`);
+      if (request !== 'auto') throw new BackendUnavailableError(`backend ${name} is not available: ${errorText(err)}`);
       skipped.push({ name, reason: errorText(err) });
     }
   }
-  throw new Error(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+  throw new BackendUnavailableError(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
 
 /** The backend chosen by the last `selectBackend`, if any. */
@@ -120,12 +121,24 @@ export function canReadSync(): boolean {
 
 /**
  * The largest tensor, in bytes, one device buffer may hold on the active backend: min(maxStorageBufferBindingSize,
- * maxBufferSize) of the WebGPU adapter; Infinity on backends without such a cap.
+ * maxBufferSize) of the WebGPU adapter; Infinity on backends without such a cap (either lowered by
+ * `limitTensorBytes`).
  */
 export function maxTensorBytes(): number {
   const adapter = current?.name === 'webgpu' && tf.getBackend() === 'webgpu' ? current.adapter : undefined;
-  if (!adapter) return Infinity;
-  return Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize);
+  const cap = adapter ? Math.min(adapter.limits.maxStorageBufferBindingSize, adapter.limits.maxBufferSize) : Infinity;
+  return Math.min(cap, tensorBytesLimit);
+}
+
+let tensorBytesLimit = Infinity;
+
+/**
+ * Caps `maxTensorBytes()` below what the device allows, on any backend (undefined: no extra cap). For leaving
+ * headroom on a GPU shared with other work, and for tests that exercise the chunking paths on small models.
+ */
+export function limitTensorBytes(bytes?: number): void {
+  if (bytes !== undefined && !(Number.isFinite(bytes) && bytes > 0)) throw new RangeError(`bytes: expected a positive number, got ${bytes}`);
+  tensorBytesLimit = bytes ?? Infinity;
 }
 
 /** What manifests record about the backend: its name, why earlier ones were skipped, and the WebGPU adapter. */

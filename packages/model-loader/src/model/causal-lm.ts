@@ -1,4 +1,4 @@
-import { ensureBackend, layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
+import { DeviceLimitError, ensureBackend, layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
 import type { ModelConfig, WeightSource } from '../types.js';
 import { DecoderLayer, samplesPerPass } from './decoder-layer.js';
 import { DeviceHidden } from './device-hidden.js';
@@ -217,7 +217,7 @@ export class CausalLM {
       // float32) is uploaded in vocabulary blocks that each fit; elsewhere it is one block.
       const cap = maxTensorBytes();
       const blockRows = cap === Infinity ? vocab : Math.floor(cap / (4 * d));
-      if (blockRows < 1) throw new RangeError(`lm head: one [${d}] row exceeds the GPU adapter's largest buffer (${cap} bytes)`);
+      if (blockRows < 1) throw new DeviceLimitError(`lm head: one [${d}] row exceeds the GPU adapter's largest buffer (${cap} bytes)`);
       const blocks: tf.Tensor2D[] = [];
       for (let v0 = 0; v0 < vocab; v0 += blockRows) {
         const v1 = Math.min(vocab, v0 + blockRows);

@@ -1,4 +1,4 @@
-import { layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
+import { DeviceLimitError, layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
 import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
@@ -69,7 +69,7 @@ export function samplesPerPass(config: ModelConfig, seqLen: number, options: Pic
   const width = Math.max(config.hiddenSize, (config.numHeads + 2 * config.numKvHeads) * config.headDim, config.intermediateSize);
   const perSample = 4 * seqLen * width;
   if (perSample > cap) {
-    throw new RangeError(
+    throw new DeviceLimitError(
       `seqlen ${seqLen}: one sample's [${seqLen}, ${width}] float32 activations (${perSample} bytes) exceed the GPU adapter's largest buffer (maxStorageBufferBindingSize/maxBufferSize = ${cap} bytes); use a shorter seqlen`,
     );
   }
@@ -146,7 +146,7 @@ function checkWeightsFit(config: ModelConfig, index: number): void {
   for (const [name, rows, cols] of matrices) {
     const bytes = 4 * rows * cols;
     if (bytes > cap) {
-      throw new RangeError(
+      throw new DeviceLimitError(
         `layer ${index} ${name}: its [${rows}, ${cols}] float32 weight (${bytes} bytes) exceeds the GPU adapter's largest buffer (maxStorageBufferBindingSize/maxBufferSize = ${cap} bytes); this model cannot run on this adapter`,
       );
     }

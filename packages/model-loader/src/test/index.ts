@@ -28,3 +28,4 @@ export const fixtures = {
   },
 } as const;
 export { diskFull, withDiskFull } from './disk-full.js';
+export { useSwiftShader } from './webgpu-env.js';
