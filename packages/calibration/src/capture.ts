@@ -74,7 +74,7 @@ function validate(options: LayerSequentialOptions): void {
  * XᵀX[:, c0:c1] = Xᵀ·X[:, c0:c1]). Accumulated in float32 on the device; `readInto` reads each accumulator once and
  * adds it to the float64 host statistics.
  */
-class DeviceStats {
+export class DeviceLayerStats {
   private readonly groups = new Map<string, { linears: LinearName[]; sumSq?: tf.Tensor1D; gram?: (tf.Tensor2D | undefined)[]; blockCols: number }>();
 
   constructor(private readonly stats: LayerStats) {}
@@ -158,7 +158,7 @@ async function runLayerSequentialDevice(options: LayerSequentialOptions, layers:
     for (let index = 0; index < layers; index++) {
       const layer = await model.loadLayer(index);
       const stats: LayerStats = { inputSumSq: new Map(), gram: new Map(), tokens: 0 };
-      const device = new DeviceStats(stats);
+      const device = new DeviceLayerStats(stats);
       try {
         for (const t of targets) {
           const cols = layer.linearWeight(t).shape[1]!;

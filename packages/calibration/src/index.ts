@@ -1,5 +1,5 @@
 export {};
-export { runLayerSequential } from './capture.js';
+export { runLayerSequential, DeviceLayerStats } from './capture.js';
 export type { LayerStats, CaptureProgress, LayerCallbackContext, LayerSequentialOptions } from './capture.js';
 export { PythonRandom } from './python-random.js';
 export {
