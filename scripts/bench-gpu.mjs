@@ -19,7 +19,8 @@ function parseArgs(argv) {
   const args = { small: false, samples: undefined, seqlen: undefined, backend: 'webgpu', out: join(repoRoot, 'bench-gpu.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--small') args.small = true;
+    if (a === "--") continue;
+    else if (a === "--small") args.small = true;
     else if (a === '--samples') args.samples = Number(argv[++i]);
     else if (a === '--seqlen') args.seqlen = Number(argv[++i]);
     else if (a === '--backend') args.backend = argv[++i];
