@@ -245,10 +245,10 @@ async function main() {
   results.torch = torchReference(shape, samples, T, args.small);
 
   const name = adapter ? `${adapter.description || adapter.vendor}` : choice.name;
-  console.log(`\n**One 7B-shaped decoder layer** (${shape.hiddenSize}/${shape.intermediateSize}, ${shape.numHeads} heads, random weights), ${samples} × ${T} tokens, ${choice.name} on ${name}:\n`);
+  console.log(`\n**One ${args.small ? 'small (--small) test' : '7B-shaped'} decoder layer** (${shape.hiddenSize}/${shape.intermediateSize}, ${shape.numHeads} heads, random weights), ${samples} × ${T} tokens, ${choice.name} on ${name}:\n`);
   console.log('| step | seconds | tokens/s | GFLOP/s |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [step, s, tps, gf] of rows) console.log(`| ${step} | ${fmt(s, 2)} | ${Number.isFinite(tps) ? fmt(tps, 0) : '–'} | ${Number.isFinite(gf) ? fmt(gf, 0) : '–'} |`);
+  for (const [step, s, tps, gf] of rows) console.log(`| ${step} | ${fmt(s, 2)} | ${Number.isFinite(tps) ? fmt(tps, 0) : '–'} | ${Number.isFinite(gf) ? fmt(gf, gf < 10 ? 2 : 0) : '–'} |`);
   if (results.torch.skipped) console.log(`| PyTorch float32 forward | ${results.torch.skipped} | | |`);
   else console.log(`| PyTorch ${results.torch.torch} float32 forward (${results.torch.device}) | ${fmt(results.torch.seconds, 2)} | ${fmt(tokens / results.torch.seconds, 0)} | ${fmt(flops / results.torch.seconds / 1e9, 0)} |`);
   console.log(`\npeak device memory (tfjs allocated): ${gib(peak)}`);
