@@ -89,7 +89,7 @@ describe('validateGrid', () => {
     ['nothing to evaluate', (g: any) => (g.evaluation = {}), 'grid.json: evaluation.perplexity: the grid evaluates nothing'],
     ['an unknown target set', (g: any) => (g.targets = ['mlp', 'attn']), 'grid.json: targets[1]: expected one of mlp, all, got "attn"'],
     ['a negative alpha', (g: any) => (g.alpha = -1), 'grid.json: alpha: expected a finite number >= 0, got -1'],
-    ['an unknown backend', (g: any) => (g.backend = 'webgpu'), 'grid.json: backend: expected one of auto, tensorflow-gpu'],
+    ['an unknown backend', (g: any) => (g.backend = 'metal'), 'grid.json: backend: expected one of auto, tensorflow-gpu'],
     ['a bad k', (g: any) => (g.analysis.k = [3, 0]), 'grid.json: analysis.k[1]: expected a number > 0, got 0'],
     ['a top-level typo', (g: any) => (g.method = ['wanda']), 'grid.json: method: unknown key'],
   ])('rejects %s, naming the key', (_what, edit, expected) => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixtures, useSwiftShader } from '@dass/model-loader/test';
+import { countDeviceReads } from '@dass/tensor-backend';
 import { runPrune } from './run-prune.js';
 
 const calibText = new URL('../fixtures/tinystories_train_head.txt', import.meta.url).pathname;
@@ -10,8 +11,9 @@ const swiftShader = useSwiftShader();
 if (swiftShader.reason) console.warn(`SKIPPED: ${swiftShader.reason}`);
 
 /** Zero masks of every pruned matrix of a 2:4 prune of stories260K through `backend`. */
-async function masks(backend: 'wasm' | 'webgpu', method: string): Promise<{ masks: Map<string, Uint8Array>; manifest: Awaited<ReturnType<typeof runPrune>> }> {
+async function masks(backend: 'wasm' | 'webgpu', method: string): Promise<{ masks: Map<string, Uint8Array>; manifest: Awaited<ReturnType<typeof runPrune>>; reads: number }> {
   const out = new Map<string, Uint8Array>();
+  const counter = countDeviceReads();
   const manifest = await runPrune({
     model: fixtures.stories260K.bin,
     tokenizer: fixtures.stories260K.tokenizer,
@@ -25,8 +27,8 @@ async function masks(backend: 'wasm' | 'webgpu', method: string): Promise<{ mask
     backend,
     out: join(mkdtempSync(join(tmpdir(), 'dass-webgpu-')), 'pruned.bin'),
     onPrunedWeight: (name, data) => out.set(name, Uint8Array.from(data, (v) => (v === 0 ? 1 : 0))),
-  });
-  return { masks: out, manifest };
+  }).finally(() => counter.stop());
+  return { masks: out, manifest, reads: counter.count };
 }
 
 // Through webgpu the layers run on the device (float32 statistics on the device, attention as batched matmuls); the
@@ -39,6 +41,9 @@ describe.skipIf(!swiftShader.icd)('runPrune through webgpu (SwiftShader) gives t
       expect(webgpu.manifest.backend.name).toBe('webgpu');
       expect(webgpu.manifest.backend.adapter?.description).toMatch(/SwiftShader/);
       expect(webgpu.manifest.backend.adapter?.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+      // Device→host reads: per layer Σx² of the gate/up and down inputs (+ their XᵀX for SparseGPT), then the final
+      // hidden states once; nothing else comes back, however many passes.
+      expect(webgpu.reads).toBe(5 * (method === 'sparsegpt' ? 4 : 2) + 1);
       expect([...webgpu.masks.keys()].sort()).toEqual([...wasm.masks.keys()].sort());
       let same = 0;
       let total = 0;
