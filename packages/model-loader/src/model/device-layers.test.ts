@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countDeviceReads, layerExecution, selectBackend, tf } from '@dass/tensor-backend';
+import { DeviceLimitError, countDeviceReads, layerExecution, limitTensorBytes, selectBackend, tf } from '@dass/tensor-backend';
 import { fixtures } from '../test/index.js';
 import { openLlama2c } from '../llama2c/checkpoint.js';
 import { CausalLM } from './causal-lm.js';
@@ -55,6 +55,27 @@ describe('device-resident layers (cpu backend)', () => {
     let worst = 0;
     for (let i = 0; i < device.length; i++) worst = Math.max(worst, Math.abs(device[i]! - onHost[i]!) / (1 + Math.abs(onHost[i]!)));
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('a model that cannot fit the buffer limit is a DeviceLimitError naming the tensor, its bytes and the limit', async () => {
+    const m = await CausalLM.fromSource(model.source, { cacheLayers: false });
+    try {
+      // stories260K (hidden 64, MLP 172, GQA 8/4 heads of 8): gate_proj, [64, 172] float32 = 44,032 bytes, is the first too big.
+      limitTensorBytes(40_000);
+      const err = await m.loadLayer(0).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DeviceLimitError);
+      expect((err as Error).message).toBe(
+        "layer 0 gate_proj: its [64, 172] float32 weight (44032 bytes) exceeds the GPU adapter's largest buffer (maxStorageBufferBindingSize/maxBufferSize = 40000 bytes); this model cannot run on this adapter",
+      );
+      // One 256-token sample's widest activation ([256, 172] float32 = 176,128 bytes) cannot fit 100,000 bytes.
+      limitTensorBytes(100_000);
+      await expect(m.tokenNll(Int32Array.from(reference.input_ids.slice(0, 256)), 1, 256)).rejects.toThrow(
+        /^seqlen 256: one sample's \[256, 172\] float32 activations \(176128 bytes\) exceed the GPU adapter's largest buffer .* = 100000 bytes\)/,
+      );
+    } finally {
+      limitTensorBytes(undefined);
+      m.dispose();
+    }
   });
 
   it('a decoder layer leaves no tensors behind on the device path', async () => {
