@@ -205,9 +205,8 @@ async function main() {
       }
       const device = new calibration.DeviceLayerStats(stats);
       t0 = performance.now();
-      const dense = layer.forwardDevice(hidden, { capture: device.capture });
+      layer.captureDevice(hidden, device.capture);
       sample();
-      dense.dispose();
       await device.readInto();
       sample();
       device.dispose();

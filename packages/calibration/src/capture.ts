@@ -165,7 +165,7 @@ async function runLayerSequentialDevice(options: LayerSequentialOptions, layers:
           stats.inputSumSq.set(t, new Float64Array(cols));
           if (wantsGram(t)) stats.gram.set(t, new Float64Array(cols * cols));
         }
-        layer.forwardDevice(hidden, { capture: device.capture }).dispose();
+        layer.captureDevice(hidden, device.capture);
         await device.readInto();
         device.dispose();
         stats.tokens = nsamples * seqlen;

@@ -399,6 +399,19 @@ export class DecoderLayer {
     return new DeviceHidden(out, hidden.samples, hidden.seqLen, hidden.hiddenSize);
   }
 
+  /**
+   * Runs the layer over device hidden states only for what `capture` sees (a dense statistics pass): each pass's
+   * output is freed as soon as it is computed, so at most one pass's output exists besides `hidden`.
+   */
+  captureDevice(hidden: DeviceHidden, capture: LinearInputCapture): void {
+    if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
+    if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    for (let i = 0; i < hidden.chunks.length; i++) {
+      const x = hidden.chunks[i]!;
+      tf.tidy(() => this.forwardPass(x, hidden.samples[i]!, hidden.seqLen, capture)).dispose();
+    }
+  }
+
   /** The stacked q/k/v weight (built on first use after load or after a q/k/v weight changed). */
   private stackedQkv(): { weight: tf.Tensor2D; bias?: tf.Tensor1D } {
     if (!this.qkv) {
