@@ -406,9 +406,11 @@ export class DecoderLayer {
   captureDevice(hidden: DeviceHidden, capture: LinearInputCapture): void {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    this.ensureUploaded();
     for (let i = 0; i < hidden.chunks.length; i++) {
       const x = hidden.chunks[i]!;
-      tf.tidy(() => this.forwardPass(x, hidden.samples[i]!, hidden.seqLen, capture)).dispose();
+      // skipOutput: down_proj's product is not needed, only what the capture sees.
+      tf.tidy(() => this.forwardPass(x, hidden.samples[i]!, hidden.seqLen, { capture, skipOutput: true }))?.dispose();
     }
   }
 
