@@ -27,7 +27,15 @@ export interface SparseGPTOptions {
   gram: Float64Array | Float32Array;
   /** Number of token rows summed into `gram`. */
   tokens: number;
-  pattern: SparsityPattern;
+  /** What to prune; ignored (may be omitted) when `mask` is given. */
+  pattern?: SparsityPattern;
+  /**
+   * A fixed mask (1 = prune, row-major like `weight`) instead of SparseGPT's own selection: the sweep prunes exactly
+   * these weights and applies the same OBS update to the kept ones (Wanda's `ablate_*` / RIA's `--reconstruction`).
+   * Any mask works, including N:M groups along the output axis. Dead columns keep their weights (their input is
+   * always zero, so the value does not matter and the zeros stay exactly the mask's).
+   */
+  mask?: Uint8Array;
   /** Columns per OBS block (the unstructured mask is chosen per block). Default 128. */
   blocksize?: number;
   /** Diagonal damping as a fraction of mean(diag H). Default 0.01. */
@@ -148,7 +156,9 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
   if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens <= 0) {
     throw new RangeError(`tokens: expected a positive number of calibration tokens, got ${describe(tokens)}`);
   }
-  const pattern = validatePattern(options.pattern);
+  const fixedMask = options.mask === undefined ? undefined : validateFixedMask(options.mask, rows, cols, label);
+  // With a fixed mask no pattern selects anything: a ratio of 0 keeps the selection code paths idle.
+  const pattern = fixedMask ? unstructured(0) : validatePattern(options.pattern);
   const blocksize = options.blocksize ?? 128;
   if (!Number.isSafeInteger(blocksize) || blocksize < 1) {
     throw new RangeError(`blocksize: expected a positive integer, got ${describe(blocksize)}`);
@@ -216,7 +226,7 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
     }
     let result: ReturnType<typeof sweep>;
     try {
-      result = sweep(weight, rows, cols, dead, hinv, pattern, blocksize, matmul);
+      result = sweep(weight, rows, cols, dead, hinv, pattern, blocksize, matmul, fixedMask);
     } finally {
       releaseScratch();
     }
@@ -271,6 +281,15 @@ function chooseMatmul(choice: SparseGPTMatmul, rows: number, cols: number): 'tfj
   return backend && backend.name !== 'cpu' && canReadSync() && rows * cols * cols >= TFJS_MIN_WORK ? 'tfjs' : 'plain';
 }
 
+function validateFixedMask(mask: unknown, rows: number, cols: number, label: string): Uint8Array {
+  if (!(mask instanceof Uint8Array)) throw new TypeError(`mask: expected a Uint8Array of ${rows}×${cols} (1 = prune), got ${describe(mask)}`);
+  if (mask.length !== rows * cols) throw new RangeError(`mask: expected ${rows * cols} entries for ${label} [${rows}, ${cols}], got ${mask.length}`);
+  for (let p = 0; p < mask.length; p++) {
+    if (mask[p] > 1) throw new RangeError(`mask: entry (${Math.floor(p / cols)}, ${p % cols}) is ${mask[p]}; expected 0 (keep) or 1 (prune)`);
+  }
+  return mask;
+}
+
 /** The OBS sweep. Returns undefined if the weights stopped being finite (the caller retries with more damping). */
 function sweep(
   weight: Float32Array,
@@ -281,11 +300,12 @@ function sweep(
   pattern: SparsityPattern,
   blocksize: number,
   matmul: 'tfjs' | 'plain',
+  fixedMask?: Uint8Array,
 ): Omit<SparseGPTResult, 'dampUsed' | 'percdampUsed' | 'retries' | 'deadColumns' | 'denseTailWeights' | 'matmul'> | undefined {
   // Working copy: float64 on the plain path, float32 (as the reference) when tfjs does the products.
   const w: Float32Array | Float64Array = matmul === 'plain' ? Float64Array.from(weight) : Float32Array.from(weight);
   for (let j = 0; j < cols; j++) {
-    if (!dead[j]) continue;
+    if (!dead[j] || fixedMask) continue;
     for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
   }
   const mask = new Uint8Array(rows * cols);
@@ -327,7 +347,9 @@ function sweep(
         for (let c = 0; c < count; c++) blk[dst + c] = w[src + c];
       }
       blockMask.fill(0, 0, rows * count);
-      if (pattern.kind === 'unstructured') {
+      if (fixedMask) {
+        for (let r = 0; r < rows; r++) blockMask.set(fixedMask.subarray(r * cols + i1, r * cols + i2), r * count);
+      } else if (pattern.kind === 'unstructured') {
         // One threshold over the whole block (rows × count), before the in-block updates, as the reference.
         for (let r = 0; r < rows; r++) {
           for (let c = 0; c < count; c++) {

@@ -1,5 +1,6 @@
-import { requireSumSq, resolveAlpha, validateKind, validateWeight } from './score-inputs.js';
-import type { LinearStats, ProjectionKind, ScoreOptions, ScorePlan, ScoringMethod } from './types.js';
+import { nonNegative } from './method-options.js';
+import { DEFAULT_ALPHA, requireSumSq, resolveAlpha, validateKind, validateWeight } from './score-inputs.js';
+import type { LinearStats, ProjectionKind, ScoreOptions, ScorePlan, ScoringPlugin } from './types.js';
 import { WANDA_PLAN, wandaScores } from './wanda-method.js';
 
 /** gate_proj and up_proj produce the intermediate neurons h_i that down_proj consumes. */
@@ -42,11 +43,12 @@ export function dassGateUpScores(
 }
 
 /** DaSS: neuron-norm scores across output rows for gate/up; Wanda for down_proj and attention. */
-export const dassMethod: ScoringMethod = {
+export const dassMethod: ScoringPlugin = {
   name: 'dass',
-  needsActivations: true,
-  needsGram: false,
-  updatesWeights: false,
+  label: 'DaSS',
+  description: 'Dependency-aware semi-structured sparsity: |W_ij|·‖h_i‖^α down each gate/up column (Guo et al. 2024)',
+  needs: ['inputSumSq', 'downInputSumSq'],
+  options: [{ name: 'alpha', type: 'number', default: DEFAULT_ALPHA, description: 'exponent on the activation norm (DaSS: ‖h_i‖^α; RIA: ‖X_j‖^a)', validate: nonNegative }],
   plan(kind) {
     validateKind('dass', kind);
     return isGateOrUp(kind) ? GATE_UP_PLAN : WANDA_PLAN;

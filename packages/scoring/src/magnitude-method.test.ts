@@ -6,7 +6,7 @@ describe('magnitude', () => {
     const w = new Float32Array([1, -2, 3, -4, -0, 0.5]);
     expect(Array.from(magnitudeMethod.score(w, [2, 3], 'up_proj', undefined))).toEqual([1, 2, 3, 4, 0, 0.5]);
     expect(magnitudeMethod.plan('gate_proj')).toEqual({ group: 'matrix', nmAxis: 'in', scoreKind: '|W|' });
-    expect(magnitudeMethod.needsActivations).toBe(false);
+    expect(magnitudeMethod.needs).toEqual([]);
   });
   it('validates weight, shape and kind', () => {
     expect(() => magnitudeMethod.score(new Float32Array(5), [2, 3], 'up_proj', undefined)).toThrow(

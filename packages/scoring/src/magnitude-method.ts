@@ -1,5 +1,5 @@
 import { resolveAlpha, validateKind, validateWeight } from './score-inputs.js';
-import type { ScoringMethod } from './types.js';
+import type { ScoringPlugin } from './types.js';
 
 /** Score |W_ij|. */
 export function absoluteWeights(weight: Float32Array): Float32Array {
@@ -9,11 +9,12 @@ export function absoluteWeights(weight: Float32Array): Float32Array {
 }
 
 /** Magnitude pruning: |W_ij|, one threshold over the whole matrix; N:M along `in`. Needs no calibration. */
-export const magnitudeMethod: ScoringMethod = {
+export const magnitudeMethod: ScoringPlugin = {
   name: 'magnitude',
-  needsActivations: false,
-  needsGram: false,
-  updatesWeights: false,
+  label: 'Magnitude',
+  description: '|W_ij|, one threshold over the whole matrix',
+  needs: [],
+  options: [],
   plan(kind) {
     validateKind('magnitude', kind);
     return { group: 'matrix', nmAxis: 'in', scoreKind: '|W|' };

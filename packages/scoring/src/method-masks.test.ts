@@ -18,7 +18,7 @@ const stats: LinearStats = {
 
 function maskOf(method: string, kind: ProjectionKind, sparsity: string, weight = W, shape = [4, 4] as const): string[] {
   const m = getScoringMethod(method);
-  const scores = m.score(weight, shape, kind, stats);
+  const scores = m.score!(weight, shape, kind, stats);
   const { mask } = selectMask(scores, shape, parseSparsity(sparsity), m.plan(kind));
   const rows: string[] = [];
   for (let r = 0; r < shape[0]; r++) rows.push(Array.from(mask.subarray(r * shape[1], (r + 1) * shape[1])).join(''));
@@ -77,7 +77,7 @@ describe('DaSS gate/up properties on random matrices', () => {
   for (const sparsity of ['0.5', '0.25', '0.7', '0.03']) {
     it(`unstructured ${sparsity}: every input column at exactly the target; the silent neuron's row goes first`, () => {
       const weight = randomWeights(dInt * d, 7);
-      const { mask } = selectMask(dass.score(weight, shape, 'gate_proj', s), shape, parseSparsity(sparsity), dass.plan('gate_proj'));
+      const { mask } = selectMask(dass.score!(weight, shape, 'gate_proj', s), shape, parseSparsity(sparsity), dass.plan('gate_proj'));
       applyMask(weight, mask);
       const perColumn = Math.floor(dInt * Number(sparsity));
       for (let j = 0; j < d; j++) {
@@ -92,7 +92,7 @@ describe('DaSS gate/up properties on random matrices', () => {
 
   it('2:4 along out: every group of 4 output rows in a column has exactly 2 zeros', () => {
     const weight = randomWeights(dInt * d, 11);
-    const { mask } = selectMask(dass.score(weight, shape, 'up_proj', s), shape, parseSparsity('2:4'), dass.plan('up_proj'));
+    const { mask } = selectMask(dass.score!(weight, shape, 'up_proj', s), shape, parseSparsity('2:4'), dass.plan('up_proj'));
     applyMask(weight, mask);
     expect(checkNM(weight, shape, 2, 4, 'out')).toMatchObject({ valid: true, groups: (dInt / 4) * d });
     expect(sparsityOf(weight).ratio).toBe(0.5);
@@ -102,8 +102,8 @@ describe('DaSS gate/up properties on random matrices', () => {
   it('compared along rows instead, DaSS would collapse to magnitude (why the group is the column)', () => {
     const weight = randomWeights(dInt * d, 5);
     const rowPlan = { group: 'row', nmAxis: 'in' } as const;
-    const dassRows = selectMask(dass.score(weight, shape, 'gate_proj', s), shape, parseSparsity('0.5'), rowPlan).mask;
-    const magRows = selectMask(getScoringMethod('magnitude').score(weight, shape, 'gate_proj', s), shape, parseSparsity('0.5'), rowPlan).mask;
+    const dassRows = selectMask(dass.score!(weight, shape, 'gate_proj', s), shape, parseSparsity('0.5'), rowPlan).mask;
+    const magRows = selectMask(getScoringMethod('magnitude').score!(weight, shape, 'gate_proj', s), shape, parseSparsity('0.5'), rowPlan).mask;
     const differing = dassRows.reduce((n, v, i) => n + (v !== magRows[i] ? 1 : 0), 0);
     // the silent row ties at 0 and prunes its first half instead; every other row matches magnitude exactly
     for (let i = 0; i < dInt; i++) {

@@ -1,5 +1,5 @@
 import { requireSumSq, resolveAlpha, validateKind, validateWeight } from './score-inputs.js';
-import type { LinearStats, ProjectionKind, ScorePlan, ScoringMethod } from './types.js';
+import type { LinearStats, ProjectionKind, ScorePlan, ScoringPlugin } from './types.js';
 
 export const WANDA_PLAN: ScorePlan = { group: 'row', nmAxis: 'in', scoreKind: '|W|·sqrt(s_j)' };
 
@@ -25,11 +25,12 @@ export function wandaScores(
 }
 
 /** Wanda: weight × input-activation norm, compared within each output row; N:M along `in`. */
-export const wandaMethod: ScoringMethod = {
+export const wandaMethod: ScoringPlugin = {
   name: 'wanda',
-  needsActivations: true,
-  needsGram: false,
-  updatesWeights: false,
+  label: 'Wanda',
+  description: 'weights and activations: |W_ij|·‖X_j‖ per output row (Sun et al. 2024)',
+  needs: ['inputSumSq'],
+  options: [],
   plan(kind) {
     validateKind('wanda', kind);
     return WANDA_PLAN;
