@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { LayerStats } from '@dass/calibration';
 import type { DecoderLayer, LinearName } from '@dass/model-loader';
 import { parseSparsity } from '@dass/nm-sparsify';
-import { getScoringMethod } from '@dass/scoring';
+import { getScoringMethod, resolveMethodOptions } from '@dass/scoring';
 import { pruneLayer } from './prune-layer.js';
 
 /** The three things pruneLayer uses of a resident layer: its index and its linears' weights. */
@@ -14,7 +14,7 @@ function layerWith(index: number, weights: Partial<Record<LinearName, { shape: n
   } as unknown as DecoderLayer;
 }
 
-const options = (method: string) => ({ method: getScoringMethod(method), pattern: parseSparsity('0.5'), targets: ['down_proj'] as LinearName[], alpha: 0.5, partialGroups: 'error' as const, percdamp: 0.01, blocksize: 128 });
+const options = (method: string) => ({ method: getScoringMethod(method), pattern: parseSparsity('0.5'), targets: ['down_proj'] as LinearName[], options: resolveMethodOptions(getScoringMethod(method), undefined), partialGroups: 'error' as const });
 const stats = (sumSq: number[]): LayerStats => ({ inputSumSq: new Map([['down_proj', Float64Array.from(sumSq)]]), gram: new Map(), tokens: 4 });
 
 describe('pruneLayer NaN/Inf guards', () => {

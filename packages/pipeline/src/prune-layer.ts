@@ -1,18 +1,21 @@
 import type { LayerStats } from '@dass/calibration';
 import type { DecoderLayer, LinearName } from '@dass/model-loader';
-import { applyMask, runSparseGPT, selectMask, sparsityOf } from '@dass/nm-sparsify';
+import { sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
-import type { ScoringMethod } from '@dass/scoring';
+import { pruneMatrix } from '@dass/scoring';
+import type { LinearStats, MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
 
 export interface PruneLayerOptions {
-  method: ScoringMethod;
+  /** A registry entry (`getScoringMethod`). */
+  method: PruningMethod;
+  /** Optional weight update under the method's fixed mask (`getWeightUpdate('obs')`). */
+  update?: WeightUpdate;
+  /** This layer's pattern (a layer-ratio strategy may give each layer its own ratio). */
   pattern: SparsityPattern;
   targets: readonly LinearName[];
-  alpha: number;
+  /** Resolved options of the method and update (`resolveMethodOptions`). */
+  options: MethodOptions;
   partialGroups: PartialGroups;
-  /** SparseGPT only. */
-  percdamp: number;
-  blocksize: number;
 }
 
 /** What pruning one matrix did: the per-module log (time, error, sparsity). */
@@ -28,11 +31,11 @@ export interface MatrixReport {
   denseTailWeights: number;
   /**
    * Σ_ij (W_ij − Ŵ_ij)² · s_j: the layer-output error ‖(W − Ŵ)X‖² under the diagonal approximation of XᵀX
-   * (exact objective of Wanda-style scores). SparseGPT also reports its own OBS loss in `obsError`.
+   * (exact objective of Wanda-style scores). Methods and updates with an OBS step also report `details.obsError`.
    */
   outputError: number;
-  obsError?: number;
-  sparsegpt?: { dampUsed: number; retries: number; deadColumns: number };
+  /** Method- or update-specific numbers (SparseGPT / OBS: obsError, dampUsed, retries, deadColumns). */
+  details?: Record<string, number>;
   seconds: number;
 }
 
@@ -54,12 +57,13 @@ function checkFinite(name: string, data: Float32Array | Float64Array, what: stri
 }
 
 /**
- * Prunes the target linears of one resident layer from its dense-pass statistics, through the method's registry
- * entry (its comparison group and N:M axis per projection), and writes the pruned weights back into the layer.
+ * Prunes the target linears of one resident layer from its dense-pass statistics through the method's registry
+ * entry (`pruneMatrix`: its scores and plan, or its own step; then the update, if any) and writes the pruned
+ * weights back into the layer.
  */
 export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: PruneLayerOptions): MatrixReport[] {
   const reports: MatrixReport[] = [];
-  const { method, pattern } = options;
+  const { method, update, pattern } = options;
   const downSumSq = stats.inputSumSq.get('down_proj');
   for (const linear of options.targets) {
     const started = performance.now();
@@ -71,40 +75,13 @@ export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: Prun
     const sumSq = stats.inputSumSq.get(linear);
     if (!sumSq) throw new Error(`${name}: no calibration statistics were gathered for this target`);
     checkFinite(name, sumSq, 'the input sum of squares');
+    const linearStats: LinearStats = { inputSumSq: sumSq, downInputSumSq: downSumSq, gram: stats.gram.get(linear), tokens: stats.tokens };
     const plan = method.plan(linear);
-    let pruned: Float32Array;
-    let denseTailWeights = 0;
-    let obsError: number | undefined;
-    let sparsegpt: MatrixReport['sparsegpt'];
-    if (method.updatesWeights) {
-      const gram = stats.gram.get(linear);
-      if (!gram) throw new Error(`${name}: ${method.name} needs XᵀX, which was not gathered`);
-      const result = runSparseGPT({
-        weight: weight.data,
-        shape,
-        gram,
-        tokens: stats.tokens,
-        pattern,
-        blocksize: options.blocksize,
-        percdamp: options.percdamp,
-        partialGroups: options.partialGroups,
-        name,
-      });
-      pruned = result.weight;
-      denseTailWeights = result.denseTailWeights;
-      obsError = result.error;
-      sparsegpt = { dampUsed: result.dampUsed, retries: result.retries, deadColumns: result.deadColumns };
-      checkFinite(name, pruned, 'the SparseGPT-updated weight');
-    } else {
-      const scores = method.score(weight.data, shape, linear, { inputSumSq: sumSq, downInputSumSq: downSumSq, tokens: stats.tokens }, { alpha: options.alpha });
-      const selection = selectMask(scores, shape, pattern, plan, { partialGroups: options.partialGroups, name });
-      denseTailWeights = selection.denseTailWeights;
-      pruned = Float32Array.from(weight.data);
-      applyMask(pruned, selection.mask, shape);
-    }
-    const outputError = outputErrorOf(weight.data, pruned, shape[1], sumSq);
-    layer.setLinearWeight(linear, pruned);
-    const s = sparsityOf(pruned);
+    const result = pruneMatrix(method, { weight: weight.data, shape, kind: linear, stats: linearStats, pattern, partialGroups: options.partialGroups, options: options.options, name }, update);
+    checkFinite(name, result.weight, 'the pruned weight');
+    const outputError = outputErrorOf(weight.data, result.weight, shape[1], sumSq);
+    layer.setLinearWeight(linear, result.weight);
+    const s = sparsityOf(result.weight);
     reports.push({
       name,
       linear,
@@ -114,10 +91,9 @@ export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: Prun
       zeros: s.zeros,
       total: s.total,
       sparsity: s.ratio,
-      denseTailWeights,
+      denseTailWeights: result.denseTailWeights,
       outputError,
-      obsError,
-      sparsegpt,
+      ...(result.details ? { details: result.details } : {}),
       seconds: (performance.now() - started) / 1000,
     });
   }

@@ -1,5 +1,10 @@
+import { DECODER_LINEARS } from '@dass/model-loader';
+import type { DecoderLayer, LinearName } from '@dass/model-loader';
+import { sparsityOf } from '@dass/nm-sparsify';
+import type { MethodOptions } from '@dass/scoring';
 import type { WebGpuAdapterInfo } from '@dass/tensor-backend';
 import type { CalibrationInfo } from './calibration-input.js';
+import type { LayerRatiosReport } from './layer-ratios.js';
 import type { MatrixReport } from './prune-layer.js';
 
 export interface SparsityTotals {
@@ -38,14 +43,20 @@ export interface RunManifest {
     unusedTensors: string[];
   };
   method: string;
+  /** The run's label in tables: the method's, `+ <update>`, `(OWL)`. */
+  label: string;
+  /** The weight update applied under the method's mask (`obs`), if any. */
+  update?: string;
+  /** Every option of the method and update, resolved (defaults included). */
+  options: MethodOptions;
   pattern: string;
   /** Per projection: the comparison group (unstructured) and the N:M axis the method uses. */
   plans: Record<string, { group: string; nmAxis: string }>;
-  alpha?: number;
+  /** Non-uniform per-layer sparsity (OWL): the ratios and what they came from. */
+  layerRatios?: LayerRatiosReport;
   targets: string;
   targetLinears: string[];
   partialGroups: string;
-  sparsegpt?: { percdamp: number; blocksize: number };
   calibration: CalibrationInfo;
   output: { path: string; format: string };
   layers: LayerReport[];
@@ -58,4 +69,34 @@ export interface RunManifest {
 
 export function totals(zeros: number, total: number): SparsityTotals {
   return { zeros, total, ratio: total === 0 ? 0 : zeros / total };
+}
+
+/** Running zero counts over the targets and over every decoder linear, and the weights left in dense tail groups. */
+export class SparsityTally {
+  private targetZeros = 0;
+  private targetTotal = 0;
+  private linearZeros = 0;
+  private linearTotal = 0;
+  denseTailWeights = 0;
+
+  /** Counts one pruned layer: its target reports (counted when pruned) and a scan of its other linears. */
+  addLayer(matrices: readonly MatrixReport[], layer: DecoderLayer, targets: readonly LinearName[]): void {
+    for (const m of matrices) {
+      this.targetZeros += m.zeros;
+      this.targetTotal += m.total;
+      this.linearZeros += m.zeros;
+      this.linearTotal += m.total;
+      this.denseTailWeights += m.denseTailWeights;
+    }
+    for (const linear of DECODER_LINEARS) {
+      if (targets.includes(linear)) continue;
+      const s = sparsityOf(layer.linearWeight(linear).data);
+      this.linearZeros += s.zeros;
+      this.linearTotal += s.total;
+    }
+  }
+
+  get sparsity(): RunManifest['sparsity'] {
+    return { overTargets: totals(this.targetZeros, this.targetTotal), overDecoderLinears: totals(this.linearZeros, this.linearTotal) };
+  }
 }

@@ -2,19 +2,22 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
-import { CausalLM, DECODER_LINEARS, defaultThreads, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import { CausalLM, defaultThreads, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
-import { formatSparsity, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
+import { formatSparsity, parseSparsity, targetRatio } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
-import { getScoringMethod } from '@dass/scoring';
-import type { ScoringMethod } from '@dass/scoring';
+import { getScoringMethod, getWeightUpdate, neededStatistics, optionFlag, resolveMethodOptions, scoringMethodNames } from '@dass/scoring';
+import type { MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
 import { BACKEND_NAMES, backendReport, selectBackend, tf } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { isCalibArtifactPath, loadCalibration } from './calibration-input.js';
+import type { CalibrationBatch } from './calibration-input.js';
+import { LAYER_RATIO_STRATEGIES, OWL_DEFAULTS, owlLayerPatterns } from './layer-ratios.js';
+import type { LayerRatioStrategy, LayerRatiosReport } from './layer-ratios.js';
 import { openCheckpointOutput } from './checkpoint-output.js';
 import type { CheckpointOutput, OutputFormat } from './checkpoint-output.js';
 import { pruneLayer } from './prune-layer.js';
-import { totals } from './run-manifest.js';
+import { SparsityTally } from './run-manifest.js';
 import type { LayerReport, RunManifest } from './run-manifest.js';
 import { targetLinears } from './targets.js';
 import { UserInputError } from './user-error.js';
@@ -32,10 +35,26 @@ export interface PruneOptions {
   model: string;
   /** Tokenizer file (needed for llama2.c models unless `calib` is an artifact); HF dirs use their own. */
   tokenizer?: string;
+  /** A registered pruning method (`@dass/scoring`'s registry). */
   method: string;
+  /** A registered weight update applied under the method's mask (`obs`), or `none` (default). */
+  update?: string;
   sparsity: string | SparsityPattern;
+  /** `uniform` (default) or `owl`: OWL's outlier-weighted per-layer ratios (unstructured only). */
+  layerRatios?: string;
+  /** OWL's outlier threshold M (a score is an outlier above M × its layer's mean); default 5. */
+  owlM?: number;
+  /** OWL's spread λ of the per-layer sparsity around the target; default 0.08. */
+  owlLambda?: number;
   targets?: string;
+  /** Options of the method and update by name (`{ alpha: 1 }`); each is checked against their declarations. */
+  methodOptions?: Readonly<Record<string, unknown>>;
+  /** Shorthand for `methodOptions.alpha`. */
   alpha?: number;
+  /** Shorthand for `methodOptions.percdamp`. */
+  percdamp?: number;
+  /** Shorthand for `methodOptions.blocksize`. */
+  blocksize?: number;
   partialGroups?: PartialGroups;
   calib: string;
   calibFormat?: TextSourceFormat;
@@ -48,8 +67,6 @@ export interface PruneOptions {
   backend?: BackendRequest;
   /** Also write the manifest here (atomically). */
   report?: string;
-  percdamp?: number;
-  blocksize?: number;
   maxTokensPerPass?: number;
   /**
    * Worker threads for the dense and pruned passes (default: every core, `os.availableParallelism()`, on the wasm
@@ -68,17 +85,19 @@ export interface PruneOptions {
 }
 
 export interface ValidatedPruneOptions {
-  method: ScoringMethod;
+  method: PruningMethod;
+  update: WeightUpdate | undefined;
+  /** Resolved options of the method and update. */
+  options: MethodOptions;
   pattern: SparsityPattern;
+  layerRatios: LayerRatioStrategy;
+  owl: { m: number; lambda: number };
   targets: readonly LinearName[];
   targetsName: string;
-  alpha: number;
   partialGroups: PartialGroups;
   nsamples: number;
   seqlen: number;
   seed: number;
-  percdamp: number;
-  blocksize: number;
   /** Undefined: the default for the backend (see `PruneOptions.threads`). */
   threads?: number;
 }
@@ -92,21 +111,59 @@ function positiveInteger(name: string, value: unknown, fallback: number): number
   return v;
 }
 
+/** The label of a run in tables and manifests: `DaSS`, `DaSS + OBS`, `Wanda (OWL)`. */
+export function runLabel(method: PruningMethod, update?: WeightUpdate, layerRatios: LayerRatioStrategy = 'uniform'): string {
+  return `${method.label}${update ? ` + ${update.label}` : ''}${layerRatios === 'owl' ? ' (OWL)' : ''}`;
+}
+
+function finiteIn(flag: string, value: unknown, fallback: number, ok: (v: number) => boolean, expected: string): number {
+  const v = value ?? fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new UserInputError(`--${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+  return v;
+}
+
 /** Checks every option before any file is touched; each problem is a UserInputError naming the flag. */
 export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptions {
   const asUser = <T>(flag: string, f: () => T): T => {
     try {
       return f();
     } catch (err) {
-      throw new UserInputError(`--${flag}: ${(err as Error).message.replace(/^[a-zA-Z]+: /, '')}`);
+      throw new UserInputError(`--${flag}: ${(err as Error).message.replace(/^[a-zA-Z.]+: /, '')}`);
     }
   };
   const method = asUser('method', () => getScoringMethod(options.method));
+  const update = options.update === undefined || options.update === 'none' ? undefined : asUser('update', () => getWeightUpdate(options.update!));
+  if (update && method.prune) {
+    throw new UserInputError(`--update ${update.name}: ${method.name} chooses its mask inside its own step (it updates weights itself); --update needs a method that scores (${scoringMethodNames().filter((n) => !getScoringMethod(n).prune).join(', ')})`);
+  }
   const pattern = typeof options.sparsity === 'string' ? asUser('sparsity', () => parseSparsity(options.sparsity as string)) : options.sparsity;
+  const given: Record<string, unknown> = { ...options.methodOptions };
+  for (const [name, value] of [['alpha', options.alpha], ['percdamp', options.percdamp], ['blocksize', options.blocksize]] as const) {
+    if (value !== undefined) given[name] = value;
+  }
+  let methodOptions: MethodOptions;
+  try {
+    methodOptions = resolveMethodOptions(method, update, given);
+  } catch (err) {
+    const message = (err as Error).message;
+    const name = /^(\w+): /.exec(message)?.[1] ?? 'method';
+    throw new UserInputError(`--${optionFlag(name)}: ${message.slice(name.length + 2)}`);
+  }
+  const layerRatios = (options.layerRatios ?? 'uniform') as LayerRatioStrategy;
+  if (!LAYER_RATIO_STRATEGIES.includes(layerRatios)) {
+    throw new UserInputError(`--layer-ratios: expected one of ${LAYER_RATIO_STRATEGIES.join(', ')}, got ${JSON.stringify(options.layerRatios)}`);
+  }
+  if (layerRatios === 'owl' && pattern.kind === 'nm') {
+    throw new UserInputError(
+      `--layer-ratios owl: OWL gives each layer its own unstructured ratio, but --sparsity ${formatSparsity(pattern)} fixes N of every M weights in every layer; use an unstructured --sparsity (e.g. 0.5) or --layer-ratios uniform`,
+    );
+  }
+  const owl = {
+    m: finiteIn('owl-m', options.owlM, OWL_DEFAULTS.m, (v) => v > 0, 'a number > 0'),
+    lambda: finiteIn('owl-lambda', options.owlLambda, OWL_DEFAULTS.lambda, (v) => v >= 0 && v < 0.5, 'a number in [0, 0.5)'),
+  };
   const targetsName = options.targets ?? 'mlp';
   const targets = asUser('targets', () => targetLinears(targetsName));
-  const alpha = options.alpha ?? 0.5;
-  if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) throw new UserInputError(`--alpha: expected a finite number ≥ 0, got ${JSON.stringify(options.alpha)}`);
   const partialGroups = options.partialGroups ?? 'error';
   if (partialGroups !== 'error' && partialGroups !== 'dense') throw new UserInputError(`--partial-groups: expected error or dense, got ${JSON.stringify(partialGroups)}`);
   if (options.outFormat !== undefined && !OUTPUT_FORMATS.includes(options.outFormat)) {
@@ -114,8 +171,6 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
   }
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed)) throw new UserInputError(`--seed: expected an integer, got ${JSON.stringify(options.seed)}`);
-  const percdamp = options.percdamp ?? 0.01;
-  if (!(percdamp > 0 && percdamp < 1)) throw new UserInputError(`--percdamp: expected a number in (0, 1), got ${JSON.stringify(options.percdamp)}`);
   if (options.backend !== undefined && options.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
     throw new UserInputError(`--backend: expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(options.backend)}`);
   }
@@ -124,16 +179,17 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
   if (!options.out) throw new UserInputError('--out: required');
   return {
     method,
+    update,
+    options: methodOptions,
     pattern,
+    layerRatios,
+    owl,
     targets,
     targetsName,
-    alpha,
     partialGroups,
     nsamples: positiveInteger('nsamples', options.nsamples, 128),
     seqlen: positiveInteger('seqlen', options.seqlen, 2048),
     seed,
-    percdamp,
-    blocksize: positiveInteger('blocksize', options.blocksize, 128),
     threads: options.threads === undefined ? undefined : positiveInteger('threads', options.threads, 1),
   };
 }
@@ -186,50 +242,238 @@ function pipelineVersion(): string {
   }
 }
 
+/** Warnings (kept for the manifest and passed on) and progress of one run. */
+interface RunLog {
+  warnings: string[];
+  warn(message: string): void;
+  progress(progress: PruneProgress): void;
+}
+
+function runLog(options: PruneOptions): RunLog {
+  const warnings: string[] = [];
+  return {
+    warnings,
+    warn: (message) => {
+      warnings.push(message);
+      options.onWarning?.(message);
+    },
+    progress: options.onProgress ?? (() => {}),
+  };
+}
+
+/** Step 1: the context clamp, the N:M divisibility check, the tokenizer and the calibration windows. */
+async function prepareCalibration(options: PruneOptions, v: ValidatedPruneOptions, source: WeightSource, log: RunLog): Promise<CalibrationBatch> {
+  const config = source.config;
+  // Checkpoint tensors the architecture does not read (issue 12): said once, listed in the manifest, copied as is.
+  const unused = unusedTensorsWarning(source);
+  if (unused !== undefined) log.warn(unused);
+  let seqlen = v.seqlen;
+  if (seqlen > config.maxPositionEmbeddings && !isCalibArtifactPath(options.calib)) {
+    log.warn(`--seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
+    seqlen = config.maxPositionEmbeddings;
+  }
+  checkGroupsDivide(source, v);
+  const tokenizer = await resolveTokenizer(options, source);
+  log.progress({ stage: 'calibrate', message: options.calib });
+  const calibration = await loadCalibration({
+    calib: options.calib,
+    format: options.calibFormat,
+    tokenizer,
+    tokenizerPath: options.tokenizer ?? options.model,
+    nsamples: v.nsamples,
+    seqlen,
+    seed: v.seed,
+    vocabSize: config.vocabSize,
+  });
+  if (calibration.seqlen > config.maxPositionEmbeddings) {
+    throw new UserInputError(`--calib ${options.calib}: windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`);
+  }
+  return calibration;
+}
+
+/** Step 2: each layer's pattern: the target everywhere, or OWL's ratios from a dense pre-pass. */
+async function layerPatterns(
+  options: PruneOptions,
+  v: ValidatedPruneOptions,
+  source: WeightSource,
+  calibration: CalibrationBatch,
+  threads: number,
+  log: RunLog,
+): Promise<{ patterns: SparsityPattern[]; report?: LayerRatiosReport }> {
+  const layers = source.config.numLayers;
+  if (v.layerRatios === 'uniform') return { patterns: Array.from({ length: layers }, () => v.pattern) };
+  const model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass, threads });
+  try {
+    return await owlLayerPatterns({
+      model,
+      inputIds: calibration.inputIds,
+      nsamples: calibration.nsamples,
+      seqlen: calibration.seqlen,
+      targets: v.targets,
+      target: targetRatio(v.pattern),
+      m: v.owl.m,
+      lambda: v.owl.lambda,
+      maxTokensPerPass: options.maxTokensPerPass,
+      onProgress: (layer) => log.progress({ stage: 'dense', layer, layers, message: 'OWL outlier ratios' }),
+    });
+  } catch (err) {
+    if (err instanceof RangeError && /^layer \d+ would get sparsity/.test(err.message)) throw new UserInputError(`--layer-ratios owl: ${err.message}`);
+    throw err;
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Which linears the capture must gather Σx² / XᵀX for: the targets, plus down_proj when `downInputSumSq` is needed. */
+function captureRequest(v: ValidatedPruneOptions): { targets: readonly LinearName[]; gram: boolean | ((l: LinearName) => boolean) } {
+  const needs = neededStatistics(v.method, v.update);
+  const targets = needs.has('downInputSumSq') && !v.targets.includes('down_proj') ? [...v.targets, 'down_proj' as const] : v.targets;
+  return { targets, gram: needs.has('gram') ? (l) => v.targets.includes(l) : false };
+}
+
+/** Step 3: the layer-sequential pass: capture, prune through the registry entry, write, tally. */
+async function pruneLayers(
+  options: PruneOptions,
+  v: ValidatedPruneOptions,
+  source: WeightSource,
+  calibration: CalibrationBatch,
+  output: CheckpointOutput,
+  patterns: readonly SparsityPattern[],
+  threads: number,
+  log: RunLog,
+): Promise<{ layers: LayerReport[]; tally: SparsityTally }> {
+  const layerCount = source.config.numLayers;
+  const model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass, threads });
+  const layers: LayerReport[] = [];
+  const tally = new SparsityTally();
+  const capture = captureRequest(v);
+  let phaseStart = performance.now();
+  let current: LayerReport | undefined;
+  try {
+    await runLayerSequential({
+      model,
+      inputIds: calibration.inputIds,
+      nsamples: calibration.nsamples,
+      seqlen: calibration.seqlen,
+      targets: capture.targets,
+      gram: capture.gram,
+      maxTokensPerPass: options.maxTokensPerPass,
+      onProgress: (p) => log.progress({ stage: p.stage, layer: p.layer, layers: p.layers }),
+      onLayer: ({ index, layer, stats }) => {
+        if (options.signal?.aborted) throw new Error('pruning was interrupted');
+        const dense = (performance.now() - phaseStart) / 1000;
+        log.progress({ stage: 'prune', layer: index, layers: layerCount });
+        const pruneStart = performance.now();
+        const matrices = pruneLayer(layer, stats, {
+          method: v.method,
+          update: v.update,
+          pattern: patterns[index]!,
+          targets: v.targets,
+          options: v.options,
+          partialGroups: v.partialGroups,
+        });
+        current = { index, seconds: { dense, prune: (performance.now() - pruneStart) / 1000, pruned: 0, write: 0 }, rssBytes: 0, matrices };
+        phaseStart = performance.now();
+      },
+      afterLayer: async ({ index, layer }) => {
+        const report = current!;
+        report.seconds.pruned = (performance.now() - phaseStart) / 1000;
+        const writeStart = performance.now();
+        log.progress({ stage: 'write', layer: index, layers: layerCount });
+        for (const linear of v.targets) {
+          const data = layer.linearWeight(linear).data;
+          await output.writeLinear(index, linear, data);
+          options.onPrunedWeight?.(linearTensorName(index, linear), data);
+        }
+        // The targets were counted when pruned (and are unchanged since); only the other linears are scanned here.
+        tally.addLayer(report.matrices, layer, v.targets);
+        report.seconds.write = (performance.now() - writeStart) / 1000;
+        report.rssBytes = process.memoryUsage().rss;
+        layers.push(report);
+        if (options.signal?.aborted) throw new Error('pruning was interrupted');
+        phaseStart = performance.now();
+      },
+    });
+  } finally {
+    model.dispose();
+  }
+  return { layers, tally };
+}
+
+/** Step 4: the run manifest (SPEC §6) from what the steps produced. */
+function buildManifest(run: {
+  options: PruneOptions;
+  v: ValidatedPruneOptions;
+  source: WeightSource;
+  backend: RunManifest['backend'];
+  threads: number;
+  calibration: CalibrationBatch;
+  output: CheckpointOutput;
+  layerRatios?: LayerRatiosReport;
+  layers: LayerReport[];
+  tally: SparsityTally;
+  warnings: string[];
+  started: number;
+}): RunManifest {
+  const { options, v, source } = run;
+  const config = source.config;
+  const plans: RunManifest['plans'] = {};
+  for (const linear of v.targets) {
+    const plan = v.method.plan(linear);
+    plans[linear] = { group: plan.group, nmAxis: plan.nmAxis };
+  }
+  return {
+    kind: 'dass-ts/prune-run',
+    version: 1,
+    createdAt: new Date().toISOString(),
+    tool: { name: 'dass-ts', version: pipelineVersion(), node: process.version, tfjs: tf.version_core, platform: `${process.platform}-${process.arch}` },
+    backend: run.backend,
+    threads: run.threads,
+    model: {
+      path: options.model,
+      format: source.format,
+      architecture: config.architecture,
+      layers: config.numLayers,
+      hiddenSize: config.hiddenSize,
+      intermediateSize: config.intermediateSize,
+      vocabSize: config.vocabSize,
+      unusedTensors: [...(source.unusedTensors ?? [])],
+    },
+    method: v.method.name,
+    label: runLabel(v.method, v.update, v.layerRatios),
+    ...(v.update ? { update: v.update.name } : {}),
+    options: v.options,
+    pattern: formatSparsity(v.pattern),
+    plans,
+    ...(run.layerRatios ? { layerRatios: run.layerRatios } : {}),
+    targets: v.targetsName,
+    targetLinears: [...v.targets],
+    partialGroups: v.partialGroups,
+    calibration: run.calibration.info,
+    output: { path: run.output.path, format: run.output.format },
+    layers: run.layers,
+    sparsity: run.tally.sparsity,
+    denseTailWeights: run.tally.denseTailWeights,
+    warnings: run.warnings,
+    wallSeconds: (performance.now() - run.started) / 1000,
+    peakRssBytes: peakRssBytes(),
+  };
+}
+
 /**
- * Prunes a checkpoint layer by layer (SPEC §3) and writes the result in the requested format. Returns the run
- * manifest; never leaves a partial output behind.
+ * Prunes a checkpoint layer by layer (SPEC §3) and writes the result in the requested format: validate → calibrate
+ * → per-layer patterns → prune layer by layer → commit → manifest. Returns the run manifest; never leaves a
+ * partial output behind.
  */
 export async function runPrune(options: PruneOptions): Promise<RunManifest> {
   const started = performance.now();
   const v = validatePruneOptions(options);
-  const warnings: string[] = [];
-  const warn = (message: string) => {
-    warnings.push(message);
-    options.onWarning?.(message);
-  };
-  const progress = options.onProgress ?? (() => {});
-  progress({ stage: 'load', message: options.model });
+  const log = runLog(options);
+  log.progress({ stage: 'load', message: options.model });
   const source = await openModel(options.model);
   let output: CheckpointOutput | undefined;
-  let model: CausalLM | undefined;
   try {
-    const config = source.config;
-    // Checkpoint tensors the architecture does not read (issue 12): said once, listed in the manifest, copied as is.
-    const unused = unusedTensorsWarning(source);
-    if (unused !== undefined) warn(unused);
-    let seqlen = v.seqlen;
-    if (seqlen > config.maxPositionEmbeddings && !isCalibArtifactPath(options.calib)) {
-      warn(`--seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
-      seqlen = config.maxPositionEmbeddings;
-    }
-    checkGroupsDivide(source, v);
-    const tokenizer = await resolveTokenizer(options, source);
-    progress({ stage: 'calibrate', message: options.calib });
-    const calibration = await loadCalibration({
-      calib: options.calib,
-      format: options.calibFormat,
-      tokenizer,
-      tokenizerPath: options.tokenizer ?? options.model,
-      nsamples: v.nsamples,
-      seqlen,
-      seed: v.seed,
-      vocabSize: config.vocabSize,
-    });
-    if (calibration.seqlen > config.maxPositionEmbeddings) {
-      throw new UserInputError(`--calib ${options.calib}: windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`);
-    }
-
+    const calibration = await prepareCalibration(options, v, source, log);
     // Started only now: bad models, tokenizers and calibration files are refused without paying for tfjs start-up.
     const backend = await selectBackend(options.backend ?? 'auto');
     output = await openCheckpointOutput({
@@ -241,138 +485,18 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       tokenizerPath: options.tokenizer,
       targets: v.targets,
     });
-    const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config, tokens: calibration.nsamples * calibration.seqlen }));
-    model = await CausalLM.fromSource(source, { cacheLayers: false, maxTokensPerPass: options.maxTokensPerPass, threads });
-
-    // DaSS's gate/up scores need ‖h_i‖² of down_proj's input even when only gate/up are targets.
-    const captureTargets = v.method.needsActivations && !v.targets.includes('down_proj') ? [...v.targets, 'down_proj' as const] : v.targets;
-    const layers: LayerReport[] = [];
-    let targetZeros = 0;
-    let targetTotal = 0;
-    let linearZeros = 0;
-    let linearTotal = 0;
-    let denseTailWeights = 0;
-    let phaseStart = performance.now();
-    let current: LayerReport | undefined;
-    const out = output;
-
-    await runLayerSequential({
-      model,
-      inputIds: calibration.inputIds,
-      nsamples: calibration.nsamples,
-      seqlen: calibration.seqlen,
-      targets: captureTargets,
-      gram: v.method.needsGram ? (l) => v.targets.includes(l) : false,
-      maxTokensPerPass: options.maxTokensPerPass,
-      onProgress: (p) => progress({ stage: p.stage, layer: p.layer, layers: p.layers }),
-      onLayer: ({ index, layer, stats }) => {
-        if (options.signal?.aborted) throw new Error('pruning was interrupted');
-        const dense = (performance.now() - phaseStart) / 1000;
-        progress({ stage: 'prune', layer: index, layers: config.numLayers });
-        const pruneStart = performance.now();
-        const matrices = pruneLayer(layer, stats, {
-          method: v.method,
-          pattern: v.pattern,
-          targets: v.targets,
-          alpha: v.alpha,
-          partialGroups: v.partialGroups,
-          percdamp: v.percdamp,
-          blocksize: v.blocksize,
-        });
-        current = {
-          index,
-          seconds: { dense, prune: (performance.now() - pruneStart) / 1000, pruned: 0, write: 0 },
-          rssBytes: 0,
-          matrices,
-        };
-        phaseStart = performance.now();
-      },
-      afterLayer: async ({ index, layer }) => {
-        const report = current!;
-        report.seconds.pruned = (performance.now() - phaseStart) / 1000;
-        const writeStart = performance.now();
-        progress({ stage: 'write', layer: index, layers: config.numLayers });
-        for (const linear of v.targets) {
-          const data = layer.linearWeight(linear).data;
-          await out.writeLinear(index, linear, data);
-          options.onPrunedWeight?.(linearTensorName(index, linear), data);
-        }
-        // The targets were counted when pruned (and are unchanged since); only the other linears are scanned here.
-        for (const m of report.matrices) {
-          targetZeros += m.zeros;
-          targetTotal += m.total;
-          linearZeros += m.zeros;
-          linearTotal += m.total;
-          denseTailWeights += m.denseTailWeights;
-        }
-        for (const linear of DECODER_LINEARS) {
-          if (v.targets.includes(linear)) continue;
-          const s = sparsityOf(layer.linearWeight(linear).data);
-          linearZeros += s.zeros;
-          linearTotal += s.total;
-        }
-        report.seconds.write = (performance.now() - writeStart) / 1000;
-        report.rssBytes = process.memoryUsage().rss;
-        layers.push(report);
-        if (options.signal?.aborted) throw new Error('pruning was interrupted');
-        phaseStart = performance.now();
-      },
-    });
+    const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
+    const { patterns, report: layerRatios } = await layerPatterns(options, v, source, calibration, threads, log);
+    const { layers, tally } = await pruneLayers(options, v, source, calibration, output, patterns, threads, log);
     await output.commit();
-    const plans: RunManifest['plans'] = {};
-    for (const linear of v.targets) {
-      const plan = v.method.plan(linear);
-      plans[linear] = { group: plan.group, nmAxis: plan.nmAxis };
-    }
-    const manifest: RunManifest = {
-      kind: 'dass-ts/prune-run',
-      version: 1,
-      createdAt: new Date().toISOString(),
-      tool: {
-        name: 'dass-ts',
-        version: pipelineVersion(),
-        node: process.version,
-        tfjs: tf.version_core,
-        platform: `${process.platform}-${process.arch}`,
-      },
-      backend: backendReport(backend),
-      threads,
-      model: {
-        path: options.model,
-        format: source.format,
-        architecture: config.architecture,
-        layers: config.numLayers,
-        hiddenSize: config.hiddenSize,
-        intermediateSize: config.intermediateSize,
-        vocabSize: config.vocabSize,
-        unusedTensors: [...(source.unusedTensors ?? [])],
-      },
-      method: v.method.name,
-      pattern: formatSparsity(v.pattern),
-      plans,
-      alpha: v.method.name === 'dass' ? v.alpha : undefined,
-      targets: v.targetsName,
-      targetLinears: [...v.targets],
-      partialGroups: v.partialGroups,
-      sparsegpt: v.method.updatesWeights ? { percdamp: v.percdamp, blocksize: v.blocksize } : undefined,
-      calibration: calibration.info,
-      output: { path: output.path, format: output.format },
-      layers,
-      sparsity: { overTargets: totals(targetZeros, targetTotal), overDecoderLinears: totals(linearZeros, linearTotal) },
-      denseTailWeights,
-      warnings,
-      wallSeconds: (performance.now() - started) / 1000,
-      peakRssBytes: peakRssBytes(),
-    };
+    const manifest = buildManifest({ options, v, source, backend: backendReport(backend), threads, calibration, output, layerRatios, layers, tally, warnings: log.warnings, started });
     if (options.report) await writeJsonAtomic(options.report, manifest);
-    progress({ stage: 'done' });
+    log.progress({ stage: 'done' });
     return manifest;
   } catch (err) {
     await output?.abort();
     throw err;
   } finally {
-    model?.dispose();
     await source.close();
   }
 }
-
