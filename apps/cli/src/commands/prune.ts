@@ -4,7 +4,9 @@ import type { Argv } from 'yargs';
 import { TEXT_SOURCE_FORMATS } from '@dass/calibration';
 import { runPrune } from '@dass/pipeline';
 import type { PruneProgress, RunManifest } from '@dass/pipeline';
-import { scoringMethodNames } from '@dass/scoring';
+import { LAYER_RATIO_STRATEGIES } from '@dass/pipeline';
+import { allMethodOptions, getScoringMethod, optionFlag, scoringMethodNames, weightUpdateNames } from '@dass/scoring';
+import type { MethodOption } from '@dass/scoring';
 import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { CommandContext, SelectCommand } from '../command-context.js';
@@ -23,19 +25,70 @@ const STAGE_LABEL: Record<PruneProgress['stage'], string> = {
   done: 'done',
 };
 
+/** The yargs declaration of one method option (no default: the method's own applies when the flag is absent). */
+function optionFlagSpec(option: MethodOption, owners: string[]): Record<string, unknown> {
+  const flag = `--${optionFlag(option.name)}`;
+  const describe = `${option.description} [${owners.join(', ')}]`;
+  const defaultDescription = JSON.stringify(option.default);
+  switch (option.type) {
+    case 'boolean':
+      return { type: 'boolean', describe, defaultDescription };
+    case 'integer':
+      return { type: 'string', coerce: integerArg(flag), describe, defaultDescription };
+    case 'number':
+      return { type: 'string', coerce: numberArg(flag), describe, defaultDescription };
+    case 'string':
+      return option.choices ? { choices: option.choices, describe, defaultDescription } : { type: 'string', coerce: stringArg(flag), describe, defaultDescription };
+  }
+}
+
+/**
+ * Flags for every option any registered method or update declares (`--alpha`, `--percdamp`, `--blocksize`, and a
+ * plug-in's own), built when the command line is parsed: an entry registered before `main()` gets its flags.
+ */
+function methodOptionFlags(): { flags: Record<string, Record<string, unknown>>; names: string[] } {
+  const flags: Record<string, Record<string, unknown>> = {};
+  const names: string[] = [];
+  for (const { option, owners } of allMethodOptions()) {
+    flags[optionFlag(option.name)] = optionFlagSpec(option, owners);
+    names.push(option.name);
+  }
+  return { flags, names };
+}
+
+function methodList(): string {
+  return scoringMethodNames()
+    .map((n) => `${n} (${getScoringMethod(n).label})`)
+    .join(', ');
+}
+
 export function pruneCommand(y: Argv, select: SelectCommand): Argv {
   return y.command(
     'prune',
-    'Prune a checkpoint (magnitude, Wanda, SparseGPT or DaSS) to unstructured or N:M sparsity',
+    'Prune a checkpoint with a registered method (magnitude, Wanda, DaSS, RIA, SparseGPT, ...) to unstructured or N:M sparsity',
     (c) =>
       c
+        .options(methodOptionFlags().flags)
         .options({
           model: { type: 'string', demandOption: true, coerce: stringArg('--model'), describe: 'Hugging Face checkpoint dir or llama2.c .bin' },
           tokenizer: { type: 'string', coerce: stringArg('--tokenizer'), describe: 'tokenizer file (llama2.c models; HF dirs use their own)' },
-          method: { type: 'string', demandOption: true, coerce: stringArg('--method'), describe: `scoring method: ${scoringMethodNames().join(', ')}` },
+          method: { type: 'string', demandOption: true, coerce: stringArg('--method'), describe: `pruning method: ${methodList()}` },
+          update: {
+            type: 'string',
+            coerce: stringArg('--update'),
+            describe: `weight update under the method's fixed mask: none, ${weightUpdateNames().join(', ')} (obs = SparseGPT's OBS update of the kept weights)`,
+            defaultDescription: 'none',
+          },
+          'layer-ratios': {
+            type: 'string',
+            coerce: stringArg('--layer-ratios'),
+            describe: `per-layer sparsity: ${LAYER_RATIO_STRATEGIES.join(', ')} (owl = OWL's outlier-weighted ratios, unstructured only)`,
+            defaultDescription: 'uniform',
+          },
+          'owl-m': { type: 'string', coerce: numberArg('--owl-m'), describe: 'OWL outlier threshold M (× the layer mean score)', defaultDescription: '5' },
+          'owl-lambda': { type: 'string', coerce: numberArg('--owl-lambda'), describe: 'OWL spread λ of the layer ratios around the target', defaultDescription: '0.08' },
           sparsity: { type: 'string', demandOption: true, coerce: stringArg('--sparsity'), describe: 'a ratio (0.5) or N:M, N zeroed in every M (2:4)' },
           targets: { choices: ['mlp', 'all'] as const, default: 'mlp' as const, describe: 'which linears to prune (all adds q/k/v/o)' },
-          alpha: { type: 'string', coerce: numberArg('--alpha', 0), describe: 'DaSS exponent on the neuron norms', defaultDescription: '0.5' },
           'partial-groups': {
             choices: ['error', 'dense'] as const,
             default: 'error' as const,
@@ -51,8 +104,6 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
           threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
-          percdamp: { type: 'string', coerce: numberArg('--percdamp'), describe: 'SparseGPT Hessian damping (fraction of the mean diagonal)', defaultDescription: '0.01' },
-          blocksize: { type: 'string', coerce: integerArg('--blocksize', 1), describe: 'SparseGPT column block size', defaultDescription: '128' },
           force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
           json: { type: 'boolean', default: false, describe: 'print the run manifest as JSON on stdout' },
         })
@@ -76,9 +127,13 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           model,
           tokenizer: a.tokenizer,
           method: a.method,
+          update: a.update,
+          layerRatios: a.layerRatios,
+          owlM: a.owlM,
+          owlLambda: a.owlLambda,
+          methodOptions: Object.fromEntries(methodOptionFlags().names.map((n) => [n, (a as Record<string, unknown>)[n]])),
           sparsity: a.sparsity,
           targets: a.targets,
-          alpha: a.alpha,
           partialGroups: a.partialGroups,
           calib: a.calib,
           calibFormat: a.calibFormat,
@@ -91,15 +146,13 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           backend: a.backend,
           threads: a.threads,
           report: a.report,
-          percdamp: a.percdamp,
-          blocksize: a.blocksize,
           signal: ctx.signal,
           onWarning: (message) => ctx.warn(message),
           onProgress: (p) => {
             const inLayer = p.layer !== undefined && p.layer >= 0 && p.layers !== undefined;
             const layer = inLayer ? ` · layer ${p.layer! + 1}/${p.layers}` : '';
             const done = inLayer ? p.layer! + (p.stage === 'write' ? 1 : 0) : undefined;
-            ctx.progress.update(`${a.method} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`, done, p.layers);
+            ctx.progress.update(`${a.method}${a.update && a.update !== 'none' ? `+${a.update}` : ''} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`, done, p.layers);
           },
         }).finally(unregister);
         ctx.progress.clear();
@@ -113,7 +166,9 @@ function summary(m: RunManifest): string {
   const t = m.sparsity.overTargets;
   const d = m.sparsity.overDecoderLinears;
   return [
-    `pruned ${basename(m.model.path)} (${m.model.architecture}, ${m.model.layers} layers) with ${m.method} at ${m.pattern}, targets ${m.targets}`,
+    `pruned ${basename(m.model.path)} (${m.model.architecture}, ${m.model.layers} layers) with ${m.label} at ${m.pattern}, targets ${m.targets}`,
+    ...(Object.keys(m.options).length ? [`  options:  ${Object.entries(m.options).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
+    ...(m.layerRatios ? [`  layers:   ${m.layerRatios.strategy} ratios ${m.layerRatios.ratios.map((r) => r.toFixed(3)).join(', ')}`] : []),
     `  output:   ${m.output.path} (${m.output.format})`,
     `  sparsity: ${formatPercent(t.ratio)} of target weights (${t.zeros}/${t.total}), ${formatPercent(d.ratio)} of all decoder linears`,
     `  calib:    ${m.calibration.nsamples} × ${m.calibration.seqlen} tokens from ${m.calibration.source}, seed ${m.calibration.seed}`,
