@@ -11,6 +11,13 @@ export const assetsDir: string = fileURLToPath(new URL('../assets/', import.meta
 
 const PAPER_TASKS = ['hellaswag', 'winogrande', 'arc_easy', 'arc_challenge', 'piqa'];
 const PAPER_METHODS = ['magnitude', 'sparsegpt', 'wanda', 'dass'];
+/**
+ * Beyond the paper: RIA (Zhang et al. 2024), and DaSS's mask with SparseGPT's OBS reconstruction (the question the
+ * paper leaves open: does DaSS's mask with a weight update beat SparseGPT?).
+ */
+const EXTENDED_METHODS = [...PAPER_METHODS, 'ria', { method: 'dass', update: 'obs' }];
+/** The tiny grid also runs Wanda + OBS and OWL's non-uniform layer ratios (unstructured patterns only). */
+const TINY_METHODS = [...EXTENDED_METHODS, { method: 'wanda', update: 'obs' }, { method: 'wanda', layerRatios: 'owl' }, { method: 'dass', layerRatios: 'owl' }];
 
 /**
  * The paper's setup, for users who hold the checkpoints: paths relative to the working folder (or `--root`).
@@ -19,7 +26,7 @@ const PAPER_METHODS = ['magnitude', 'sparsegpt', 'wanda', 'dass'];
 export const PAPER_GRID = {
   name: 'paper',
   description:
-    "DaSS paper setup: magnitude, SparseGPT, Wanda and DaSS on LLaMA-2 7B/13B/70B, Mistral-7B, Gemma-7B and LLaMA-3.1-8B at 50% unstructured, 2:4 and 4:8 (MLP only), C4 calibration 128 × 2048, WikiText-2 perplexity at context 2048, five zero-shot tasks.",
+    "DaSS paper setup: magnitude, SparseGPT, Wanda and DaSS (plus RIA and DaSS + OBS) on LLaMA-2 7B/13B/70B, Mistral-7B, Gemma-7B and LLaMA-3.1-8B at 50% unstructured, 2:4 and 4:8 (MLP only), C4 calibration 128 × 2048, WikiText-2 perplexity at context 2048, five zero-shot tasks.",
   models: [
     { name: 'llama-2-7b', path: 'models/Llama-2-7b-hf', published: 'llama-2-7b' },
     { name: 'llama-2-13b', path: 'models/Llama-2-13b-hf' },
@@ -28,7 +35,7 @@ export const PAPER_GRID = {
     { name: 'gemma-7b', path: 'models/gemma-7b' },
     { name: 'llama-3.1-8b', path: 'models/Llama-3.1-8B' },
   ],
-  methods: PAPER_METHODS,
+  methods: EXTENDED_METHODS,
   alpha: 0.5,
   patterns: [{ sparsity: '0.5' }, { sparsity: '2:4' }, { sparsity: '4:8' }],
   targets: 'mlp',
@@ -47,12 +54,12 @@ export const PAPER_GRID = {
 export const TINY_GRID = {
   name: 'tiny',
   description:
-    'Bundled stories260K and aidreams260K: the paper grid shape (4 methods × 50% / 2:4 / 4:8, MLP only) with TinyStories calibration (16 × 128), perplexity on a TinyStories validation snippet and the first items of the five zero-shot tasks.',
+    'Bundled stories260K and aidreams260K: the paper grid shape (magnitude, SparseGPT, Wanda, DaSS, plus RIA, DaSS + OBS, Wanda + OBS and OWL layer ratios for Wanda and DaSS × 50% / 2:4 / 4:8, MLP only) with TinyStories calibration (16 × 128), perplexity on a TinyStories validation snippet and the first items of the five zero-shot tasks.',
   models: [
     { name: 'stories260K', path: 'stories260K/stories260K.bin', tokenizer: 'stories260K/tok512.bin' },
     { name: 'aidreams260K', path: 'aidreams260K/aidreams260K.bin', tokenizer: 'aidreams260K/tok512.bin' },
   ],
-  methods: PAPER_METHODS,
+  methods: TINY_METHODS,
   alpha: 0.5,
   patterns: [{ sparsity: '0.5' }, { sparsity: '2:4' }, { sparsity: '4:8', partialGroups: 'dense' }],
   targets: 'mlp',

@@ -12,7 +12,8 @@ const grid = (edit: (g: any) => void = () => {}) => {
 describe('gridCells', () => {
   it('lists per model the dense baseline, method × pattern, then the analysis', () => {
     const ids = gridCells(grid()).map((c) => c.id);
-    expect(ids).toHaveLength(2 * (1 + 4 * 3 + 1));
+    // 7 rows × 3 patterns, plus 2 OWL rows at 50% only (OWL is unstructured), dense and analysis: per model 25
+    expect(ids).toHaveLength(2 * (1 + 7 * 3 + 2 + 1));
     expect(ids.slice(0, 5)).toEqual([
       'stories260K__dense',
       'stories260K__magnitude__50pct',
@@ -20,16 +21,21 @@ describe('gridCells', () => {
       'stories260K__magnitude__4of8',
       'stories260K__sparsegpt__50pct',
     ]);
-    expect(ids[13]).toBe('stories260K__analysis');
-    expect(ids[14]).toBe('aidreams260K__dense');
+    expect(ids).toContain('stories260K__dass-obs__2of4');
+    expect(ids).toContain('stories260K__wanda-owl__50pct');
+    expect(ids).not.toContain('stories260K__wanda-owl__2of4');
+    expect(ids[24]).toBe('stories260K__analysis');
+    expect(ids[25]).toBe('aidreams260K__dense');
     expect(new Set(ids).size).toBe(ids.length);
   });
 
-  it('gives DaSS cells α, every prune cell the pattern with its partialGroups, and the dense cell no calibration', () => {
+  it('gives cells their row, options (α where the method declares it), update and pattern, and the dense cell no calibration', () => {
     const cells = gridCells(grid());
     const dass = cells.find((c) => c.id === 'stories260K__dass__4of8')!;
-    expect(dass).toMatchObject({ kind: 'prune', method: 'dass', alpha: 0.5, targets: 'mlp', pattern: { sparsity: '4:8', partialGroups: 'dense' } });
-    expect(cells.find((c) => c.id === 'stories260K__wanda__4of8')!.alpha).toBeUndefined();
+    expect(dass).toMatchObject({ kind: 'prune', row: 'dass', label: 'DaSS', method: 'dass', options: { alpha: 0.5 }, targets: 'mlp', pattern: { sparsity: '4:8', partialGroups: 'dense' } });
+    expect(cells.find((c) => c.id === 'stories260K__wanda__4of8')!.options).toBeUndefined();
+    expect(cells.find((c) => c.id === 'stories260K__dass-obs__2of4')).toMatchObject({ method: 'dass', update: 'obs', label: 'DaSS + OBS' });
+    expect(cells.find((c) => c.id === 'stories260K__wanda-owl__50pct')).toMatchObject({ method: 'wanda', layerRatios: 'owl', label: 'Wanda (OWL)' });
     const dense = cells.find((c) => c.kind === 'dense')!;
     expect(dense.calibration).toBeUndefined();
     expect(dense.method).toBeUndefined();
@@ -40,7 +46,7 @@ describe('gridCells', () => {
     expect(ids).toContain('stories260K__wanda__2of4__mlp');
     expect(ids).toContain('stories260K__wanda__2of4__all');
     expect(ids.some((id) => id.endsWith('__analysis'))).toBe(false);
-    expect(ids).toHaveLength(2 * (1 + 4 * 3 * 2));
+    expect(ids).toHaveLength(2 * (1 + (7 * 3 + 2) * 2));
   });
 });
 
@@ -50,7 +56,8 @@ describe('cellHash', () => {
     const calib = new Map(gridCells(grid((g) => (g.calibration.nsamples = 8))).map((c) => [c.id, cellHash(c)]));
     for (const [id, h] of calib) expect(h === before.get(id), id).toBe(id.endsWith('__dense'));
     const alpha = new Map(gridCells(grid((g) => (g.alpha = 1))).map((c) => [c.id, cellHash(c)]));
-    for (const [id, h] of alpha) expect(h === before.get(id), id).toBe(!id.includes('__dass__'));
+    // α reaches every row whose method declares it: DaSS (plain, + OBS, OWL) and RIA
+    for (const [id, h] of alpha) expect(h === before.get(id), id).toBe(!/__(dass|dass-obs|dass-owl|ria)__/.test(id));
     const limit = new Map(gridCells(grid((g) => (g.evaluation.zeroShot.limit = 2))).map((c) => [c.id, cellHash(c)]));
     for (const [id, h] of limit) expect(h === before.get(id), id).toBe(id.endsWith('__analysis'));
   });

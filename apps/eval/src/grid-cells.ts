@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { parseSparsity } from '@dass/nm-sparsify';
+import type { OptionValue } from '@dass/scoring';
 import type { BackendRequest } from '@dass/tensor-backend';
 import type { GridAnalysis, GridCalibration, GridModel, GridPattern, GridPerplexitySet, GridSpec, GridZeroShot } from './grid-spec.js';
 
@@ -6,14 +8,21 @@ export type CellKind = 'dense' | 'prune' | 'analysis';
 
 /** Everything one cell needs to run on its own (in this process or a worker): plain JSON. */
 export interface CellSpec {
-  /** File-name-safe and stable: `<model>__<method>__<pattern>[__<targets>]`, `<model>__dense`, `<model>__analysis`. */
+  /** File-name-safe and stable: `<model>__<row key>__<pattern>[__<targets>]`, `<model>__dense`, `<model>__analysis`. */
   id: string;
   kind: CellKind;
   model: GridModel;
+  /** The grid row (`GridMethod.key`): the method name for a plain method, `dass-obs`, `wanda-owl`, ... */
+  row?: string;
+  /** The row's table label. */
+  label?: string;
   method?: string;
+  update?: string;
+  layerRatios?: string;
+  /** Method (and update) options as the row gives them; the registry fills in the rest. */
+  options?: Record<string, OptionValue>;
   pattern?: GridPattern;
   targets?: string;
-  alpha?: number;
   calibration?: GridCalibration;
   perplexity: GridPerplexitySet[];
   zeroShot?: GridZeroShot;
@@ -62,18 +71,24 @@ export function gridCells(grid: GridSpec): CellSpec[] {
   const evaluation = { perplexity: grid.perplexity, ...(grid.zeroShot ? { zeroShot: grid.zeroShot } : {}) };
   for (const model of grid.models) {
     cells.push({ id: `${model.name}__dense`, kind: 'dense', model, ...evaluation, ...runtime });
-    for (const method of grid.methods) {
+    for (const row of grid.methods) {
       for (const pattern of grid.patterns) {
+        // OWL's per-layer ratios are unstructured: such a row has no N:M cells (its tables show n/a there).
+        if (row.unstructuredOnly && parseSparsity(pattern.sparsity).kind !== 'unstructured') continue;
         for (const targets of grid.targets) {
           const suffix = grid.targets.length > 1 || targets !== 'mlp' ? `__${targets}` : '';
           cells.push({
-            id: `${model.name}__${method}__${patternSlug(pattern.sparsity)}${suffix}`,
+            id: `${model.name}__${row.key}__${patternSlug(pattern.sparsity)}${suffix}`,
             kind: 'prune',
             model,
-            method,
+            row: row.key,
+            label: row.label,
+            method: row.method,
+            ...(row.update ? { update: row.update } : {}),
+            ...(row.layerRatios ? { layerRatios: row.layerRatios } : {}),
+            ...(Object.keys(row.options).length ? { options: row.options } : {}),
             pattern,
             targets,
-            ...(method === 'dass' ? { alpha: grid.alpha } : {}),
             calibration: grid.calibration,
             ...evaluation,
             ...runtime,

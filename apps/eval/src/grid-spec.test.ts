@@ -45,6 +45,29 @@ describe('validateGrid', () => {
     expect(paper.zeroShot).toEqual({ tasks: ['hellaswag', 'winogrande', 'arc_easy', 'arc_challenge', 'piqa'], tasksDir: '/data/data/tasks' });
   });
 
+  it('turns method entries into rows: updates, OWL, option sweeps, keys and labels from the registry', () => {
+    const g = validateGrid(
+      {
+        ...edited(() => {}),
+        methods: ['dass', { method: 'dass', update: 'obs' }, { method: 'wanda', layerRatios: 'owl' }, { method: 'dass', alpha: [0, 1] }, { method: 'ria', alpha: 0.25, key: 'ria-a', label: 'RIA a=¼' }, 'sparsegpt'],
+      },
+      opts,
+    );
+    expect(g.methods.map((m) => [m.key, m.label])).toEqual([
+      ['dass', 'DaSS'],
+      ['dass-obs', 'DaSS + OBS'],
+      ['wanda-owl', 'Wanda (OWL)'],
+      ['dass-alpha0', 'DaSS (alpha 0)'],
+      ['dass-alpha1', 'DaSS (alpha 1)'],
+      ['ria-a', 'RIA a=¼'],
+      ['sparsegpt', 'SparseGPT'],
+    ]);
+    expect(g.methods[1]).toMatchObject({ method: 'dass', update: 'obs', options: { alpha: 0.5 } });
+    expect(g.methods[2]).toMatchObject({ method: 'wanda', layerRatios: 'owl', options: {}, unstructuredOnly: true });
+    expect(g.methods[4]!.options).toEqual({ alpha: 1 });
+    expect(g.methods[5]!.options).toEqual({ alpha: 0.25 });
+  });
+
   it('keeps absolute paths, takes single items for lists and names models after their file', () => {
     const g = validateGrid(
       {
@@ -89,6 +112,13 @@ describe('validateGrid', () => {
     ['nothing to evaluate', (g: any) => (g.evaluation = {}), 'grid.json: evaluation.perplexity: the grid evaluates nothing'],
     ['an unknown target set', (g: any) => (g.targets = ['mlp', 'attn']), 'grid.json: targets[1]: expected one of mlp, all, got "attn"'],
     ['a negative alpha', (g: any) => (g.alpha = -1), 'grid.json: alpha: expected a finite number >= 0, got -1'],
+    ['an option the method lacks', (g: any) => (g.methods = [{ method: 'wanda', alpha: 1 }]), 'grid.json: methods[0].alpha: wanda has no option "alpha" (it takes none)'],
+    ['a bad option value in a sweep', (g: any) => (g.methods = [{ method: 'dass', alpha: [0.5, -1] }]), 'grid.json: methods[0].alpha[1]: expected a finite number >= 0, got -1'],
+    ['an unknown update', (g: any) => (g.methods = [{ method: 'dass', update: 'ols' }]), 'grid.json: methods[0].update: expected one of none, obs, got "ols"'],
+    ['an update on SparseGPT', (g: any) => (g.methods = [{ method: 'sparsegpt', update: 'obs' }]), 'grid.json: methods[0].update: sparsegpt chooses its mask inside its own step'],
+    ['an unknown layer-ratio strategy', (g: any) => (g.methods = [{ method: 'wanda', layerRatios: 'owls' }]), 'grid.json: methods[0].layerRatios: expected one of uniform, owl, got "owls"'],
+    ['an unknown method in an entry', (g: any) => (g.methods = [{ method: 'dasss' }]), 'grid.json: methods[0].method: expected one of magnitude, wanda, dass, sparsegpt, ria'],
+    ['the same row twice', (g: any) => (g.methods = ['dass', { method: 'dass', key: 'dass' }]), 'grid.json: methods[1]: method row "dass" is listed twice'],
     ['an unknown backend', (g: any) => (g.backend = 'metal'), 'grid.json: backend: expected one of auto, tensorflow-gpu'],
     ['a bad k', (g: any) => (g.analysis.k = [3, 0]), 'grid.json: analysis.k[1]: expected a number > 0, got 0'],
     ['a top-level typo', (g: any) => (g.method = ['wanda']), 'grid.json: method: unknown key'],

@@ -4,8 +4,10 @@ import type { TextSourceFormat } from '@dass/calibration';
 import { getZeroShotTask } from '@dass/evaluation';
 import { formatSparsity, parseSparsity } from '@dass/nm-sparsify';
 import type { PartialGroups } from '@dass/nm-sparsify';
-import { TARGET_SETS } from '@dass/pipeline';
-import { scoringMethodNames } from '@dass/scoring';
+import { LAYER_RATIO_STRATEGIES, TARGET_SETS, runLabel } from '@dass/pipeline';
+import type { LayerRatioStrategy } from '@dass/pipeline';
+import { getScoringMethod, getWeightUpdate, optionProblem, scoringMethodNames, weightUpdateNames } from '@dass/scoring';
+import type { MethodOption, OptionValue } from '@dass/scoring';
 import { BACKEND_NAMES } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { GridError, ObjectReader, describeValue } from './grid-error.js';
@@ -59,12 +61,30 @@ export interface GridAnalysis {
   bins: number;
 }
 
+/**
+ * One row of the grid's tables: a registered method, optionally with a weight update, a layer-ratio strategy and
+ * option values. A grid entry whose options hold lists expands into one row per combination (a sweep axis).
+ */
+export interface GridMethod {
+  /** Cell-id part and table key: `dass`, `dass-obs`, `wanda-owl`, `dass-alpha1`. */
+  key: string;
+  /** Table label: `DaSS`, `DaSS + OBS`, `Wanda (OWL)`, `DaSS (alpha 1)`. */
+  label: string;
+  method: string;
+  update?: string;
+  layerRatios?: LayerRatioStrategy;
+  /** Option values for this row (the entry's own, then the grid-level `alpha` where the method declares it). */
+  options: Record<string, OptionValue>;
+  /** Patterns this row cannot run (OWL with N:M): no cell, `n/a` in the tables. */
+  unstructuredOnly?: boolean;
+}
+
 /** A validated grid: every path absolute, every name checked against the registries. */
 export interface GridSpec {
   name: string;
   description?: string;
   models: GridModel[];
-  methods: string[];
+  methods: GridMethod[];
   alpha: number;
   patterns: GridPattern[];
   targets: string[];
@@ -118,16 +138,84 @@ function models(r: ObjectReader, abs: (p: string) => string): GridModel[] {
   return out;
 }
 
-function methods(r: ObjectReader): string[] {
+const METHOD_ENTRY_KEYS = ['method', 'update', 'layerRatios', 'key', 'label'];
+
+function valueSlug(v: OptionValue): string {
+  return String(v).replace(/[^A-Za-z0-9]+/g, 'p').replace(/^p|p$/g, '');
+}
+
+/** Every combination of the list-valued options (in declaration order; scalars are one-value lists). */
+function combinations(axes: [string, OptionValue[]][]): Record<string, OptionValue>[] {
+  let out: Record<string, OptionValue>[] = [{}];
+  for (const [name, values] of axes) out = out.flatMap((o) => values.map((v) => ({ ...o, [name]: v })));
+  return out;
+}
+
+/**
+ * `methods`: names (`"dass"`) or entries `{method, update?, layerRatios?, key?, label?, <option>: value | [values]}`.
+ * Option keys are the options the method (and its update) declare in the registry, checked by their rules; a list
+ * is a sweep axis (one row per value; the values show in the key and the label).
+ */
+function methods(r: ObjectReader, alpha: number): GridMethod[] {
   const known = scoringMethodNames();
   const items = r.array('methods', { required: true })!;
-  const out = items.map((v, i) => {
-    if (typeof v !== 'string' || !known.includes(v)) {
-      throw new GridError(r.file, `${r.path('methods')}[${i}]`, `expected one of ${known.join(', ')}, got ${describeValue(v)}`);
+  const out = items.flatMap((item, i): GridMethod[] => {
+    const at = `${r.path('methods')}[${i}]`;
+    const e = typeof item === 'string' ? undefined : ObjectReader.of(r.file, at, item);
+    const name = e ? e.raw('method') : item;
+    if (typeof name !== 'string' || !known.includes(name)) {
+      throw new GridError(r.file, e ? `${at}.method` : at, `expected one of ${known.join(', ')}, got ${describeValue(name)}`);
     }
-    return v;
+    const method = getScoringMethod(name);
+    const updateName = e?.string('update', undefined);
+    if (updateName !== undefined && updateName !== 'none' && !weightUpdateNames().includes(updateName)) e!.fail('update', `expected one of none, ${weightUpdateNames().join(', ')}, got ${describeValue(updateName)}`);
+    const update = updateName && updateName !== 'none' ? getWeightUpdate(updateName) : undefined;
+    if (update && method.prune) e!.fail('update', `${name} chooses its mask inside its own step; an update needs a method that scores`);
+    const layerRatios = e ? e.oneOf('layerRatios', LAYER_RATIO_STRATEGIES, 'uniform') : 'uniform';
+    const declared: MethodOption[] = [...method.options, ...(update?.options ?? []).filter((o) => !method.options.some((m) => m.name === o.name))];
+    const axes: [string, OptionValue[]][] = [];
+    const raw = (item ?? {}) as Record<string, unknown>;
+    for (const key of e ? Object.keys(raw) : []) {
+      if (METHOD_ENTRY_KEYS.includes(key)) continue;
+      const option = declared.find((o) => o.name === key);
+      if (!option) {
+        e!.fail(key, `${name}${update ? ` with update ${update.name}` : ''} has no option ${JSON.stringify(key)} (${declared.length ? `options: ${declared.map((o) => o.name).join(', ')}` : 'it takes none'})`);
+      }
+      const value = e!.raw(key);
+      const values = Array.isArray(value) ? value : [value];
+      if (values.length === 0) e!.fail(key, 'expected a value or a non-empty list');
+      values.forEach((v, vi) => {
+        const problem = optionProblem(option!, v);
+        if (problem) throw new GridError(r.file, Array.isArray(value) ? `${e!.path(key)}[${vi}]` : e!.path(key), `expected ${problem}, got ${describeValue(v)}`);
+      });
+      axes.push([key, values as OptionValue[]]);
+    }
+    const keyBase = e?.string('key', undefined);
+    const labelBase = e?.string('label', undefined);
+    e?.done();
+    // Explicit options distinguish a row from the plain method's; with a given key/label only swept ones are added.
+    const swept = axes.filter(([, v]) => v.length > 1).map(([k]) => k);
+    const inKey = keyBase ? swept : axes.map(([k]) => k);
+    const inLabel = labelBase ? swept : axes.map(([k]) => k);
+    return combinations(axes).map((given) => {
+      const options: Record<string, OptionValue> = { ...given };
+      // The grid-level alpha (DaSS's α in the paper grid) applies to every row whose method declares alpha.
+      if (declared.some((o) => o.name === 'alpha') && options.alpha === undefined) options.alpha = alpha;
+      const key = (keyBase ?? [name, update?.name, layerRatios === 'owl' ? 'owl' : undefined].filter(Boolean).join('-')) + inKey.map((k) => `-${k}${valueSlug(given[k]!)}`).join('');
+      const label = (labelBase ?? runLabel(method, update, layerRatios)) + (inLabel.length ? ` (${inLabel.map((k) => `${k} ${given[k]}`).join(', ')})` : '');
+      return {
+        key,
+        label,
+        method: name,
+        ...(update ? { update: update.name } : {}),
+        ...(layerRatios !== 'uniform' ? { layerRatios } : {}),
+        options,
+        ...(layerRatios === 'owl' ? { unstructuredOnly: true } : {}),
+      };
+    });
   });
-  unique(r.file, r.path('methods'), out, 'method');
+  out.forEach((m) => checkName(r, 'methods', m.key));
+  unique(r.file, r.path('methods'), out.map((m) => m.key), 'method row');
   return out;
 }
 
@@ -257,7 +345,7 @@ export function validateGrid(raw: unknown, options: ValidateGridOptions): GridSp
     name,
     ...(description ? { description } : {}),
     models: models(r, abs),
-    methods: methods(r),
+    methods: [],
     alpha: r.number('alpha', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0', 0.5),
     patterns: patterns(r),
     targets: targets(r),
@@ -266,6 +354,7 @@ export function validateGrid(raw: unknown, options: ValidateGridOptions): GridSp
     analysis: { enabled: true, k: [], bins: 0 },
     backend: r.oneOf('backend', BACKENDS, 'auto'),
   };
+  spec.methods = methods(r, spec.alpha);
   const maxTokensPerPass = r.optionalInteger('maxTokensPerPass', 1);
   if (maxTokensPerPass !== undefined) spec.maxTokensPerPass = maxTokensPerPass;
   const e = ObjectReader.of(options.file, 'evaluation', r.raw('evaluation'));

@@ -22,7 +22,17 @@ export interface FigureSection {
   empty?: string;
 }
 
-const METHOD_COLORS: Readonly<Record<string, string>> = { Magnitude: PALETTE[0], SparseGPT: PALETTE[1], Wanda: PALETTE[2], DaSS: PALETTE[3] };
+/** The paper's four methods keep their colours; other rows (RIA, + OBS, OWL, sweeps) take the palette in order. */
+const BASE_COLORS: Readonly<Record<string, string>> = { Magnitude: PALETTE[0]!, SparseGPT: PALETTE[1]!, Wanda: PALETTE[2]!, DaSS: PALETTE[3]! };
+
+function methodColors(labels: readonly string[]): Record<string, string> {
+  const colors: Record<string, string> = {};
+  const used = new Set(labels.map((l) => BASE_COLORS[l]).filter((c): c is string => c !== undefined));
+  const free = PALETTE.filter((c) => !used.has(c));
+  let next = 0;
+  for (const label of labels) colors[label] = BASE_COLORS[label] ?? free[next++ % Math.max(1, free.length)] ?? PALETTE[0]!;
+  return colors;
+}
 
 function ok(r: CellRecord | undefined): CellRecord | undefined {
   return r?.status === 'ok' ? r : undefined;
@@ -46,7 +56,7 @@ function perplexitySection(index: ResultIndex): FigureSection {
         const p = ok(r)?.perplexity?.[set.name];
         return p && !isFailure(p) ? p.ppl : undefined;
       };
-      const groups = grid.patterns.map((p) => ({ label: patternLabel(p.sparsity), values: grid.methods.map((m) => pplOf(index.prune(model.name, m, p.sparsity, targets))) }));
+      const groups = grid.patterns.map((p) => ({ label: patternLabel(p.sparsity), values: grid.methods.map((m) => pplOf(index.prune(model.name, m.key, p.sparsity, targets))) }));
       const dense = pplOf(index.dense(model.name));
       const all = groups.flatMap((g) => g.values).filter((v): v is number => v !== undefined);
       if (all.length === 0 && dense === undefined) continue;
@@ -59,11 +69,11 @@ function perplexitySection(index: ResultIndex): FigureSection {
         svg: barChart({
           title: `${model.name} · ${set.name} perplexity`,
           yLabel: 'perplexity',
-          series: grid.methods.map(methodLabel),
+          series: grid.methods.map((m) => methodLabel(m)),
           groups,
           refLines: dense === undefined ? [] : [{ label: 'Dense', value: dense }],
           logY: hi / lo > 10,
-          colors: METHOD_COLORS,
+          colors: methodColors(grid.methods.map((m) => m.label)),
           formatValue: formatPerplexity,
         }),
       });
@@ -80,8 +90,8 @@ function sparsitySection(index: ResultIndex): FigureSection {
       for (const targets of grid.targets) {
         const series: LineSeries[] = grid.methods.map((m) => ({
           name: methodLabel(m),
-          color: METHOD_COLORS[methodLabel(m)],
-          points: (ok(index.prune(model.name, m, pattern.sparsity, targets))?.sparsity?.layers ?? []).map((l) => [l.layer, 100 * l.ratio] as const),
+          color: methodColors(grid.methods.map((x) => x.label))[m.label],
+          points: (ok(index.prune(model.name, m.key, pattern.sparsity, targets))?.sparsity?.layers ?? []).map((l) => [l.layer, 100 * l.ratio] as const),
         }));
         if (series.every((s) => s.points.length === 0)) continue;
         const label = `${model.name} · ${patternLabel(pattern.sparsity)}${grid.targets.length > 1 ? ` · ${targets}` : ''}`;
@@ -104,7 +114,7 @@ function timeSection(index: ResultIndex): FigureSection {
   for (const model of grid.models) {
     const groups = grid.methods.map((m) => ({
       label: methodLabel(m),
-      values: grid.patterns.map((p) => ok(index.prune(model.name, m, p.sparsity, targets))?.manifest?.wallSeconds),
+      values: grid.patterns.map((p) => ok(index.prune(model.name, m.key, p.sparsity, targets))?.manifest?.wallSeconds),
     }));
     if (groups.every((g) => g.values.every((v) => v === undefined))) continue;
     figures.push({

@@ -75,7 +75,7 @@ function metaHtml(input: ReportInput): string {
     ['Generated', input.generatedAt],
     ['Cells', `${ok} finished, ${failed} failed, ${input.pending.length} not run`],
     ['Models', grid.models.map((m) => m.name).join(', ')],
-    ['Methods', grid.methods.join(', ') + (grid.methods.includes('dass') ? ` (DaSS α = ${grid.alpha})` : '')],
+    ['Methods', grid.methods.map((m) => `${m.label}${Object.keys(m.options).length ? ` (${Object.entries(m.options).map(([k, v]) => `${k} = ${v}`).join(', ')})` : ''}`).join(', ')],
     ['Patterns', grid.patterns.map((p) => `${patternLabel(p.sparsity)}${p.partialGroups === 'dense' ? ' (tail groups dense)' : ''}`).join(', ')],
     ['Targets', grid.targets.join(', ')],
     ['Calibration', `${c.source.split(/[\\/]/).pop()} · ${c.nsamples} × ${c.seqlen} tokens · seed ${c.seed}`],

@@ -2,7 +2,8 @@ import type { PerplexityResult, ZeroShotResult } from '@dass/evaluation';
 import type { CellRecord } from './cell-record.js';
 import { gridCells } from './grid-cells.js';
 import type { CellSpec } from './grid-cells.js';
-import type { GridModel, GridPattern, GridPerplexitySet, GridSpec } from './grid-spec.js';
+import { scoringMethods } from '@dass/scoring';
+import type { GridMethod, GridModel, GridPattern, GridPerplexitySet, GridSpec } from './grid-spec.js';
 import { publishedFor } from './published-results.js';
 
 export interface TableCell {
@@ -29,10 +30,10 @@ export interface ResultTable {
   rows: TableRow[];
 }
 
-export const METHOD_LABELS: Readonly<Record<string, string>> = { magnitude: 'Magnitude', sparsegpt: 'SparseGPT', wanda: 'Wanda', dass: 'DaSS' };
-
-export function methodLabel(method: string): string {
-  return METHOD_LABELS[method] ?? method;
+/** A grid row's label, or a registered method's label by name (published results name plain methods). */
+export function methodLabel(method: GridMethod | string): string {
+  if (typeof method !== 'string') return method.label;
+  return Object.hasOwn(scoringMethods, method) ? scoringMethods[method]!.label : method;
 }
 
 /** `0.5` → `50%`, `2:4` stays. */
@@ -66,10 +67,16 @@ export class ResultIndex {
     return this.record(this.cells.find((c) => c.kind === 'analysis' && c.model.name === model));
   }
 
-  prune(model: string, method: string, sparsity: string, targets: string): CellRecord | undefined {
+  /** The prune cell of a grid row (`GridMethod.key`, the method name for plain rows). */
+  prune(model: string, row: string, sparsity: string, targets: string): CellRecord | undefined {
     return this.record(
-      this.cells.find((c) => c.kind === 'prune' && c.model.name === model && c.method === method && c.pattern?.sparsity === sparsity && c.targets === targets),
+      this.cells.find((c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets),
     );
+  }
+
+  /** Whether the grid has a cell for this row and pattern (OWL rows have none for N:M). */
+  hasPrune(model: string, row: string, sparsity: string, targets: string): boolean {
+    return this.cells.some((c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets);
   }
 }
 
@@ -95,6 +102,9 @@ export function gridColumns(grid: GridSpec): GridColumn[] {
 }
 
 type Value = number | { text: string; note?: string };
+
+/** A row × pattern the grid does not run (OWL with N:M). */
+const NOT_APPLICABLE = { cell: { text: 'n/a', note: 'not applicable: per-layer ratios are unstructured only' } };
 
 function cellOf(record: CellRecord | undefined, pick: (r: CellRecord) => Value | undefined, format: (v: number) => string): { cell: TableCell; value?: number } {
   if (!record) return { cell: { text: '–', note: 'not run yet' } };
@@ -126,7 +136,13 @@ export function methodTable(
   if (options.includeDense ?? true) {
     rows.push({ label: 'Dense', dense: true, cells: columns.map((c) => cellOf(index.dense(c.model.name), options.pick, options.format).cell) });
   }
-  const methodCells = index.grid.methods.map((m) => columns.map((c) => cellOf(index.prune(c.model.name, m, c.pattern.sparsity, c.targets), options.pick, options.format)));
+  const methodCells = index.grid.methods.map((m) =>
+    columns.map((c) =>
+      index.hasPrune(c.model.name, m.key, c.pattern.sparsity, c.targets)
+        ? cellOf(index.prune(c.model.name, m.key, c.pattern.sparsity, c.targets), options.pick, options.format)
+        : { ...NOT_APPLICABLE, cell: { ...NOT_APPLICABLE.cell } },
+    ),
+  );
   if (options.better !== 'none') {
     columns.forEach((_, ci) => {
       const values = methodCells.map((row) => row[ci]!.value).filter((v): v is number => v !== undefined);
@@ -175,9 +191,9 @@ function zeroShotDetailTable(index: ResultIndex, model: GridModel): ResultTable 
   rows.push(rowOf('Dense', index.dense(model.name), true).row);
   for (const pattern of index.grid.patterns) {
     for (const targets of index.grid.targets) {
-      const group = index.grid.methods.map((m) =>
-        rowOf(`${methodLabel(m)} ${patternLabel(pattern.sparsity)}${index.grid.targets.length > 1 ? ` ${targets}` : ''}`, index.prune(model.name, m, pattern.sparsity, targets)),
-      );
+      const group = index.grid.methods
+        .filter((m) => index.hasPrune(model.name, m.key, pattern.sparsity, targets))
+        .map((m) => rowOf(`${methodLabel(m)} ${patternLabel(pattern.sparsity)}${index.grid.targets.length > 1 ? ` ${targets}` : ''}`, index.prune(model.name, m.key, pattern.sparsity, targets)));
       for (let ci = 0; ci <= tasks.length; ci++) {
         const values = group.map((g) => g.values[ci]).filter((v): v is number => v !== undefined);
         if (values.length < 2) continue;
@@ -211,11 +227,12 @@ function publishedTable(index: ResultIndex, model: GridModel): ResultTable | und
     return p && !('error' in p) ? formatPerplexity(p.ppl) : r?.status === 'failed' ? 'failed' : '–';
   };
   const pair = (o: string, pub: number | undefined) => ({ text: `${o} / ${pub === undefined ? '–' : formatPerplexity(pub)}` });
-  const methods = [...new Set([...index.grid.methods, ...Object.keys(published.perplexity)])];
+  const rowOf = new Map(index.grid.methods.map((m) => [m.key, m]));
+  const methods = [...new Set([...index.grid.methods.map((m) => m.key), ...Object.keys(published.perplexity)])];
   const rows: TableRow[] = [
     { label: 'Dense', dense: true, cells: patterns.map(() => pair(ours(index.dense(model.name)), published.dense)) },
     ...methods.map((m) => ({
-      label: methodLabel(m),
+      label: methodLabel(rowOf.get(m) ?? m),
       cells: patterns.map((p) => pair(ours(index.prune(model.name, m, p, targets)), published.perplexity[m]?.[p])),
     })),
   ];
