@@ -45,7 +45,7 @@ async function chromium(args: string[], profile: string): Promise<string> {
 
 async function dassRepro(args: string[]): Promise<{ code: number; stderr: string }> {
   try {
-    const { stderr } = await run(process.execPath, [bin, ...args], { timeout: 280_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await run(process.execPath, [bin, ...args], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stderr };
   } catch (err) {
     const e = err as { code?: number; stderr?: string };
@@ -82,33 +82,38 @@ describe('dass-repro --grid tiny', () => {
     out = await mkdtemp(join(tmpdir(), 'dass-repro-tiny-'));
     profile = await mkdtemp(join(tmpdir(), 'dass-chromium-'));
     firstRun = await dassRepro(['--grid', 'tiny', '--out', out, '--jobs', '2']);
-  }, 300_000);
+  }, 900_000);
   afterAll(async () => {
     await rm(out, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
   });
 
   it('completes every cell of the grid', async () => {
-    expect(firstRun.stderr).toContain('28 cells: 0 finished earlier, 28 to run in 2 worker processes');
+    expect(firstRun.stderr).toContain('50 cells: 0 finished earlier, 28 to run in 2 worker processes');
     expect(firstRun.code, firstRun.stderr).toBe(0);
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8'));
-    expect(results.summary).toEqual({ cells: 28, finished: 28, failed: 0, pending: 0 });
+    expect(results.summary).toEqual({ cells: 50, finished: 50, failed: 0, pending: 0 });
     const files = (await readdir(join(out, 'cells'))).sort();
-    expect(files).toHaveLength(28);
+    expect(files).toHaveLength(50);
     for (const f of files) {
       const path = join(out, 'cells', f);
       snapshot.set(f, { text: await readFile(path, 'utf8'), mtimeMs: (await stat(path)).mtimeMs });
     }
     // Pruning changes the model: every pruned stories260K cell is worse than dense on TinyStories.
     const ppl = (id: string) => results.cells.find((c: { id: string }) => c.id === id).perplexity['tinystories-val'].ppl as number;
-    for (const m of ['magnitude', 'sparsegpt', 'wanda', 'dass']) expect(ppl(`stories260K__${m}__2of4`)).toBeGreaterThan(ppl('stories260K__dense'));
+    for (const m of ['magnitude', 'sparsegpt', 'wanda', 'dass', 'ria', 'dass-obs', 'wanda-obs']) expect(ppl(`stories260K__${m}__2of4`)).toBeGreaterThan(ppl('stories260K__dense'));
+    for (const m of ['wanda-owl', 'dass-owl']) expect(ppl(`stories260K__${m}__50pct`)).toBeGreaterThan(ppl('stories260K__dense'));
+    // OWL's manifest carries the per-layer ratios; the OBS rows record their update
+    const cell = (id: string) => results.cells.find((c: { id: string }) => c.id === id);
+    expect(cell('stories260K__wanda-owl__50pct').manifest.layerRatios.ratios).toHaveLength(5);
+    expect(cell('stories260K__dass-obs__2of4').manifest).toMatchObject({ update: 'obs', label: 'DaSS + OBS' });
   });
 
   it('skips every finished cell on a rerun and leaves their files untouched', async () => {
     const again = await dassRepro(['--grid', 'tiny', '--out', out]);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toContain('28 cells: 28 finished earlier, 0 to run');
-    expect(again.stderr).toContain('done: 0 ran (0 failed), 28 skipped as finished');
+    expect(again.stderr).toContain('50 cells: 50 finished earlier, 0 to run');
+    expect(again.stderr).toContain('done: 0 ran (0 failed), 50 skipped as finished');
     for (const [f, before] of snapshot) {
       const path = join(out, 'cells', f);
       expect(await readFile(path, 'utf8')).toBe(before.text);
@@ -119,9 +124,12 @@ describe('dass-repro --grid tiny', () => {
   it('writes results.md laid out like the paper', async () => {
     const md = await readFile(join(out, 'results.md'), 'utf8');
     expect(md).toContain('| Method | stories260K · 50% | stories260K · 2:4 | stories260K · 4:8 | aidreams260K · 50% | aidreams260K · 2:4 | aidreams260K · 4:8 |');
-    const rows = md.split('\n').filter((l) => /^\| (\*Dense\*|Magnitude|SparseGPT|Wanda|DaSS) \|/.test(l));
-    expect(rows.slice(0, 5).map((l) => l.split(' | ')[0])).toEqual(['| *Dense*', '| Magnitude', '| SparseGPT', '| Wanda', '| DaSS']);
-    expect(rows[1]! + rows[2]! + rows[3]! + rows[4]!).toContain('**');
+    const labels = ['*Dense*', 'Magnitude', 'SparseGPT', 'Wanda', 'DaSS', 'RIA', 'DaSS + OBS', 'Wanda + OBS', 'Wanda (OWL)', 'DaSS (OWL)'];
+    const rows = md.split('\n').filter((l) => labels.some((label) => l.startsWith(`| ${label} |`)));
+    expect(rows.slice(0, 10).map((l) => l.split(' | ')[0])).toEqual(labels.map((l) => `| ${l}`));
+    expect(rows.slice(1, 10).join('')).toContain('**');
+    // OWL rows have no N:M cells
+    expect(rows[8]!.split(' | ').slice(2, 4)).toEqual(['n/a', 'n/a']);
   });
 
   it.skipIf(skipBrowser)('renders report.html in headless Chromium with every table and plot non-empty', async () => {
