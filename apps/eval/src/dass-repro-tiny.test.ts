@@ -45,7 +45,7 @@ async function chromium(args: string[], profile: string): Promise<string> {
 
 async function dassRepro(args: string[]): Promise<{ code: number; stderr: string }> {
   try {
-    const { stderr } = await run(process.execPath, [bin, ...args], { timeout: 900_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stderr } = await run(process.execPath, [bin, ...args], { timeout: 1_500_000, maxBuffer: 16 * 1024 * 1024 });
     return { code: 0, stderr };
   } catch (err) {
     const e = err as { code?: number; stderr?: string };
@@ -82,7 +82,7 @@ describe('dass-repro --grid tiny', () => {
     out = await mkdtemp(join(tmpdir(), 'dass-repro-tiny-'));
     profile = await mkdtemp(join(tmpdir(), 'dass-chromium-'));
     firstRun = await dassRepro(['--grid', 'tiny', '--out', out, '--jobs', '2']);
-  }, 900_000);
+  }, 1_500_000);
   afterAll(async () => {
     await rm(out, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
