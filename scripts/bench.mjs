@@ -128,7 +128,7 @@ async function benchPrunePhase(pkgs, modelDir) {
     for (const method of ['magnitude', 'wanda', 'dass']) {
       for (const [t, data] of dense) layer.setLinearWeight(t, data);
       const t0 = performance.now();
-      pipeline.pruneLayer(layer, stats, { method: scoring.getScoringMethod(method), pattern: nm.parseSparsity('2:4'), targets, alpha: 0.5, partialGroups: 'error', percdamp: 0.01, blocksize: 128 });
+      pipeline.pruneLayer(layer, stats, { method: scoring.getScoringMethod(method), pattern: nm.parseSparsity('2:4'), targets, options: scoring.resolveMethodOptions(scoring.getScoringMethod(method), undefined), partialGroups: 'error' });
       best[method] = Math.min(best[method] ?? Infinity, performance.now() - t0);
     }
   }
