@@ -431,3 +431,27 @@ describe('runSparseGPT: partial groups and validation', () => {
     expect(gram).toEqual(layer.gram);
   });
 });
+
+describe('runSparseGPT with a fixed mask (--update obs)', () => {
+  it('prunes exactly the given mask (N:M along out too), keeps dead-column weights, and lowers the error below masking', () => {
+    const layer = randomLayer(16, 24, 200, 41, [5]);
+    const { rows, cols } = layer;
+    // an output-axis 2:4 mask (DaSS's gate/up axis) from magnitudes: groups of 4 rows per column
+    const mask = selectNMMask(Float64Array.from(layer.weight, Math.abs), [rows, cols], 2, 4, 'out').mask;
+    const result = runSparseGPT({ weight: layer.weight, shape: [rows, cols], gram: layer.gram, tokens: layer.tokens, mask, blocksize: 8, matmul: 'plain' });
+    for (let p = 0; p < mask.length; p++) expect(result.weight[p] === 0).toBe(mask[p] === 1);
+    expect(Array.from(result.mask)).toEqual(Array.from(mask));
+    expect(checkNM(result.weight, [rows, cols], 2, 4, 'out').valid).toBe(true);
+    expect(result.deadColumns).toBe(1);
+    for (let r = 0; r < rows; r++) if (!mask[r * cols + 5]) expect(result.weight[r * cols + 5]).toBe(layer.weight[r * cols + 5]);
+    expect(reconstructionError(layer.weight, result.weight, layer.gram, rows, cols)).toBeLessThan(reconstructionError(layer.weight, masked(layer.weight, mask), layer.gram, rows, cols));
+  });
+
+  it('checks the mask: type, length, 0/1 entries', () => {
+    const layer = randomLayer(4, 8, 40, 3);
+    const base = { weight: layer.weight, shape: [4, 8] as const, gram: layer.gram, tokens: 40 };
+    expect(() => runSparseGPT({ ...base, mask: new Float32Array(32) as never })).toThrow('mask: expected a Uint8Array of 4×8 (1 = prune), got Float32Array');
+    expect(() => runSparseGPT({ ...base, mask: new Uint8Array(31), name: 'm' })).toThrow('mask: expected 32 entries for m [4, 8], got 31');
+    expect(() => runSparseGPT({ ...base, mask: new Uint8Array(32).fill(2) })).toThrow('mask: entry (0, 0) is 2; expected 0 (keep) or 1 (prune)');
+  });
+});
