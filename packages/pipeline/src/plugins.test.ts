@@ -188,7 +188,7 @@ describe('no method-name branches outside the registry', () => {
     const names = '(magnitude|wanda|dass|sparsegpt|ria)';
     const forbidden = [
       /updatesWeights|needsGram|needsActivations|METHOD_LABELS/,
-      /method(\.name)?\s*[!=]==?\s*['"](?!dense['"])/,
+      /(?<!typeof )\bmethod(\.name)?\s*[!=]==?\s*['"](?!dense['"])/,
       new RegExp(`['"]${names}['"]\\s*[!=]==?`),
       new RegExp(`(includes|has)\\(['"]${names}['"]\\)`),
       new RegExp(`case ['"]${names}['"]`),
