@@ -32,9 +32,9 @@ describe('dass-repro', () => {
     const r = await cli('--grid', 'tiny', '--list-cells');
     expect(r.code).toBe(0);
     const ids = r.stdout.trim().split('\n');
-    expect(ids).toHaveLength(28);
+    expect(ids).toHaveLength(50);
     expect(ids[0]).toBe('stories260K__dense');
-    expect((await cli('--grid', 'paper', '--list-cells')).stdout.trim().split('\n')).toHaveLength(6 * 14);
+    expect((await cli('--grid', 'paper', '--list-cells')).stdout.trim().split('\n')).toHaveLength(6 * (1 + 6 * 3 + 1));
   });
 
   it('prints the resolved grid, relative paths against --root', async () => {
@@ -75,7 +75,7 @@ describe('dass-repro', () => {
     expect(cell.status).toBe('failed');
     expect(cell.error.message).toContain('no such file or directory');
     const results = JSON.parse(await readFile(join(cwd, 'paper-out', 'results.json'), 'utf8'));
-    expect(results.summary).toEqual({ cells: 84, finished: 0, failed: 1, pending: 83 });
+    expect(results.summary).toEqual({ cells: 120, finished: 0, failed: 1, pending: 119 });
     const html = await readFile(join(cwd, 'paper-out', 'report.html'), 'utf8');
     expect(html).toContain('llama-2-7b: ours / published (LLaMA-2-7B)');
     expect(html).toContain('failed / 5.12');
@@ -84,7 +84,7 @@ describe('dass-repro', () => {
   it('rebuilds the reports alone with --report-only', async () => {
     const r = await cli('--grid', 'tiny', '--out', 'empty', '--report-only');
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain('0 finished, 0 failed, 28 not run');
+    expect(r.stderr).toContain('0 finished, 0 failed, 50 not run');
     expect(await readFile(join(cwd, 'empty', 'results.md'), 'utf8')).toContain('| *Dense* | – | – | – | – | – | – |');
   });
 });
