@@ -5,9 +5,7 @@ import type { DemoRow } from './demo.js';
 
 describe('dass demo', () => {
   it('prunes with DaSS and Wanda at 2:4 and reports dense and pruned perplexity', async () => {
-    const started = Date.now();
     const r = await runCli(['demo', '--json']);
-    const seconds = (Date.now() - started) / 1000;
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { rows: DemoRow[]; evaluation: { windows: number; seqlen: number }; calibration: { nsamples: number; seqlen: number; seed: number } };
@@ -21,7 +19,5 @@ describe('dass demo', () => {
     // Half the MLP weights gone costs perplexity on a 260K-parameter model.
     expect(dass.ppl).toBeGreaterThan(dense.ppl);
     expect(wanda.ppl).toBeGreaterThan(dense.ppl);
-    // About 20 s on an idle 2-core machine; the bound leaves room for a loaded CI runner.
-    expect(seconds).toBeLessThan(90);
   });
 });
