@@ -26,7 +26,7 @@ export class InterruptedError extends Error {
 
 // The typed errors our packages throw for things a user pointed at. Matched by name so the check holds even when
 // a package is loaded twice (src in tests, dist in the built CLI).
-const USER_ERROR_NAMES = new Set(['UsageError', 'UserInputError', 'ModelLoadError', 'TextSourceError', 'TaskFileError', 'BackendUnavailableError', 'DeviceLimitError']);
+const USER_ERROR_NAMES = new Set(['UsageError', 'UserInputError', 'ModelLoadError', 'TextSourceError', 'TaskFileError', 'BackendUnavailableError', 'DeviceLimitError', 'OutputPathError']);
 
 // Our packages validate inputs with RangeError/TypeError messages of the form `<argument>: <what was wrong>`
 // (`sparsity: expected …`, `--seqlen: …`, `/path/file: …`, `model.layers.0.gate_proj [172, 64]: …`). Engine-made

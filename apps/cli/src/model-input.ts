@@ -1,8 +1,8 @@
 /** Opening the model (and its tokenizer) a command was pointed at, with the CLI's error messages. */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { CausalLM, defaultThreads, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
-import type { Tokenizer, WeightSource } from '@dass/model-loader';
+import { assertOutputApartFromInputs, assertReplaceableOutput, CausalLM, defaultThreads, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import type { NamedPath, ReplaceableKind, Tokenizer, WeightSource } from '@dass/model-loader';
 import { selectBackend } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import { UsageError } from './cli-errors.js';
@@ -59,14 +59,32 @@ async function kind(path: string): Promise<'file' | 'dir' | undefined> {
   }
 }
 
+export interface OutputPathRules {
+  /** The run's inputs (and its other outputs, `role: 'output'`) by flag: the output may not be, hold or lie inside any. */
+  inputs?: readonly NamedPath[];
+  /** What an existing output must be for `force` to replace it (see ReplaceableKind); undefined: not checked here. */
+  kind?: ReplaceableKind;
+}
+
 /**
- * Checks an output path before any work: it must not exist unless `force`, and its folder must exist.
- * (The writers check again when they publish; this only makes the refusal immediate.)
+ * Checks an output path before any work: it is not, does not hold and does not lie inside any input (real paths);
+ * it must not exist unless `force`, and `force` replaces only a previous output of the expected kind; its folder
+ * must exist. (The writers check again; this makes the refusal immediate and names the flags.)
  */
-export async function checkOutputPath(flag: string, out: string, force: boolean): Promise<void> {
+export async function checkOutputPath(flag: string, out: string, force: boolean, rules: OutputPathRules = {}): Promise<void> {
+  await assertOutputApartFromInputs({ name: flag, path: out }, rules.inputs ?? []);
   if (!force && (await kind(out)) !== undefined) throw new UsageError(`${flag} ${out} already exists; pass --force to replace it`);
+  if (force && rules.kind !== undefined) await assertReplaceableOutput({ name: flag, path: out }, rules.kind);
   const parent = dirname(out);
   const parentKind = await kind(parent);
   if (parentKind === undefined) throw new UsageError(`${flag} ${out}: its folder ${parent} does not exist`);
   if (parentKind !== 'dir') throw new UsageError(`${flag} ${out}: ${parent} is not a folder`);
+}
+
+/** The kind of checkpoint `prune` writes for `model` and `--out-format` (undefined when the model cannot be examined). */
+export async function checkpointOutputKind(model: string, outFormat: 'same' | 'hf' | 'llama2c'): Promise<ReplaceableKind | undefined> {
+  if (outFormat === 'hf') return 'checkpoint-dir';
+  if (outFormat === 'llama2c') return 'llama2c-file';
+  const k = await kind(model);
+  return k === undefined ? undefined : k === 'dir' ? 'checkpoint-dir' : 'llama2c-file';
 }

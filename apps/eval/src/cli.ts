@@ -5,6 +5,7 @@ import { loadGrid } from './builtin-grids.js';
 import { serveCells } from './cell-worker.js';
 import { emitMain } from './emit-launchers.js';
 import { gridCells } from './grid-cells.js';
+import { assertGridOutDir } from './out-dir-guard.js';
 import { runGridOnQueue } from './queue-coordinator.js';
 import { parseQueueUrl } from './queue-url.js';
 import { workerMain } from './queue-worker.js';
@@ -112,6 +113,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     if (!args.out) throw new UserInputError('--out: required (the folder for cells/, results.json, results.md, report.html)');
     const outDir = resolve(io.cwd, args.out);
+    // Before any work, with the flag's name: the library checks again as `outDir`.
+    await assertGridOutDir('--out', outDir, spec, origin);
     if (args['report-only']) {
       const r = await writeReports(outDir, spec, origin);
       io.stderr(`${r.results.summary.finished} finished, ${r.results.summary.failed} failed, ${r.results.summary.pending} not run\nwrote ${r.resultsJson}, ${r.resultsMd}, ${r.reportHtml}\n`);
@@ -168,7 +171,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     return 0;
   } catch (err) {
-    if (err instanceof UserInputError) {
+    // By name: the error class may come from another copy of the package (src in tests, dist when built).
+    if (err instanceof UserInputError || (err instanceof Error && err.name === 'OutputPathError')) {
       io.stderr(`dass-repro: ${err.message}\n`);
       return 2;
     }

@@ -23,6 +23,7 @@ export { QUEUE_NAME, toPortableSpec, fromPortableSpec, cellJobId } from './queue
 export type { CellJobData } from './queue-jobs.js';
 export { slurmScript, kubernetesJob } from './emit-launchers.js';
 export type { LauncherOptions } from './emit-launchers.js';
+export { assertGridOutDir, gridInputs, GRID_RECORD_FILE } from './out-dir-guard.js';
 export { removeStaleTemporaries } from './stale-temporaries.js';
 export type { RunGridOptions, GridRunSummary } from './run-grid.js';
 export { runCellsInWorkers, defaultWorkerEntry } from './cell-worker-pool.js';

@@ -11,13 +11,18 @@ import { cellHash, gridCells } from './grid-cells.js';
 import type { CellSpec } from './grid-cells.js';
 import type { GridSpec } from './grid-spec.js';
 import { runCell } from './run-cell.js';
+import { assertGridOutDir } from './out-dir-guard.js';
 import { removeStaleTemporaries } from './stale-temporaries.js';
 import { writeReports } from './write-reports.js';
 import type { WrittenReports } from './write-reports.js';
 
 export interface RunGridOptions {
+  /**
+   * The results folder (created). Never a grid input, inside one or holding one; an existing folder must be empty
+   * or a previous dass-repro output (it holds grid.json). Otherwise an OutputPathError before any work.
+   */
   outDir: string;
-  /** Where the grid came from, for the reports. */
+  /** Where the grid came from, for the reports (a grid file's absolute path is protected like the other inputs). */
   origin: string;
   /** Cells run at once; above 1 they run in forked worker processes. Default 1 (in this process). */
   jobs?: number;
@@ -86,6 +91,7 @@ export interface GridRunPlan {
 export async function planGridRun(grid: GridSpec, options: Pick<RunGridOptions, 'outDir' | 'origin' | 'only' | 'log'>): Promise<GridRunPlan> {
   if (typeof options.outDir !== 'string' || options.outDir === '') throw new UserInputError(`--out: expected a folder, got ${JSON.stringify(options.outDir)}`);
   const outDir = resolve(options.outDir);
+  await assertGridOutDir('outDir', outDir, grid, options.origin);
   const log = options.log ?? (() => {});
   await mkdir(outDir, { recursive: true });
   await writeJsonAtomic(join(outDir, 'grid.json'), { origin: options.origin, grid });

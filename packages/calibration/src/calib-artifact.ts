@@ -6,7 +6,8 @@
  * they do not say is reported as unknown.
  */
 import { basename } from 'node:path';
-import { ModelLoadError, openSafetensors, writeSafetensors } from '@dass/model-loader';
+import { assertOutputApartFromInputs, assertReplaceableOutput, ModelLoadError, openSafetensors, writeSafetensors } from '@dass/model-loader';
+import type { NamedPath } from '@dass/model-loader';
 
 export const CALIB_TENSOR_NAME = 'input_ids';
 
@@ -75,8 +76,20 @@ function describeBadId(ids: Int32Array | BigInt64Array, at: number, seqlen: numb
   return `input_ids[${Math.floor(at / seqlen)}][${at % seqlen}] = ${ids[at]}, expected ${expected}`;
 }
 
-/** Writes `calib.safetensors` atomically (temp file + rename), after checking the ids agree with the metadata. */
-export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, metadata: CalibArtifactMetadata): Promise<void> {
+export interface WriteCalibArtifactOptions {
+  /**
+   * The files the artifact was made from (text, tokenizer, model), named as the caller knows them: `path` may not
+   * be, contain or lie inside any of them (OutputPathError naming both, before anything is written).
+   */
+  inputs?: readonly NamedPath[];
+}
+
+/**
+ * Writes `calib.safetensors` atomically (temp file + rename), after checking the ids agree with the metadata. An
+ * existing `path` is replaced only when it is a safetensors file (a previous artifact); anything else (a text, a
+ * folder) is an OutputPathError, as is a `path` that is one of `options.inputs`.
+ */
+export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, metadata: CalibArtifactMetadata, options: WriteCalibArtifactOptions = {}): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new TypeError(`path: expected a file path, got ${show(path)}`);
   const { inputIds, nsamples, seqlen } = ids ?? ({} as CalibArtifactIds);
   if (!(inputIds instanceof Int32Array)) throw new TypeError(`inputIds: expected an Int32Array, got ${Object.prototype.toString.call(inputIds)}`);
@@ -93,6 +106,8 @@ export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, me
   const stored: Record<string, string> = { [CALIB_FORMAT_KEY]: CALIB_FORMAT };
   for (const key of METADATA_KEYS) stored[key] = String(metadata[key]);
   if (metadata.wikitextJoin !== undefined) stored.wikitextJoin = metadata.wikitextJoin;
+  await assertOutputApartFromInputs({ name: 'path', path }, options?.inputs ?? []);
+  await assertReplaceableOutput({ name: 'path', path }, 'safetensors-file');
   await writeSafetensors(path, [{ name: CALIB_TENSOR_NAME, dtype: 'I32', shape: [nsamples, seqlen], data: inputIds }], stored);
 }
 

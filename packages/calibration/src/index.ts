@@ -25,4 +25,5 @@ export type {
   CalibArtifactIds,
   CalibArtifact,
   ReadCalibArtifactOptions,
+  WriteCalibArtifactOptions,
 } from './calib-artifact.js';

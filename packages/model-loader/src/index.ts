@@ -82,3 +82,5 @@ export type { SyntheticCheckpointOptions, SyntheticCheckpoint, SyntheticDtype } 
 export { syntheticModelConfig, SYNTHETIC_MODEL_SHAPES } from './synthetic/synthetic-config.js';
 export type { SyntheticModelShape, SyntheticModelName } from './synthetic/synthetic-config.js';
 export { fillNormal, tensorStreamSeed } from './synthetic/seeded-normal.js';
+export { OutputPathError, assertOutputApartFromInputs, assertReplaceableOutput, realOutputPath } from './output-paths.js';
+export type { NamedPath, ReplaceableKind } from './output-paths.js';

@@ -3,6 +3,8 @@ import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'nod
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import {
+  assertOutputApartFromInputs,
+  assertReplaceableOutput,
   createSafetensorsWriter,
   halvesToInterleavedRows,
   hfConfigJson,
@@ -63,10 +65,16 @@ async function publish(temp: string, target: string, force: boolean): Promise<vo
   await rename(temp, target);
 }
 
-async function prepare(out: string, modelPath: string, force: boolean): Promise<void> {
+async function prepare(options: CheckpointOutputOptions, format: 'hf' | 'llama2c'): Promise<void> {
+  const { out, modelPath, tokenizerPath } = options;
+  const force = options.force ?? false;
+  await assertOutputApartFromInputs({ name: 'out', path: out }, [
+    { name: 'model', path: modelPath },
+    { name: 'tokenizer', path: tokenizerPath },
+  ]);
   const target = resolve(out);
-  if (target === resolve(modelPath)) throw new UserInputError(`--out ${out} is the input model; the input is never modified, choose another path`);
   if (!force && (await exists(target))) throw new UserInputError(`${out} already exists; pass --force to replace it`);
+  if (force) await assertReplaceableOutput({ name: 'out', path: out }, format === 'hf' ? 'checkpoint-dir' : 'llama2c-file');
   const parent = dirname(target);
   try {
     if (!(await stat(parent)).isDirectory()) throw new Error('not a directory');
@@ -94,7 +102,7 @@ function writeFailure(out: string, temp: string, err: unknown): unknown {
 /** Opens the output writer for the requested format (`same` keeps the input's format). */
 export async function openCheckpointOutput(options: CheckpointOutputOptions): Promise<CheckpointOutput> {
   const format = options.format === 'same' ? options.source.format : options.format;
-  await prepare(options.out, options.modelPath, options.force ?? false);
+  await prepare(options, format as 'hf' | 'llama2c');
   if (options.source.format === 'hf' && format === 'hf') return hfToHf(options);
   if (options.source.format === 'llama2c' && format === 'llama2c') return llama2cToLlama2c(options);
   if (options.source.format === 'llama2c' && format === 'hf') return llama2cToHf(options);

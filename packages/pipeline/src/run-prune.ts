@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
-import { CausalLM, defaultThreads, linearTensorName, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import {
+  assertOutputApartFromInputs,
+  assertReplaceableOutput,
+  CausalLM,
+  defaultThreads,
+  linearTensorName,
+  loadTokenizer,
+  openModel,
+  unusedTensorsWarning,
+} from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { formatSparsity, parseSparsity, targetRatio } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
@@ -61,11 +70,16 @@ export interface PruneOptions {
   nsamples?: number;
   seqlen?: number;
   seed?: number;
+  /**
+   * Where the pruned checkpoint goes. Never the same as, inside, or holding `model`, `tokenizer`, `calib` or
+   * `report` (real paths compared; OutputPathError before any work).
+   */
   out: string;
   outFormat?: OutputFormat;
+  /** Replace an existing `out` — only a previous output (a checkpoint folder or llama2.c file), never anything else. */
   force?: boolean;
   backend?: BackendRequest;
-  /** Also write the manifest here (atomically). */
+  /** Also write the manifest here (atomically); an existing file here is replaced only when it is a JSON report. */
   report?: string;
   maxTokensPerPass?: number;
   /**
@@ -461,6 +475,24 @@ function buildManifest(run: {
 }
 
 /**
+ * Before any work: `out` and `report` are never, contain or lie inside an input (`model`, `tokenizer`, `calib`) or
+ * each other, and an existing `report` is replaced only when it is a JSON report (OutputPathError naming the option
+ * fields). `out` against `force` is checked when the output is opened (it depends on the output format).
+ */
+async function checkOutputPaths(options: PruneOptions): Promise<void> {
+  const inputs = [
+    { name: 'model', path: options.model },
+    { name: 'tokenizer', path: options.tokenizer },
+    { name: 'calib', path: options.calib },
+  ];
+  await assertOutputApartFromInputs({ name: 'out', path: options.out }, [...inputs, { name: 'report', path: options.report, role: 'output' }]);
+  if (options.report) {
+    await assertOutputApartFromInputs({ name: 'report', path: options.report }, inputs);
+    await assertReplaceableOutput({ name: 'report', path: options.report }, 'json-file');
+  }
+}
+
+/**
  * Prunes a checkpoint layer by layer (SPEC §3) and writes the result in the requested format: validate → calibrate
  * → per-layer patterns → prune layer by layer → commit → manifest. Returns the run manifest; never leaves a
  * partial output behind.
@@ -469,6 +501,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
   const started = performance.now();
   const v = validatePruneOptions(options);
   const log = runLog(options);
+  await checkOutputPaths(options);
   log.progress({ stage: 'load', message: options.model });
   const source = await openModel(options.model);
   let output: CheckpointOutput | undefined;

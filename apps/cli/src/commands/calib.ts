@@ -37,7 +37,7 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
           seqlen: { type: 'string', coerce: integerArg('--seqlen', 2), describe: 'tokens per window', defaultDescription: String(DEFAULTS.seqlen) },
           seed: { type: 'string', coerce: integerArg('--seed'), describe: 'sampler seed (Python random.seed)', defaultDescription: String(DEFAULTS.seed) },
           out: { type: 'string', demandOption: true, coerce: stringArg('--out'), describe: 'the calib.safetensors to write' },
-          force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
+          force: { type: 'boolean', default: false, describe: 'replace an existing --out (only a safetensors file; never an input)' },
           json: { type: 'boolean', default: false, describe: 'print what was written as JSON' },
         })
         .example('$0 calib --tokenizer tok512.bin --data train.txt --nsamples 128 --seqlen 256 --seed 0 --out calib.safetensors', ''),
@@ -48,7 +48,12 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         }
         const out = ctx.userPath(a.out);
         const data = ctx.userPath(a.data);
-        await checkOutputPath('--out', out, a.force);
+        const inputs = [
+          { name: '--model', path: a.model },
+          { name: '--tokenizer', path: a.tokenizer },
+          { name: '--data', path: data },
+        ];
+        await checkOutputPath('--out', out, a.force, { inputs, kind: 'safetensors-file' });
         const nsamples = a.nsamples ?? DEFAULTS.nsamples;
         const seqlen = a.seqlen ?? DEFAULTS.seqlen;
         const seed = a.seed ?? DEFAULTS.seed;
@@ -87,7 +92,7 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         };
         const unregister = ctx.exitOnInterrupt(() => removeOwnTemporaries(out));
         try {
-          await writeCalibArtifact(out, samples, metadata);
+          await writeCalibArtifact(out, samples, metadata, { inputs });
         } finally {
           unregister();
         }

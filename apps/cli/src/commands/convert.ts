@@ -20,7 +20,7 @@ export function convertCommand(y: Argv, select: SelectCommand): Argv {
           tokenizer: { type: 'string', demandOption: true, coerce: stringArg('--tokenizer'), describe: 'its tokenizer.bin (copied into the directory)' },
           out: { type: 'string', demandOption: true, coerce: stringArg('--out'), describe: 'the Hugging Face directory to create' },
           dtype: { choices: ['F32', 'F16', 'BF16'] as const, default: 'F32' as const, describe: 'storage dtype of the weights (F32 is exact)' },
-          force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
+          force: { type: 'boolean', default: false, describe: 'replace an existing --out (only a checkpoint folder written earlier; never an input)' },
           json: { type: 'boolean', default: false, describe: 'print the result as JSON' },
         })
         .example('$0 convert --model stories260K.bin --tokenizer tok512.bin --out ./stories260K-hf', ''),
@@ -28,7 +28,13 @@ export function convertCommand(y: Argv, select: SelectCommand): Argv {
       select(async (ctx) => {
         const out = ctx.userPath(a.out);
         ctx.userPath(a.tokenizer);
-        await checkOutputPath('--out', out, a.force);
+        await checkOutputPath('--out', out, a.force, {
+          inputs: [
+            { name: '--model', path: a.model },
+            { name: '--tokenizer', path: a.tokenizer },
+          ],
+          kind: 'checkpoint-dir',
+        });
         const checkpoint = await openModel(ctx.userPath(a.model));
         // The converter has no abort hook: an interrupt exits at once and removes its temporary folder.
         const unregister = ctx.exitOnInterrupt(() => removeOwnTemporaries(out));

@@ -10,7 +10,7 @@ import type { MethodOption } from '@dass/scoring';
 import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { CommandContext, SelectCommand } from '../command-context.js';
-import { checkOutputPath } from '../model-input.js';
+import { checkOutputPath, checkpointOutputKind } from '../model-input.js';
 import { removeOwnTemporaries } from '../temp-files.js';
 import { formatBytes, formatPercent, formatSeconds } from '../format-table.js';
 
@@ -104,7 +104,7 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
           threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
-          force: { type: 'boolean', default: false, describe: 'replace an existing --out' },
+          force: { type: 'boolean', default: false, describe: 'replace an existing --out (only a checkpoint written earlier; never an input)' },
           json: { type: 'boolean', default: false, describe: 'print the run manifest as JSON on stdout' },
         })
         .example('$0 prune --model stories260K.bin --tokenizer tok512.bin --method dass --sparsity 2:4 --calib train.txt --out pruned.bin', '')
@@ -115,8 +115,18 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
         const out = ctx.userPath(a.out);
         ctx.userPath(a.tokenizer);
         ctx.userPath(a.calib);
-        await checkOutputPath('--out', out, a.force);
-        if (a.report !== undefined) await checkOutputPath('--report', ctx.userPath(a.report), true);
+        // Before any work: no output is, holds or lies inside an input or the other output; --force replaces only a
+        // previous checkpoint, and --report (always replaced) only a previous JSON report.
+        const inputs = [
+          { name: '--model', path: model },
+          { name: '--tokenizer', path: a.tokenizer },
+          { name: '--calib', path: a.calib },
+        ];
+        await checkOutputPath('--out', out, a.force, {
+          inputs: [...inputs, { name: '--report', path: a.report, role: 'output' }],
+          kind: await checkpointOutputKind(model, a.outFormat),
+        });
+        if (a.report !== undefined) await checkOutputPath('--report', ctx.userPath(a.report), true, { inputs, kind: 'json-file' });
         // The pipeline removes its partial output when it sees the signal (between layers); a second Ctrl-C exits
         // at once, so the temporaries are removed here.
         const unregister = ctx.onForcedExit(() => {

@@ -12,6 +12,7 @@ import { CONFIG_FILE_NAME } from '../hf/hf-model.js';
 import { SINGLE_FILE_NAME } from '../safetensors/checkpoint-dir.js';
 import { hasTorchDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
+import { assertOutputApartFromInputs, assertReplaceableOutput } from '../output-paths.js';
 import type { ModelConfig, WeightSource } from '../types.js';
 
 export type ConvertDtype = 'F32' | 'F16' | 'BF16';
@@ -24,7 +25,11 @@ export interface ConvertLlama2cOptions {
   outDir: string;
   /** Storage dtype of the written weights (default F32: bit-identical to the source). */
   dtype?: ConvertDtype;
-  /** Replace an existing `outDir`. */
+  /**
+   * Replace an existing `outDir` — only an empty folder or a checkpoint folder (config.json + .safetensors, no
+   * subfolders); anything else is an OutputPathError. `outDir` may never be, contain or lie inside `checkpoint.path`
+   * or `tokenizerPath` (OutputPathError, before anything is read or written).
+   */
   force?: boolean;
 }
 
@@ -60,8 +65,15 @@ export async function convertLlama2cToHf(options: ConvertLlama2cOptions): Promis
     const isFile = await stat(tokenizerPath).then((s) => s.isFile(), () => false);
     if (!isFile) throw new ModelLoadError(tokenizerPath, 'NOT_FOUND', 'tokenizer file not found');
   }
+  // Before anything is read or written: the output never replaces, holds or goes inside an input, and `force`
+  // replaces only a checkpoint folder (what this converter writes).
+  await assertOutputApartFromInputs({ name: 'outDir', path: outDir }, [
+    { name: 'checkpoint', path: checkpoint.path },
+    { name: 'tokenizerPath', path: tokenizerPath },
+  ]);
   const target = resolve(outDir);
   if (!force && (await pathExists(target))) bad('already exists; pass force to replace it');
+  if (force) await assertReplaceableOutput({ name: 'outDir', path: outDir }, 'checkpoint-dir');
 
   const config: ModelConfig = { ...checkpoint.config, architecture: 'LlamaForCausalLM', torchDtype: TORCH_DTYPE_OF[dtype] };
   const configJson = hfConfigJson(config); // validates before anything is written
