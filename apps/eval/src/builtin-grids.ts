@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserInputError } from '@dass/pipeline';
-import { decodeJsonText } from '@dass/model-loader';
+import { decodeJsonText, emptyFileProblem } from '@dass/model-loader';
 import { validateGrid } from './grid-spec.js';
 import type { GridSpec } from './grid-spec.js';
 
@@ -104,6 +104,8 @@ export async function loadGrid(grid: string, options: { root?: string; cwd?: str
   // Exact UTF-8 (no U+FFFD standing in for a path's bytes); a leading BOM is refused as Python's json refuses it.
   const decoded = decodeJsonText(bytes);
   if ('problem' in decoded) throw new UserInputError(`${grid}: ${decoded.problem}`);
+  const empty = emptyFileProblem(decoded.text, 'a grid JSON object');
+  if (empty !== undefined) throw new UserInputError(`${grid}: ${empty}`);
   let raw: unknown;
   try {
     raw = JSON.parse(decoded.text);

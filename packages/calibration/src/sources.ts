@@ -110,6 +110,8 @@ export async function loadTextSource(path: string, format: TextSourceFormat = 'a
     return { kind: 'documents', docs: parseDocuments(path, bytes), path, sha256, format: resolved };
   }
   const text = universalNewlines(decodeUtf8(path, bytes, 0));
+  // Python's str.isspace() set: what the reference loaders' strip() would leave nothing of.
+  if (PYTHON_WHITESPACE_ONLY.test(text)) throw new TextSourceError(path, 'EMPTY', 'holds no text (only whitespace)');
   if (resolved !== 'wikitext') return { kind: 'text', text, path, sha256, format: resolved };
   const rows = wikitextRows(text);
   return { kind: 'text', text: rows.join(WIKITEXT_EVALUATION_JOIN), wikitextRows: rows, path, sha256, format: resolved };

@@ -6,8 +6,8 @@ import { hellaswagTask } from './hellaswag-task.js';
 import { winograndeTask } from './winogrande-task.js';
 import { lambadaTask } from './lambada-task.js';
 import { rteTask } from './rte-task.js';
-import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
 import { TaskFileError } from './task-file-error.js';
+import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
 import { decodeUtf8Exact } from '@dass/model-loader';
 
 /** Every zero-shot task, keyed by the name `--tasks` takes. */
@@ -72,8 +72,10 @@ function readTaskText(file: string): string {
 export function loadTaskDocs(task: ZeroShotTask, tasksDir: string = defaultTasksDir): ZeroShotDoc[] {
   if (typeof tasksDir !== 'string' || tasksDir === '') throw new TypeError(`tasksDir: expected a directory path, got ${JSON.stringify(tasksDir)}`);
   const file = join(tasksDir, task.file);
-  if (!existsSync(file)) throw new Error(`${task.name}: task file not found: ${file} (expected <tasksDir>/${task.file})`);
-  const docs = task.parse(readTaskText(file), file);
-  if (docs.length === 0) throw new Error(`${task.name}: ${file} holds no items`);
+  if (!existsSync(file)) throw new TaskFileError(file, undefined, `task file of ${task.name} not found (expected <tasksDir>/${task.file})`);
+  const text = readTaskText(file);
+  if (text.trim() === '') throw new TaskFileError(file, undefined, `holds no items (${text.length === 0 ? 'the file is empty' : 'only blank lines'})`);
+  const docs = task.parse(text, file);
+  if (docs.length === 0) throw new TaskFileError(file, undefined, 'holds no items (only a header line)');
   return docs;
 }

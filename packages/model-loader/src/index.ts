@@ -84,3 +84,4 @@ export type { SyntheticModelShape, SyntheticModelName } from './synthetic/synthe
 export { fillNormal, tensorStreamSeed } from './synthetic/seeded-normal.js';
 export { OutputPathError, assertOutputApartFromInputs, assertReplaceableOutput, realOutputPath } from './output-paths.js';
 export type { NamedPath, ReplaceableKind } from './output-paths.js';
+export { emptyFileProblem } from './empty-file.js';

@@ -88,15 +88,59 @@ describe('runPrune on stories260K', () => {
     await source.close();
   });
 
-  it('refuses an existing --out without --force, and replaces it with --force', async () => {
+  it('refuses an existing --out without --force; --force replaces a previous output, never a file of another kind', async () => {
     const dir = tmp();
     const out = join(dir, 'exists.bin');
     writeFileSync(out, 'keep me');
     await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out })).rejects.toThrow(UserInputError);
     expect(readFileSync(out, 'utf8')).toBe('keep me');
+    await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out, force: true })).rejects.toThrow(
+      `out ${out} exists and does not start with a llama2.c header, so it is not a checkpoint this tool wrote`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe('keep me');
+    await runPrune({ ...base, method: 'wanda', sparsity: '0.5', out: join(dir, 'previous.bin') });
+    const previous = readFileSync(join(dir, 'previous.bin'));
+    writeFileSync(out, previous);
     await runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out, force: true });
-    expect(readFileSync(out).length).toBe(readFileSync(fixtures.stories260K.bin).length);
-    expect(readdirSync(dir)).toEqual(['exists.bin']);
+    expect(readFileSync(out).length).toBe(previous.length);
+    expect(readFileSync(out).equals(previous)).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['exists.bin', 'previous.bin']);
+  });
+
+  it('refuses an --out or --report that is, holds or lies inside an input, before any work, inputs byte-identical', async () => {
+    const dir = tmp();
+    const proj = join(dir, 'proj');
+    const model = join(proj, 'model-hf');
+    const checkpoint = await openModel(fixtures.stories260K.bin);
+    try {
+      await convertLlama2cToHf({ checkpoint, tokenizerPath: fixtures.stories260K.tokenizer, outDir: model });
+    } finally {
+      await checkpoint.close();
+    }
+    const calib = join(proj, 'calib.txt');
+    writeFileSync(calib, readFileSync(calibText));
+    writeFileSync(join(proj, 'notes.txt'), 'unrelated notes');
+    const before = new Map(['config.json', 'model.safetensors', 'tokenizer.bin'].map((f) => [join(model, f), readFileSync(join(model, f))]));
+    before.set(calib, readFileSync(calib));
+    before.set(join(proj, 'notes.txt'), readFileSync(join(proj, 'notes.txt')));
+    const hf = { ...base, model, tokenizer: undefined, calib, method: 'wanda', sparsity: '0.5' };
+    const cases: [Partial<Parameters<typeof runPrune>[0]>, string][] = [
+      [{ out: proj }, `out ${proj} contains the input model ${model}`],
+      [{ out: model }, `out ${model} is the input model ${model}`],
+      [{ out: join(model, 'pruned') }, `out ${join(model, 'pruned')} lies inside the input model ${model}`],
+      [{ out: join(dir, 'o'), report: calib }, `report ${calib} is the input calib ${calib}`],
+      [{ out: join(dir, 'o'), report: join(dir, 'o') }, `out ${join(dir, 'o')} is the output report ${join(dir, 'o')}`],
+    ];
+    for (const [over, message] of cases) {
+      const stages: string[] = [];
+      const err = await runPrune({ ...hf, force: true, onProgress: (p) => stages.push(p.stage), ...over }).catch((e: unknown) => e);
+      expect((err as Error).name).toBe('OutputPathError');
+      expect((err as Error).message).toContain(message);
+      expect(stages).toEqual([]);
+    }
+    for (const [path, bytes] of before) expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect(readdirSync(proj).sort()).toEqual(['calib.txt', 'model-hf', 'notes.txt']);
+    expect(readdirSync(dir)).toEqual(['proj']);
   });
 
   it('an interrupted run leaves no output and no temporary files', async () => {

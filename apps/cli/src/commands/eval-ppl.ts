@@ -5,6 +5,7 @@ import { loadTextSource, TEXT_SOURCE_FORMATS } from '@dass/calibration';
 import { perplexityOfText } from '@dass/evaluation';
 import { BACKEND_NAMES, backendReport } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
+import { UsageError } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
 import { formatSeconds } from '../format-table.js';
 import { causalLM, openModelWithTokenizer, warnUnusedTensors } from '../model-input.js';
@@ -67,6 +68,10 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
                 ctx.throwIfInterrupted();
                 ctx.progress.update('perplexity', done, total);
               },
+            }).catch((err: unknown) => {
+              // "text: found 6 tokens …" is about --data: name the file.
+              if (err instanceof RangeError && err.message.startsWith('text: ')) throw new UsageError(`${data}: ${err.message.slice('text: '.length)}`);
+              throw err;
             });
             ctx.progress.clear();
             const result = {

@@ -72,16 +72,18 @@ describe('convertLlama2cToHf', () => {
     await source.close();
   });
 
-  it('refuses an existing outDir unless force, and replaces it with force', async () => {
+  it('refuses an existing outDir unless force, and replaces a previous conversion with force', async () => {
     const source = await openLlama2c(fixtures.stories260K.bin);
     const outDir = join(root, 'existing');
-    await mkdir(outDir);
-    await writeFile(join(outDir, 'keep.txt'), 'old');
-    const err = await convertLlama2cToHf({ checkpoint: source, outDir }).catch((e: unknown) => e);
+    await convertLlama2cToHf({ checkpoint: source, outDir });
+    const previous = await readFile(join(outDir, 'model.safetensors'));
+    const err = await convertLlama2cToHf({ checkpoint: source, outDir, dtype: 'F16' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).message).toBe(`${outDir}: already exists; pass force to replace it`);
-    expect(await readFile(join(outDir, 'keep.txt'), 'utf8')).toBe('old');
+    expect(await readFile(join(outDir, 'model.safetensors'))).toEqual(previous);
     await convertLlama2cToHf({ checkpoint: source, outDir, force: true, dtype: 'F16' });
+    // F16 halves the weights (header aside): the old F32 file was replaced.
+    expect((await readFile(join(outDir, 'model.safetensors'))).byteLength).toBeLessThan(previous.byteLength * 0.6);
     expect((await readdir(outDir)).sort()).toEqual(['config.json', 'model.safetensors']);
     expect((await readdir(root)).filter((f) => f.includes('.tmp-') || f.includes('.old-'))).toEqual([]);
     await source.close();

@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { emptyFileProblem } from '../empty-file.js';
 import { ModelLoadError } from '../errors.js';
 import { hasTorchDtype, isFloatDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { INDEX_FILE_NAME, openCheckpointDir, SINGLE_FILE_NAME, type CheckpointDir } from '../safetensors/checkpoint-dir.js';
@@ -129,6 +130,8 @@ export async function openHfModel(dir: string): Promise<HfModel> {
   // Exact UTF-8 (no U+FFFD for bad bytes, a leading BOM refused as transformers' json.loads refuses it).
   const decoded = decodeJsonText(bytes);
   if ('problem' in decoded) throw new ModelLoadError(configPath, 'BAD_JSON', decoded.problem);
+  const empty = emptyFileProblem(decoded.text, "the model's JSON config");
+  if (empty !== undefined) throw new ModelLoadError(configPath, 'BAD_CONFIG', empty);
   let json: unknown;
   try {
     json = JSON.parse(decoded.text);

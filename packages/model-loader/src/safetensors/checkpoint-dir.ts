@@ -5,6 +5,7 @@
  */
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { emptyFileProblem } from '../empty-file.js';
 import { ModelLoadError } from '../errors.js';
 import type { HostTensor } from '../types.js';
 import { openSafetensors, type IntHostTensor, type SafetensorsFile } from './safetensors-file.js';
@@ -70,7 +71,10 @@ function checkShardName(indexPath: string, shard: string, tensor: string): void 
 async function readIndex(indexPath: string): Promise<{ weightMap: [string, string][]; metadata: Record<string, unknown> }> {
   const size = (await stat(indexPath)).size;
   if (size > INDEX_SIZE_CAP) throw new ModelLoadError(indexPath, 'BAD_INDEX', `index is ${size} bytes, over the ${INDEX_SIZE_CAP}-byte cap`);
-  const decoded = decodeJsonText(await readFile(indexPath));
+  const indexBytes = await readFile(indexPath);
+  const empty = emptyFileProblem(indexBytes, 'a JSON index with a "weight_map"');
+  if (empty !== undefined) throw new ModelLoadError(indexPath, 'BAD_INDEX', empty);
+  const decoded = decodeJsonText(indexBytes);
   if ('problem' in decoded) throw new ModelLoadError(indexPath, 'BAD_JSON', decoded.problem);
   let json: JsonValue;
   try {

@@ -4,6 +4,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { emptyFileProblem } from '../empty-file.js';
 import { ModelLoadError } from '../errors.js';
 import type { Tokenizer } from '../types.js';
 import { HfJsonTokenizer } from './hf-json-tokenizer.js';
@@ -46,6 +47,17 @@ async function readBytes(path: string): Promise<Uint8Array> {
   }
 }
 
+/**
+ * `readBytes`, refusing an empty file (and, for a text format, one of only whitespace) with one wording for every
+ * loader. A binary format's whitespace bytes are data, judged by its parser.
+ */
+async function readNonEmpty(path: string, expected: string, text = false): Promise<Uint8Array> {
+  const bytes = await readBytes(path);
+  const empty = text ? emptyFileProblem(bytes, expected) : bytes.length === 0 ? emptyFileProblem(bytes, expected) : undefined;
+  if (empty !== undefined) throw new ModelLoadError(path, 'BAD_TOKENIZER', empty);
+  return bytes;
+}
+
 /** Loads a tokenizer from a file or a model directory; every failure is a ModelLoadError naming the file. */
 export async function loadTokenizer(path: string, opts: LoadTokenizerOptions = {}): Promise<Tokenizer> {
   if (typeof path !== 'string' || path.length === 0) {
@@ -76,18 +88,18 @@ export async function loadTokenizer(path: string, opts: LoadTokenizerOptions = {
 
   const ext = extname(file).toLowerCase();
   if (ext === '.bin') {
-    return Llama2cTokenizer.fromBytes(await readBytes(file), { file, vocabSize });
+    return Llama2cTokenizer.fromBytes(await readNonEmpty(file, 'a llama2.c tokenizer'), { file, vocabSize });
   }
   if (ext === '.model') {
-    return SentencePieceTokenizer.fromBytes(await readBytes(file), { file });
+    return SentencePieceTokenizer.fromBytes(await readNonEmpty(file, 'a SentencePiece model'), { file });
   }
   if (ext === '.json') {
     if (basename(file) === 'tokenizer_config.json') {
       throw new ModelLoadError(file, 'UNSUPPORTED', 'tokenizer_config.json holds settings only; give tokenizer.json or the model directory');
     }
     const configPath = join(dirname(file), 'tokenizer_config.json');
-    const config = (await kindOf(configPath)) === 'file' ? await readBytes(configPath) : undefined;
-    return HfJsonTokenizer.fromBytes(await readBytes(file), config, { file, configFile: configPath });
+    const config = (await kindOf(configPath)) === 'file' ? await readNonEmpty(configPath, 'the JSON tokenizer settings', true) : undefined;
+    return HfJsonTokenizer.fromBytes(await readNonEmpty(file, 'a tokenizers JSON file', true), config, { file, configFile: configPath });
   }
   throw new ModelLoadError(
     file,
