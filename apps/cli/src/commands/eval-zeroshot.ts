@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Argv } from 'yargs';
-import { defaultTasksDir, evaluateZeroShot, parseTaskList, withGreedyScoring, zeroShotTasks } from '@dass/evaluation';
+import { defaultTasksDir, evaluateZeroShot, loadTaskDocs, parseTaskList, withGreedyScoring, zeroShotTasks } from '@dass/evaluation';
 import type { ZeroShotResult } from '@dass/evaluation';
 import { BACKEND_NAMES, backendReport } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
@@ -38,6 +38,8 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
         for (const task of tasks) {
           const file = join(tasksDir, task.file);
           if (!existsSync(file)) throw new UsageError(`--tasks ${task.name}: task file not found: ${file} (expected <tasks-dir>/${task.file})`);
+          // Every task file is parsed once before the model loads: an empty or malformed one is refused at once.
+          loadTaskDocs(task, tasksDir);
         }
         const { source, tokenizer } = await openModelWithTokenizer(ctx.userPath(a.model), ctx.userPath(a.tokenizer));
         try {

@@ -41,7 +41,7 @@ export async function argumentCases(base: CorpusBase): Promise<HostileCase[]> {
     cases.push({ id, description: '--out exists and --force is not given', files: [], argv: pruneArgv(base, dir, base.hfDir), expect: { exitCode: 2, messageIncludes: [out, 'already exists', '--force'] } });
   }
   await add('out-folder-missing', "--out inside a folder that doesn't exist", (dir) => prune({ out: join(dir, 'a', 'b', 'out') })(dir), [join('a', 'b', 'out'), 'does not exist']);
-  await add('out-is-input', '--out is the input model, with --force', (dir) => [...pruneArgv(base, dir, base.hfDir, { out: base.hfDir }), '--force'], [base.hfDir, 'is the input model']);
+  await add('out-is-input', '--out is the input model, with --force', (dir) => [...pruneArgv(base, dir, base.hfDir, { out: base.hfDir }), '--force'], [`--out ${base.hfDir} is the input --model ${base.hfDir}`, 'an output never replaces']);
   await add('report-folder-missing', "--report inside a folder that doesn't exist", (dir) => prune({ report: join(dir, 'nowhere', 'run.json') })(dir), ['--report', 'does not exist']);
   await add('inspect-nm-inverted', 'inspect --nm 3:2', () => ['inspect', '--model', base.hfDir, '--nm', '3:2'], ['--nm', '3:2']);
   await add('ppl-max-windows-zero', 'eval ppl --max-windows 0', () => ['eval', 'ppl', '--model', base.hfDir, '--data', base.calibText, '--max-windows', '0'], ['--max-windows', '"0"']);

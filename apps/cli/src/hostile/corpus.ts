@@ -11,6 +11,8 @@ import { checkpointCases } from './checkpoint-cases.js';
 import { buildBase } from './corpus-base.js';
 import { dataCases } from './data-cases.js';
 import { checkCorpus, type HostileCase } from './hostile-case.js';
+import { emptyFileCases } from './empty-file-cases.js';
+import { outputCases } from './output-cases.js';
 import { safetensorsCases } from './safetensors-cases.js';
 
 export type { HostileCase, HostileExpectation } from './hostile-case.js';
@@ -21,7 +23,7 @@ export async function buildCorpus(dir: string): Promise<HostileCase[]> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
   const base = await buildBase(root);
-  const cases = [...(await safetensorsCases(base)), ...(await checkpointCases(base)), ...(await dataCases(base)), ...(await argumentCases(base))];
+  const cases = [...(await safetensorsCases(base)), ...(await checkpointCases(base)), ...(await dataCases(base)), ...(await argumentCases(base)), ...(await outputCases(base)), ...(await emptyFileCases(base))];
   checkCorpus(cases);
   return cases;
 }
