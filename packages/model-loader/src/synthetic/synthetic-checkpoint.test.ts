@@ -87,8 +87,12 @@ describe('writeSyntheticCheckpoint', () => {
     await writeFile(join(dir, 'marker'), 'x');
     await expect(writeSyntheticCheckpoint({ dir, config })).rejects.toThrow(/dir: .*exists already|already exists/);
     expect(await readdir(dir)).toEqual(['marker']);
-    await writeSyntheticCheckpoint({ dir, config, overwrite: true, dtype: 'F16' });
-    expect((await readdir(dir)).sort()).toEqual(['config.json', 'model.safetensors']);
+    // overwrite replaces only a checkpoint folder, never a folder of other files.
+    await expect(writeSyntheticCheckpoint({ dir, config, overwrite: true })).rejects.toThrow(`dir ${dir} exists and is a folder without config.json and .safetensors weights`);
+    expect(await readdir(dir)).toEqual(['marker']);
+    await writeSyntheticCheckpoint({ dir: join(root, 'previous'), config });
+    await writeSyntheticCheckpoint({ dir: join(root, 'previous'), config, overwrite: true, dtype: 'F16' });
+    expect((await readdir(join(root, 'previous'))).sort()).toEqual(['config.json', 'model.safetensors']);
     expect((await readdir(root)).filter((n) => n.includes('.tmp-'))).toEqual([]);
   });
 

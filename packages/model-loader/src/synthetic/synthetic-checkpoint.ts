@@ -9,6 +9,7 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hfConfigJson } from '../hf/hf-config.js';
 import { hfTensorShapes } from '../hf/hf-model.js';
+import { assertReplaceableOutput } from '../output-paths.js';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../safetensors/checkpoint-dir.js';
 import { DTYPE_SIZES, hasTorchDtype, numelOf, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
@@ -19,7 +20,7 @@ import { fillNormal, tensorStreamSeed } from './seeded-normal.js';
 export type SyntheticDtype = 'F32' | 'F16' | 'BF16';
 
 export interface SyntheticCheckpointOptions {
-  /** The directory to create (it must not exist unless `overwrite`). */
+  /** The directory to create (it must not exist unless `overwrite`, which replaces only a checkpoint folder). */
   dir: string;
   config: ModelConfig;
   /** Storage dtype of every tensor (default F32); config.json's torch_dtype says the same. */
@@ -107,6 +108,8 @@ export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptio
   const configJson = hfConfigJson({ ...config, torchDtype: TORCH_DTYPE_OF[dtype] });
   const target = resolve(dir);
   if (!options.overwrite && (await exists(target))) throw new Error(`dir: ${dir} already exists (pass overwrite to replace it)`);
+  // overwrite replaces a checkpoint folder (a previous synthetic one), never a folder of other files.
+  if (options.overwrite) await assertReplaceableOutput({ name: 'dir', path: dir }, 'checkpoint-dir');
 
   const shapes = hfTensorShapes(config);
   const shards = planShards(shapes, dtype, shardBytes);
