@@ -124,7 +124,7 @@ describe('runPrune on stories260K', () => {
     before.set(calib, readFileSync(calib));
     before.set(join(proj, 'notes.txt'), readFileSync(join(proj, 'notes.txt')));
     const hf = { ...base, model, tokenizer: undefined, calib, method: 'wanda', sparsity: '0.5' };
-    const cases: [Partial<Parameters<typeof runPrune>[0]>, string][] = [
+    const cases: [{ out: string; report?: string }, string][] = [
       [{ out: proj }, `out ${proj} contains the input model ${model}`],
       [{ out: model }, `out ${model} is the input model ${model}`],
       [{ out: join(model, 'pruned') }, `out ${join(model, 'pruned')} lies inside the input model ${model}`],
