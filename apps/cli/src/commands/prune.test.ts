@@ -247,7 +247,7 @@ describe('dass prune: bad arguments exit 2 with one line and leave nothing behin
     expect(await readFile(aFile, 'utf8')).toBe('not a folder');
   });
 
-  it('refuses an existing --out without --force (keeping it as it was) and replaces it with --force', async () => {
+  it('refuses an existing --out without --force (keeping it as it was); --force replaces only a previous checkpoint', async () => {
     const dir = join(work.path, 'existing');
     await mkdir(dir);
     const out = join(dir, 'out.bin');
@@ -255,7 +255,12 @@ describe('dass prune: bad arguments exit 2 with one line and leave nothing behin
     const args = ['prune', ...MODEL, '--method', 'magnitude', '--sparsity', '2:4', ...CALIB, '--out', out];
     expectOneLine(await runCli(args), 'already exists', '--force');
     expect(await readFile(out, 'utf8')).toBe('precious');
+    // Not a llama2.c checkpoint: --force does not replace it either.
+    expectOneLine(await runCli([...args, '--force']), `--out ${out} exists and does not start with a llama2.c header`, 'never replaced');
+    expect(await readFile(out, 'utf8')).toBe('precious');
     expect(await readdir(dir)).toEqual(['out.bin']);
+    // A previous checkpoint (here a copy of the dense one) is replaced.
+    await writeFile(out, await readFile(bundled.model));
     const forced = await runCli([...args, '--force']);
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toBe('');
