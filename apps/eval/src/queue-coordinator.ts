@@ -177,7 +177,10 @@ export async function runGridOnQueue(grid: GridSpec, options: QueueGridOptions):
         }
         const state = await job.getState();
         if (state === 'completed' || state === 'failed') {
-          const record = state === 'completed' ? completedRecord(o.cell, job) : failedRecord(o.cell, job);
+          // The job object was read before its state: a job that finished in between lacks its returnvalue /
+          // failedReason in that copy. BullMQ writes those with the state change, so a read after it has them.
+          const finished = (await queue.getJob(o.jobId)) ?? job;
+          const record = state === 'completed' ? completedRecord(o.cell, finished) : failedRecord(o.cell, finished);
           await writeCellRecord(outDir, record);
           await job.remove();
           outstanding.delete(o.jobId);
