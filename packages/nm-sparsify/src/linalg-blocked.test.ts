@@ -9,31 +9,13 @@ import {
 } from './linalg-blocked.js';
 import { NotPositiveDefiniteError, choleskyLower, invertLower, upperCholeskyOfInverse } from './linalg.js';
 import { seededRandom } from './test-support/seeded-random.js';
+import { multiply, transposed } from './test-support/dense-reference.js';
 
 /** Float32 unit roundoff. */
 const U32 = 2 ** -24;
 
 function gaussian(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
-
-/** Naive float64 C = A·B (n×n). */
-function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const x = a[i * n + k];
-      if (x === 0) continue;
-      for (let j = 0; j < n; j++) c[i * n + j] += x * b[k * n + j];
-    }
-  }
-  return c;
-}
-
-function transposed(a: Float64Array, n: number): Float64Array {
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
-  return t;
 }
 
 function maxAbs(a: ArrayLike<number>): number {

@@ -10,6 +10,7 @@ import {
   upperCholeskyOfInverse,
 } from './linalg.js';
 import { seededRandom } from './test-support/seeded-random.js';
+import { multiply, transposed } from './test-support/dense-reference.js';
 
 /** H = AᵀA/k + ridge·I with A k×n uniform in [−0.5, 0.5): symmetric positive definite. */
 function randomSpd(n: number, k: number, seed: number, ridge = 0.1): Float64Array {
@@ -25,25 +26,6 @@ function randomSpd(n: number, k: number, seed: number, ridge = 0.1): Float64Arra
   }
   for (let i = 0; i < n; i++) h[i * n + i] += ridge;
   return h;
-}
-
-/** Naive C = A·B (n×n). */
-function multiply(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const c = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let k = 0; k < n; k++) {
-      const x = a[i * n + k];
-      if (x === 0) continue;
-      for (let j = 0; j < n; j++) c[i * n + j] += x * b[k * n + j];
-    }
-  }
-  return c;
-}
-
-function transposed(a: Float64Array, n: number): Float64Array {
-  const t = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
-  return t;
 }
 
 /** Nonzero entries strictly above the diagonal. */

@@ -9,22 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blockedTuning } from './linalg-blocked.js';
 import { runSparseGPT, sweepTuning } from './sparsegpt.js';
 import type { SparsityPattern } from './sparsity-pattern.js';
-
-/** ‖(W − Ŵ)Xᵀ‖² = Σ_r δ_r·G·δ_rᵀ with G = XᵀX. */
-function reconstructionError(w: Float32Array, pruned: Float32Array, gram: Float64Array, rows: number, cols: number): number {
-  let total = 0;
-  const delta = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) delta[j] = w[r * cols + j] - pruned[r * cols + j];
-    for (let i = 0; i < cols; i++) {
-      if (delta[i] === 0) continue;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += gram[i * cols + j] * delta[j];
-      total += delta[i] * s;
-    }
-  }
-  return total;
-}
+import { reconstructionError } from './test-support/dense-reference.js';
 
 describe('runSparseGPT on stories260K statistics: float32 tfjs path vs float64 path', () => {
   const savedBlocked = { ...blockedTuning };

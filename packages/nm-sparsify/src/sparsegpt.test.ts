@@ -9,6 +9,7 @@ import type { SparsityPattern } from './sparsity-pattern.js';
 import { referenceGroupMask } from './test-support/reference-mask.js';
 import { seededRandom } from './test-support/seeded-random.js';
 import { selectUnstructuredMask } from './unstructured-mask.js';
+import { reconstructionError } from './test-support/dense-reference.js';
 
 function gaussian(rand: () => number): () => number {
   return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
@@ -56,22 +57,6 @@ function randomLayer(rows: number, cols: number, tokens: number, seed: number, z
   }
   const weight = Float32Array.from({ length: rows * cols }, normal);
   return { weight, rows, cols, tokens, gram, sumSq };
-}
-
-/** ‖(W − Ŵ)Xᵀ‖² = Σ_r δ_r·G·δ_rᵀ. */
-function reconstructionError(w: ArrayLike<number>, pruned: ArrayLike<number>, gram: Float64Array, rows: number, cols: number): number {
-  let total = 0;
-  const delta = new Float64Array(cols);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) delta[j] = w[r * cols + j] - pruned[r * cols + j];
-    for (let i = 0; i < cols; i++) {
-      if (delta[i] === 0) continue;
-      let s = 0;
-      for (let j = 0; j < cols; j++) s += gram[i * cols + j] * delta[j];
-      total += delta[i] * s;
-    }
-  }
-  return total;
 }
 
 function masked(weight: Float32Array, mask: Uint8Array): Float32Array {
