@@ -1,6 +1,6 @@
 import { runSparseGPT } from '@dass/nm-sparsify';
 import { OBS_OPTIONS } from './obs-options.js';
-import { requireGram } from './sparsegpt-method.js';
+import { requireGram, sweepDetails } from './sparsegpt-method.js';
 import type { WeightUpdate } from './types.js';
 
 /**
@@ -26,6 +26,6 @@ export const obsUpdate: WeightUpdate = {
       percdamp: input.options.percdamp as number,
       name: input.name,
     });
-    return { weight: result.weight, details: { obsError: result.error, dampUsed: result.dampUsed, retries: result.retries, deadColumns: result.deadColumns } };
+    return { weight: result.weight, details: sweepDetails(result) };
   },
 };

@@ -3,6 +3,11 @@ import { OBS_OPTIONS } from './obs-options.js';
 import { validateKind } from './score-inputs.js';
 import type { MatrixPruneInput, MatrixPruneResult, PruningMethod } from './types.js';
 
+/** What one OBS sweep reports into the run manifest's per-matrix details (sparsegpt and `--update obs` alike). */
+export function sweepDetails(result: ReturnType<typeof runSparseGPT>): Record<string, number> {
+  return { obsError: result.error, dampUsed: result.dampUsed, retries: result.retries, deadColumns: result.deadColumns };
+}
+
 /** The Gram matrix a step needs, or an error naming the matrix and the method. */
 export function requireGram(owner: string, input: MatrixPruneInput): Float64Array | Float32Array {
   const gram = input.stats?.gram;
@@ -43,7 +48,7 @@ export const sparsegptMethod: PruningMethod & { prune: NonNullable<PruningMethod
       weight: result.weight,
       mask: result.mask,
       denseTailWeights: result.denseTailWeights,
-      details: { obsError: result.error, dampUsed: result.dampUsed, retries: result.retries, deadColumns: result.deadColumns },
+      details: sweepDetails(result),
     };
   },
 };
