@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from '@dass/pipeline';
+import { writeJsonAtomic } from '@dass/model-loader';
 import type { CellRecord } from './cell-record.js';
 
 /** Where the grid's per-cell files live inside the output folder. */

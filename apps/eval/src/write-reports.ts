@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic, writeTextAtomic } from '@dass/pipeline';
+import { writeFileAtomic, writeJsonAtomic } from '@dass/model-loader';
 import type { CellRecord } from './cell-record.js';
 import { readCellRecord } from './cell-store.js';
 import { cellHash, gridCells } from './grid-cells.js';
@@ -62,7 +62,7 @@ export async function writeReports(outDir: string, grid: GridSpec, origin: strin
   const tables = resultTables(index);
   const paths = { resultsJson: join(outDir, 'results.json'), resultsMd: join(outDir, 'results.md'), reportHtml: join(outDir, 'report.html') };
   await writeJsonAtomic(paths.resultsJson, results);
-  await writeTextAtomic(paths.resultsMd, resultsMarkdown({ title: `DaSS reproduction: ${grid.name} grid`, description: grid.description, tables, records, pending }));
-  await writeTextAtomic(paths.reportHtml, reportHtml({ grid, origin, generatedAt, tables, sections: reportFigures(index), records, pending }));
+  await writeFileAtomic(paths.resultsMd, resultsMarkdown({ title: `DaSS reproduction: ${grid.name} grid`, description: grid.description, tables, records, pending }));
+  await writeFileAtomic(paths.reportHtml, reportHtml({ grid, origin, generatedAt, tables, sections: reportFigures(index), records, pending }));
   return { ...paths, results };
 }

@@ -55,6 +55,10 @@ export type { SafetensorsFile, IntHostTensor } from './safetensors/safetensors-f
 export { SAFETENSORS_HEADER_CAP } from './safetensors/safetensors-header.js';
 export type { SafetensorsTensorInfo } from './safetensors/safetensors-header.js';
 export { writeSafetensors, createSafetensorsWriter } from './safetensors/safetensors-writer.js';
+export { encodeSafetensors, decodeSafetensors } from './safetensors/safetensors-bytes.js';
+export type { DecodedSafetensors, DecodedSafetensorsTensor } from './safetensors/safetensors-bytes.js';
+export { writeFileAtomic, writeJsonAtomic, tempPathFor } from './write-atomic.js';
+export type { WriteFileAtomicOptions } from './write-atomic.js';
 export type { SafetensorsWriter, SafetensorsEntry, SafetensorsTensor, SafetensorsData } from './safetensors/safetensors-writer.js';
 export {
   f32ToF16Bits,

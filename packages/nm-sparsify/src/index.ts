@@ -23,9 +23,6 @@ export {
   readMaskSafetensors,
 } from './mask-export.js';
 export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-export.js';
-export { encodeSafetensors, decodeSafetensors } from './safetensors-bytes.js';
-export type { SafetensorsTensor, MaskFileDtype } from './safetensors-bytes.js';
-export { writeFileAtomic } from './atomic-write.js';
 export { benchMasks } from './bench.js';
 export type { MaskBenchRow, MaskBenchOptions } from './bench.js';
 // SparseGPT (OBS pruning with weight updates), its float64 linear algebra and the blocked float32-product one.

@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeSafetensors, encodeSafetensors, ModelLoadError } from '@dass/model-loader';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyMask } from './apply-mask.js';
 import { decodeMaskSafetensors, encodeMaskSafetensors, readMaskSafetensors, writeMaskSafetensors } from './mask-export.js';
 import { selectNMMask } from './nm-mask.js';
-import { decodeSafetensors } from './safetensors-bytes.js';
 import { parseSparsity } from './sparsity-pattern.js';
 import { randomMatrix } from './test-support/seeded-random.js';
 import { selectUnstructuredMask } from './unstructured-mask.js';
@@ -29,8 +29,8 @@ describe('mask export (hand-worked 4×4)', () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     // gate transposed: its columns [1,0,1,0] [1,0,1,0] [1,0,1,0] [0,0,1,1] become packed rows 5, 5, 5, 12
     expect(tensors.get('l0.gate_proj.mask')).toMatchObject({ dtype: 'U8', shape: [4, 1] });
-    expect(Array.from(tensors.get('l0.gate_proj.mask')!.data)).toEqual([5, 5, 5, 12]);
-    expect(Array.from(tensors.get('l0.down_proj.mask')!.data)).toEqual([5, 6, 6, 12]);
+    expect(Array.from(tensors.get('l0.gate_proj.mask')!.data as Uint8Array | Float32Array)).toEqual([5, 5, 5, 12]);
+    expect(Array.from(tensors.get('l0.down_proj.mask')!.data as Uint8Array | Float32Array)).toEqual([5, 6, 6, 12]);
     expect(metadata).toMatchObject({
       format: 'dass-mask/1',
       pattern: '2:4',
@@ -54,8 +54,8 @@ describe('mask export (hand-worked 4×4)', () => {
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata).toMatchObject({ axis: 'in', transposed: 'false' });
     expect(tensors.get('d.values')).toMatchObject({ dtype: 'F32', shape: [4, 2] });
-    expect(Array.from(tensors.get('d.values')!.data)).toEqual([-2, -4, -5, 8, 2, 0.5, -3, 4]);
-    expect(Array.from(tensors.get('d.kept')!.data)).toEqual([10, 9, 9, 3]);
+    expect(Array.from(tensors.get('d.values')!.data as Uint8Array | Float32Array)).toEqual([-2, -4, -5, 8, 2, 0.5, -3, 4]);
+    expect(Array.from(tensors.get('d.kept')!.data as Uint8Array | Float32Array)).toEqual([10, 9, 9, 3]);
     expect(decodeMaskSafetensors(bytes).masks.get('d')!.weight).toEqual(w);
   });
 
@@ -68,6 +68,24 @@ describe('mask export (hand-worked 4×4)', () => {
     expect(() =>
       encodeMaskSafetensors([{ name: 'g', shape: [4, 4], mask: gate, axis: 'out' }], { pattern: parseSparsity('0.5'), compressed: true }),
     ).toThrow('needs an N:M pattern, got "0.5"');
+  });
+});
+
+describe('mask files: malformed input', () => {
+  it('a header naming a tensor twice is refused (the strict codec of @dass/model-loader)', () => {
+    const json = '{"__metadata__":{"format":"dass-mask/1","pattern":"2:4"},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[0,1]},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[1,2]}}';
+    const text = new TextEncoder().encode(json);
+    const bytes = new Uint8Array(8 + text.length + 2);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
+    bytes.set(text, 8);
+    expect(() => decodeMaskSafetensors(bytes, 'masks.safetensors')).toThrow(ModelLoadError);
+    expect(() => decodeMaskSafetensors(bytes, 'masks.safetensors')).toThrow('masks.safetensors: header names tensor "d.mask" twice');
+  });
+
+  it('a safetensors file that is not a mask file is a RangeError naming it', () => {
+    const bytes = encodeSafetensors([{ name: 'w', dtype: 'U8', shape: [1], data: new Uint8Array([1]) }], { format: 'pt' });
+    expect(() => decodeMaskSafetensors(bytes, 'model.safetensors')).toThrow(RangeError);
+    expect(() => decodeMaskSafetensors(bytes, 'model.safetensors')).toThrow('model.safetensors: __metadata__.format is "pt", expected "dass-mask/1"');
   });
 });
 

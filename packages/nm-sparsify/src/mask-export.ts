@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { writeFileAtomic } from './atomic-write.js';
+import { decodeSafetensors, encodeSafetensors, writeFileAtomic, type SafetensorsTensor } from '@dass/model-loader';
 import { packBitmask, transposeMatrix, unpackBitmask } from './bitmask.js';
 import { compressNM, decompressNM } from './compressed-nm.js';
 import type { MatrixShape, NmAxis } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from './safetensors-bytes.js';
 import { formatSparsity, parseSparsity, type SparsityPattern } from './sparsity-pattern.js';
 
 /** Written to `__metadata__.format`; readers refuse other values. */
@@ -98,17 +97,23 @@ export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskE
     metadata.axis = axis!;
     metadata.transposed = String(axis === 'out');
   }
-  return encodeSafetensors(tensors, metadata);
+  // F32 tensors first, so their data stay 4-byte aligned in the file (the header is padded to a multiple of 8).
+  const ordered = [...tensors.filter((t) => t.dtype === 'F32'), ...tensors.filter((t) => t.dtype !== 'F32')];
+  return encodeSafetensors(ordered, metadata, 'mask file');
 }
 
 /** Writes `encodeMaskSafetensors(...)` atomically (temp file + rename); returns the file size. */
 export async function writeMaskSafetensors(path: string, entries: MaskExportEntry[], options: MaskExportOptions): Promise<number> {
   const bytes = encodeMaskSafetensors(entries, options);
-  await writeFileAtomic(path, bytes);
+  await writeFileAtomic(path, bytes, { createParents: true });
   return bytes.length;
 }
 
-/** Decodes a mask file back to `[out, in]` masks (and dense weights where the compressed layout is present). */
+/**
+ * Decodes a mask file back to `[out, in]` masks (and dense weights where the compressed layout is present). A file
+ * that is not valid safetensors (truncated, a tensor named twice, offsets off) is a ModelLoadError from
+ * `@dass/model-loader`'s `decodeSafetensors` naming `file`; a valid one that is not a mask file is a RangeError.
+ */
 export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
   pattern: SparsityPattern;
   metadata: Record<string, string>;
@@ -130,11 +135,13 @@ export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
       throw new RangeError(`${file}: ${name}: missing or bad ${name}.shape / ${name}.axis metadata`);
     }
     const stored: [number, number] = transposed ? [shape[1], shape[0]] : [shape[0], shape[1]];
+    if (tensor.dtype !== 'U8') throw new RangeError(`${file}: ${tensor.name}: dtype ${tensor.dtype}, expected U8`);
     const storedMask = unpackBitmask(tensor.data as Uint8Array, stored);
     const entry: ImportedMask = { name, shape, axis, transposed, mask: transposed ? transposeMatrix(storedMask, stored) : storedMask };
     const values = tensors.get(`${name}.values`);
     const kept = tensors.get(`${name}.kept`);
     if (values && kept) {
+      if (values.dtype !== 'F32' || kept.dtype !== 'U8') throw new RangeError(`${file}: ${name}: expected .values F32 and .kept U8, got ${values.dtype} and ${kept.dtype}`);
       const dense = decompressNM(values.data as Float32Array, kept.data as Uint8Array, stored);
       entry.weight = transposed ? transposeMatrix(dense, stored) : dense;
     }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -12,6 +11,7 @@ import {
   llama2cLayout,
   openCheckpointDir,
   parseLlama2cHeader,
+  tempPathFor,
 } from '@dass/model-loader';
 import type { LinearName, SafetensorsWriter, WeightSource } from '@dass/model-loader';
 import { UserInputError } from './user-error.js';
@@ -41,8 +41,6 @@ export interface CheckpointOutput {
   abort(): Promise<void>;
 }
 
-const tempSuffix = () => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-
 async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
@@ -56,7 +54,7 @@ async function exists(path: string): Promise<boolean> {
 async function publish(temp: string, target: string, force: boolean): Promise<void> {
   if (await exists(target)) {
     if (!force) throw new UserInputError(`${target} already exists; pass --force to replace it`);
-    const aside = target + '.old' + tempSuffix();
+    const aside = tempPathFor(target + '.old');
     await rename(target, aside);
     await rename(temp, target);
     await rm(aside, { recursive: true, force: true });
@@ -115,7 +113,7 @@ function isTarget(options: CheckpointOutputOptions, name: string): boolean {
 }
 
 async function makeTempDir(out: string): Promise<string> {
-  const temp = resolve(out) + tempSuffix();
+  const temp = tempPathFor(resolve(out));
   try {
     await mkdir(temp);
   } catch (err) {
@@ -185,7 +183,7 @@ async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<Check
     await input.close();
   }
   const { spans } = llama2cLayout(parseLlama2cHeader(headerBytes, options.modelPath));
-  const temp = resolve(options.out) + tempSuffix();
+  const temp = tempPathFor(resolve(options.out));
   let handle: FileHandle;
   try {
     await copyFile(options.modelPath, temp);

@@ -13,4 +13,3 @@ export { LAYER_RATIO_STRATEGIES, OWL_DEFAULTS, outlierRatio, owlLayerRatios, owl
 export type { LayerRatioStrategy, LayerRatiosReport } from './layer-ratios.js';
 export type { RunManifest, LayerReport, SparsityTotals } from './run-manifest.js';
 export { UserInputError } from './user-error.js';
-export { writeJsonAtomic, writeTextAtomic } from './write-atomic.js';

@@ -11,6 +11,7 @@ import {
   loadTokenizer,
   openModel,
   unusedTensorsWarning,
+  writeJsonAtomic,
 } from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { formatSparsity, parseSparsity, targetRatio } from '@dass/nm-sparsify';
@@ -30,7 +31,6 @@ import { SparsityTally } from './run-manifest.js';
 import type { LayerReport, RunManifest } from './run-manifest.js';
 import { targetLinears } from './targets.js';
 import { UserInputError } from './user-error.js';
-import { writeJsonAtomic } from './write-atomic.js';
 
 export interface PruneProgress {
   stage: 'load' | 'calibrate' | 'embed' | 'dense' | 'prune' | 'pruned' | 'write' | 'done';

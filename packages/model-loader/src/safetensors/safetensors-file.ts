@@ -123,37 +123,7 @@ class SafetensorsFileImpl implements SafetensorsFile {
       throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, a float dtype (use readF32)`);
     }
     const raw = await this.readRaw(name);
-    const shape = info.shape;
-    const view = new DataView(raw.buffer);
-    switch (info.dtype) {
-      case 'U8':
-      case 'BOOL':
-        return { shape, data: raw };
-      case 'I64': {
-        if (HOST_IS_LITTLE_ENDIAN) return { shape, data: new BigInt64Array(raw.buffer) };
-        const out = new BigInt64Array(raw.byteLength / 8);
-        for (let i = 0; i < out.length; i++) out[i] = view.getBigInt64(i * 8, true);
-        return { shape, data: out };
-      }
-      case 'I32': {
-        if (HOST_IS_LITTLE_ENDIAN) return { shape, data: new Int32Array(raw.buffer) };
-        const out = new Int32Array(raw.byteLength / 4);
-        for (let i = 0; i < out.length; i++) out[i] = view.getInt32(i * 4, true);
-        return { shape, data: out };
-      }
-      case 'I16': {
-        const out = new Int32Array(raw.byteLength / 2);
-        for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true);
-        return { shape, data: out };
-      }
-      case 'I8': {
-        const out = new Int32Array(raw.byteLength);
-        for (let i = 0; i < out.length; i++) out[i] = view.getInt8(i);
-        return { shape, data: out };
-      }
-      default:
-        throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)}: cannot read dtype ${info.dtype}`);
-    }
+    return { shape: info.shape, data: bytesToInt(raw, info.dtype, this.path, name) } as IntHostTensor;
   }
 
   async close(): Promise<void> {
@@ -185,5 +155,44 @@ export function bytesToF32(raw: Uint8Array, dtype: DType): Float32Array {
     }
     default:
       throw new Error(`bytesToF32: dtype ${dtype} is not a float dtype`);
+  }
+}
+
+/**
+ * Converts stored little-endian integer bytes of `dtype` (a fresh, 8-byte aligned buffer) to a typed array:
+ * I32/I16/I8 -> Int32Array, I64 -> BigInt64Array, U8/BOOL -> Uint8Array (`raw` itself). A float dtype is a
+ * ModelLoadError (BAD_DTYPE) naming `file` and tensor `name`.
+ */
+export function bytesToInt(raw: Uint8Array, dtype: DType, file: string, name: string): Int32Array | BigInt64Array | Uint8Array {
+  const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+  const aligned = (size: number) => HOST_IS_LITTLE_ENDIAN && raw.byteOffset % size === 0;
+  switch (dtype) {
+    case 'U8':
+    case 'BOOL':
+      return raw;
+    case 'I64': {
+      if (aligned(8)) return new BigInt64Array(raw.buffer, raw.byteOffset, raw.byteLength / 8);
+      const out = new BigInt64Array(raw.byteLength / 8);
+      for (let i = 0; i < out.length; i++) out[i] = view.getBigInt64(i * 8, true);
+      return out;
+    }
+    case 'I32': {
+      if (aligned(4)) return new Int32Array(raw.buffer, raw.byteOffset, raw.byteLength / 4);
+      const out = new Int32Array(raw.byteLength / 4);
+      for (let i = 0; i < out.length; i++) out[i] = view.getInt32(i * 4, true);
+      return out;
+    }
+    case 'I16': {
+      const out = new Int32Array(raw.byteLength / 2);
+      for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true);
+      return out;
+    }
+    case 'I8': {
+      const out = new Int32Array(raw.byteLength);
+      for (let i = 0; i < out.length; i++) out[i] = view.getInt8(i);
+      return out;
+    }
+    default:
+      throw new ModelLoadError(file, 'BAD_DTYPE', `tensor ${JSON.stringify(name)}: cannot read dtype ${dtype} as integers`);
   }
 }

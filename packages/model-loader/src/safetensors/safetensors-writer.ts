@@ -4,13 +4,13 @@
  * whole new one. The header follows the Python library's layout: `__metadata__` first, tensors in the given order
  * with consecutive offsets, padded with spaces to a multiple of 8 bytes so the data section is 8-byte aligned.
  */
-import { randomBytes } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import type { DType } from '../types.js';
 import { DTYPE_SIZES, KNOWN_DTYPES, isKnownDtype, numelOf } from './dtype.js';
 import { encodeBf16, encodeF16, HOST_IS_LITTLE_ENDIAN } from './half-float.js';
+import { syncDirectory, tempPathFor } from '../write-atomic.js';
 
 /**
  * Tensor data to store. Float32Array is encoded to the entry's float dtype (F32/F16/BF16/F64); Int32Array to an
@@ -173,23 +173,6 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number)
   }
 }
 
-/** fsync of the directory makes the rename itself durable; not every platform allows it, hence best effort. */
-async function syncDir(dir: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // best effort
-  } finally {
-    await handle?.close().catch(() => undefined);
-  }
-}
-
-export function tempPathFor(path: string): string {
-  return `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-}
-
 /** Opens a streaming writer: offsets come from the declared entries, so tensors may arrive in any order. */
 export async function createSafetensorsWriter(
   path: string,
@@ -266,7 +249,7 @@ class StreamingWriter implements SafetensorsWriter {
       await unlink(this.tempPath).catch(() => undefined);
       throw new ModelLoadError(this.path, 'IO', `cannot commit ${this.tempPath}: ${(e as Error).message}`);
     }
-    await syncDir(dirname(this.path));
+    await syncDirectory(dirname(this.path));
   }
 
   async abort(): Promise<void> {

@@ -4,7 +4,6 @@
  * through the streaming safetensors writer, so a checkpoint of many gigabytes never sits in memory (the peak is one
  * tensor in float32 plus its encoded bytes).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { hfConfigJson } from '../hf/hf-config.js';
@@ -15,6 +14,7 @@ import { DTYPE_SIZES, hasTorchDtype, numelOf, TORCH_DTYPE_OF } from '../safetens
 import { createSafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { SafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { ModelConfig } from '../types.js';
+import { tempPathFor } from '../write-atomic.js';
 import { fillNormal, tensorStreamSeed } from './seeded-normal.js';
 
 export type SyntheticDtype = 'F32' | 'F16' | 'BF16';
@@ -118,7 +118,7 @@ export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptio
   for (const name of shapes.keys()) parameters += numel(name);
   const totalBytes = parameters * DTYPE_SIZES[dtype];
 
-  const temp = `${target}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temp = tempPathFor(target);
   await mkdir(temp, { recursive: true });
   let writer: SafetensorsWriter | undefined;
   try {
