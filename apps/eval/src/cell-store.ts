@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeJsonAtomic } from '@dass/model-loader';
-import type { CellRecord } from './cell-record.js';
+import { CellRecordSchema, type CellRecord } from './cell-record.js';
 
 /** Where the grid's per-cell files live inside the output folder. */
 export function cellsDir(outDir: string): string {
@@ -14,8 +14,8 @@ export function cellRecordPath(outDir: string, id: string): string {
 }
 
 /**
- * The recorded cell, or undefined when there is none or it cannot be read as a cell record (then it is simply
- * run again; records are written atomically, so this only happens after a manual edit).
+ * The recorded cell, or undefined when there is none or it does not fit `CellRecordSchema` (then it is simply run
+ * again; records are written atomically, so this only happens after a manual edit or a format change).
  */
 export async function readCellRecord(outDir: string, id: string): Promise<CellRecord | undefined> {
   let text: string;
@@ -25,13 +25,14 @@ export async function readCellRecord(outDir: string, id: string): Promise<CellRe
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  let raw: unknown;
   try {
-    const record = JSON.parse(text) as CellRecord;
-    if (record?.kind !== 'dass-repro/cell' || record.id !== id || typeof record.hash !== 'string') return undefined;
-    return record;
+    raw = JSON.parse(text);
   } catch {
     return undefined;
   }
+  const parsed = CellRecordSchema.safeParse(raw);
+  return parsed.success && parsed.data.id === id ? parsed.data : undefined;
 }
 
 /** Writes `cells/<id>.json` atomically (temporary file + rename): a crash never leaves half a record. */

@@ -1,35 +1,9 @@
 import { createHash } from 'node:crypto';
 import { parseSparsity } from '@dass/nm-sparsify';
-import type { OptionValue } from '@dass/scoring';
-import type { BackendRequest } from '@dass/tensor-backend';
-import type { GridAnalysis, GridCalibration, GridModel, GridPattern, GridPerplexitySet, GridSpec, GridZeroShot } from './grid-spec.js';
+import type { CellSpec } from './cell-record.js';
+import type { GridSpec } from './grid-spec.js';
 
-export type CellKind = 'dense' | 'prune' | 'analysis';
-
-/** Everything one cell needs to run on its own (in this process or a worker): plain JSON. */
-export interface CellSpec {
-  /** File-name-safe and stable: `<model>__<row key>__<pattern>[__<targets>]`, `<model>__dense`, `<model>__analysis`. */
-  id: string;
-  kind: CellKind;
-  model: GridModel;
-  /** The grid row (`GridMethod.key`): the method name for a plain method, `dass-obs`, `wanda-owl`, ... */
-  row?: string;
-  /** The row's table label. */
-  label?: string;
-  method?: string;
-  update?: string;
-  layerRatios?: string;
-  /** Method (and update) options as the row gives them; the registry fills in the rest. */
-  options?: Record<string, OptionValue>;
-  pattern?: GridPattern;
-  targets?: string;
-  calibration?: GridCalibration;
-  perplexity: GridPerplexitySet[];
-  zeroShot?: GridZeroShot;
-  analysis?: GridAnalysis;
-  backend: BackendRequest;
-  maxTokensPerPass?: number;
-}
+export type { CellKind, CellSpec } from './cell-record.js';
 
 /** `0.5` → `50pct`, `2:4` → `2of4`: safe in file names. */
 export function patternSlug(sparsity: string): string {

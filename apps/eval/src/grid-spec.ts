@@ -1,100 +1,23 @@
 import { basename, isAbsolute, resolve } from 'node:path';
-import { TEXT_SOURCE_FORMATS } from '@dass/calibration';
-import type { TextSourceFormat } from '@dass/calibration';
 import { getZeroShotTask } from '@dass/evaluation';
 import { formatSparsity, parseSparsity } from '@dass/nm-sparsify';
-import type { PartialGroups } from '@dass/nm-sparsify';
-import { LAYER_RATIO_STRATEGIES, TARGET_SETS, runLabel } from '@dass/pipeline';
-import type { LayerRatioStrategy } from '@dass/pipeline';
-import { getScoringMethod, getWeightUpdate, optionProblem, scoringMethodNames, weightUpdateNames } from '@dass/scoring';
+import { describeIssue, describeValue, firstProblem, runLabel } from '@dass/pipeline';
+import { getScoringMethod, getWeightUpdate, optionProblem } from '@dass/scoring';
 import type { MethodOption, OptionValue } from '@dass/scoring';
-import { BACKEND_NAMES } from '@dass/tensor-backend';
-import type { BackendRequest } from '@dass/tensor-backend';
-import { GridError, ObjectReader, describeValue } from './grid-error.js';
-import { PUBLISHED_RESULTS } from './published-results.js';
+import { GridError } from './grid-error.js';
+import { DEFAULT_ANALYSIS, gridFileSchema } from './grid-schema.js';
+import type { GridMethod, GridModel, GridPattern, GridPerplexitySet, GridSpec, GridZeroShot, ParsedGridFile } from './grid-schema.js';
 
-export interface GridModel {
-  /** Short name used in cell ids and table headers. */
-  name: string;
-  /** HF checkpoint dir or llama2.c `.bin` (absolute once validated). */
-  path: string;
-  tokenizer?: string;
-  /** Key into PUBLISHED_RESULTS: the published numbers shown beside ours. */
-  published?: string;
-}
-
-export interface GridPattern {
-  /** As `parseSparsity` takes it, normalised by `formatSparsity` ("0.5", "2:4"). */
-  sparsity: string;
-  partialGroups: PartialGroups;
-}
-
-export interface GridCalibration {
-  source: string;
-  format: TextSourceFormat;
-  nsamples: number;
-  seqlen: number;
-  seed: number;
-}
-
-export interface GridPerplexitySet {
-  name: string;
-  path: string;
-  format: TextSourceFormat;
-  seqlen: number;
-  /** Score only the first windows (default: all). */
-  maxWindows?: number;
-}
-
-export interface GridZeroShot {
-  tasks: string[];
-  limit?: number;
-  /** Folder holding `<task>/<file>`; default: @dass/evaluation's bundled subsets. */
-  tasksDir?: string;
-}
-
-export interface GridAnalysis {
-  enabled: boolean;
-  /** Outlier thresholds: a score is an outlier above k × the matrix's mean score. */
-  k: number[];
-  /** Histogram bins of log10 ‖h_i‖ per layer. */
-  bins: number;
-}
-
-/**
- * One row of the grid's tables: a registered method, optionally with a weight update, a layer-ratio strategy and
- * option values. A grid entry whose options hold lists expands into one row per combination (a sweep axis).
- */
-export interface GridMethod {
-  /** Cell-id part and table key: `dass`, `dass-obs`, `wanda-owl`, `dass-alpha1`. */
-  key: string;
-  /** Table label: `DaSS`, `DaSS + OBS`, `Wanda (OWL)`, `DaSS (alpha 1)`. */
-  label: string;
-  method: string;
-  update?: string;
-  layerRatios?: LayerRatioStrategy;
-  /** Option values for this row (the entry's own, then the grid-level `alpha` where the method declares it). */
-  options: Record<string, OptionValue>;
-  /** Patterns this row cannot run (OWL with N:M): no cell, `n/a` in the tables. */
-  unstructuredOnly?: boolean;
-}
-
-/** A validated grid: every path absolute, every name checked against the registries. */
-export interface GridSpec {
-  name: string;
-  description?: string;
-  models: GridModel[];
-  methods: GridMethod[];
-  alpha: number;
-  patterns: GridPattern[];
-  targets: string[];
-  calibration: GridCalibration;
-  perplexity: GridPerplexitySet[];
-  zeroShot?: GridZeroShot;
-  analysis: GridAnalysis;
-  backend: BackendRequest;
-  maxTokensPerPass?: number;
-}
+export type {
+  GridAnalysis,
+  GridCalibration,
+  GridMethod,
+  GridModel,
+  GridPattern,
+  GridPerplexitySet,
+  GridSpec,
+  GridZeroShot,
+} from './grid-schema.js';
 
 export interface ValidateGridOptions {
   /** Names the grid in error messages (its file, or `built-in "tiny"`). */
@@ -104,13 +27,6 @@ export interface ValidateGridOptions {
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-const PARTIAL_GROUPS: readonly PartialGroups[] = ['error', 'dense'];
-const BACKENDS: readonly BackendRequest[] = ['auto', ...BACKEND_NAMES];
-
-function checkName(r: ObjectReader, key: string, value: string): string {
-  if (!NAME.test(value)) r.fail(key, `expected letters, digits, ".", "_" or "-" (it names files), got ${describeValue(value)}`);
-  return value;
-}
 
 function unique(file: string, at: string, values: string[], what: string): void {
   const seen = new Set<string>();
@@ -120,22 +36,9 @@ function unique(file: string, at: string, values: string[], what: string): void 
   });
 }
 
-function models(r: ObjectReader, abs: (p: string) => string): GridModel[] {
-  const items = r.array('models', { required: true })!;
-  const out = items.map((item, i) => {
-    const m = ObjectReader.of(r.file, `${r.path('models')}[${i}]`, item);
-    const path = m.string('path');
-    const name = checkName(m, 'name', m.string('name', undefined) ?? basename(path).replace(/\.bin$/, ''));
-    const tokenizer = m.string('tokenizer', undefined);
-    const published = m.string('published', undefined);
-    if (published !== undefined && !Object.hasOwn(PUBLISHED_RESULTS, published)) {
-      m.fail('published', `expected one of ${Object.keys(PUBLISHED_RESULTS).join(', ')}, got ${describeValue(published)}`);
-    }
-    m.done();
-    return { name, path: abs(path), ...(tokenizer ? { tokenizer: abs(tokenizer) } : {}), ...(published ? { published } : {}) };
-  });
-  unique(r.file, r.path('models'), out.map((m) => m.name), 'model name');
-  return out;
+function checkName(file: string, at: string, value: string): string {
+  if (!NAME.test(value)) throw new GridError(file, at, `expected letters, digits, ".", "_" or "-" (it names files), got ${describeValue(value)}`);
+  return value;
 }
 
 const METHOD_ENTRY_KEYS = ['method', 'update', 'layerRatios', 'key', 'label'];
@@ -156,43 +59,38 @@ function combinations(axes: [string, OptionValue[]][]): Record<string, OptionVal
  * Option keys are the options the method (and its update) declare in the registry, checked by their rules; a list
  * is a sweep axis (one row per value; the values show in the key and the label).
  */
-function methods(r: ObjectReader, alpha: number): GridMethod[] {
-  const known = scoringMethodNames();
-  const items = r.array('methods', { required: true })!;
+function methods(file: string, items: ParsedGridFile['methods'], alpha: number): GridMethod[] {
   const out = items.flatMap((item, i): GridMethod[] => {
-    const at = `${r.path('methods')}[${i}]`;
-    const e = typeof item === 'string' ? undefined : ObjectReader.of(r.file, at, item);
-    const name = e ? e.raw('method') : item;
-    if (typeof name !== 'string' || !known.includes(name)) {
-      throw new GridError(r.file, e ? `${at}.method` : at, `expected one of ${known.join(', ')}, got ${describeValue(name)}`);
-    }
+    const at = `methods[${i}]`;
+    const entry = typeof item === 'string' ? { method: item, layerRatios: 'uniform' as const } : item;
+    const name = entry.method;
     const method = getScoringMethod(name);
-    const updateName = e?.string('update', undefined);
-    if (updateName !== undefined && updateName !== 'none' && !weightUpdateNames().includes(updateName)) e!.fail('update', `expected one of none, ${weightUpdateNames().join(', ')}, got ${describeValue(updateName)}`);
+    const updateName = entry.update;
     const update = updateName && updateName !== 'none' ? getWeightUpdate(updateName) : undefined;
-    if (update && method.prune) e!.fail('update', `${name} chooses its mask inside its own step; an update needs a method that scores`);
-    const layerRatios = e ? e.oneOf('layerRatios', LAYER_RATIO_STRATEGIES, 'uniform') : 'uniform';
+    if (update && method.prune) throw new GridError(file, `${at}.update`, `${name} chooses its mask inside its own step; an update needs a method that scores`);
+    const layerRatios = entry.layerRatios;
     const declared: MethodOption[] = [...method.options, ...(update?.options ?? []).filter((o) => !method.options.some((m) => m.name === o.name))];
     const axes: [string, OptionValue[]][] = [];
-    const raw = (item ?? {}) as Record<string, unknown>;
-    for (const key of e ? Object.keys(raw) : []) {
+    for (const [key, value] of Object.entries(entry)) {
       if (METHOD_ENTRY_KEYS.includes(key)) continue;
       const option = declared.find((o) => o.name === key);
       if (!option) {
-        e!.fail(key, `${name}${update ? ` with update ${update.name}` : ''} has no option ${JSON.stringify(key)} (${declared.length ? `options: ${declared.map((o) => o.name).join(', ')}` : 'it takes none'})`);
+        throw new GridError(
+          file,
+          `${at}.${key}`,
+          `${name}${update ? ` with update ${update.name}` : ''} has no option ${JSON.stringify(key)} (${declared.length ? `options: ${declared.map((o) => o.name).join(', ')}` : 'it takes none'})`,
+        );
       }
-      const value = e!.raw(key);
-      const values = Array.isArray(value) ? value : [value];
-      if (values.length === 0) e!.fail(key, 'expected a value or a non-empty list');
+      const values = (Array.isArray(value) ? value : [value]) as OptionValue[];
+      if (values.length === 0) throw new GridError(file, `${at}.${key}`, 'expected a value or a non-empty list');
       values.forEach((v, vi) => {
-        const problem = optionProblem(option!, v);
-        if (problem) throw new GridError(r.file, Array.isArray(value) ? `${e!.path(key)}[${vi}]` : e!.path(key), `expected ${problem}, got ${describeValue(v)}`);
+        const problem = optionProblem(option, v);
+        if (problem) throw new GridError(file, Array.isArray(value) ? `${at}.${key}[${vi}]` : `${at}.${key}`, `expected ${problem}, got ${describeValue(v)}`);
       });
-      axes.push([key, values as OptionValue[]]);
+      axes.push([key, values]);
     }
-    const keyBase = e?.string('key', undefined);
-    const labelBase = e?.string('label', undefined);
-    e?.done();
+    const keyBase = typeof entry.key === 'string' ? entry.key : undefined;
+    const labelBase = typeof entry.label === 'string' ? entry.label : undefined;
     // Explicit options distinguish a row from the plain method's; with a given key/label only swept ones are added.
     const swept = axes.filter(([, v]) => v.length > 1).map(([k]) => k);
     const inKey = keyBase ? swept : axes.map(([k]) => k);
@@ -214,156 +112,88 @@ function methods(r: ObjectReader, alpha: number): GridMethod[] {
       };
     });
   });
-  out.forEach((m) => checkName(r, 'methods', m.key));
-  unique(r.file, r.path('methods'), out.map((m) => m.key), 'method row');
+  out.forEach((m) => checkName(file, 'methods', m.key));
+  unique(file, 'methods', out.map((m) => m.key), 'method row');
   return out;
 }
 
-function patterns(r: ObjectReader): GridPattern[] {
-  const items = r.array('patterns', { required: true })!;
+function patterns(file: string, items: ParsedGridFile['patterns']): GridPattern[] {
   const out = items.map((item, i) => {
-    const at = `${r.path('patterns')}[${i}]`;
-    const p = typeof item === 'string' || typeof item === 'number' ? undefined : ObjectReader.of(r.file, at, item);
-    const raw = p ? p.raw('sparsity') : item;
+    const short = typeof item === 'string' || typeof item === 'number';
+    const at = short ? `patterns[${i}]` : `patterns[${i}].sparsity`;
     let sparsity: string;
     try {
-      sparsity = formatSparsity(parseSparsity(raw as string));
+      sparsity = formatSparsity(parseSparsity((short ? item : item.sparsity) as string));
     } catch (err) {
-      throw new GridError(r.file, p ? `${at}.sparsity` : at, (err as Error).message.replace(/^sparsity: /, ''));
+      throw new GridError(file, at, (err as Error).message.replace(/^sparsity: /, ''));
     }
-    if (sparsity === '0') throw new GridError(r.file, p ? `${at}.sparsity` : at, 'a ratio of 0 prunes nothing; the dense baseline is always run');
-    const partialGroups = p ? p.oneOf('partialGroups', PARTIAL_GROUPS, 'error') : 'error';
-    p?.done();
-    return { sparsity, partialGroups };
+    if (sparsity === '0') throw new GridError(file, at, 'a ratio of 0 prunes nothing; the dense baseline is always run');
+    return { sparsity, partialGroups: short ? 'error' : item.partialGroups };
   });
-  unique(r.file, r.path('patterns'), out.map((p) => p.sparsity), 'pattern');
+  unique(file, 'patterns', out.map((p) => p.sparsity), 'pattern');
   return out;
 }
 
-function targets(r: ObjectReader): string[] {
-  const known = Object.keys(TARGET_SETS);
-  const items = r.array('targets', { allowSingle: true }) ?? ['mlp'];
-  const out = items.map((v, i) => {
-    if (typeof v !== 'string' || !known.includes(v)) {
-      const at = Array.isArray(r.raw('targets')) ? `${r.path('targets')}[${i}]` : r.path('targets');
-      throw new GridError(r.file, at, `expected one of ${known.join(', ')}, got ${describeValue(v)}`);
-    }
-    return v;
-  });
-  unique(r.file, r.path('targets'), out, 'target set');
-  return out;
-}
-
-function calibration(r: ObjectReader, abs: (p: string) => string): GridCalibration {
-  const c = ObjectReader.of(r.file, r.path('calibration'), r.raw('calibration'));
-  const out = {
-    source: abs(c.string('source')),
-    format: c.oneOf('format', TEXT_SOURCE_FORMATS, 'auto'),
-    nsamples: c.integer('nsamples', 1, 128),
-    seqlen: c.integer('seqlen', 2, 2048),
-    seed: c.integer('seed', 0, 0),
-  };
-  c.done();
-  return out;
-}
-
-function perplexitySets(e: ObjectReader, abs: (p: string) => string): GridPerplexitySet[] {
-  const items = e.array('perplexity', { allowSingle: true }) ?? [];
-  const out = items.map((item, i) => {
-    const p = ObjectReader.of(e.file, `${e.path('perplexity')}[${i}]`, item);
-    const path = p.string('path');
-    const name = checkName(p, 'name', p.string('name', undefined) ?? basename(path).replace(/\.[^.]*$/, ''));
-    const set: GridPerplexitySet = {
-      name,
-      path: abs(path),
-      format: p.oneOf('format', TEXT_SOURCE_FORMATS, 'auto'),
-      seqlen: p.integer('seqlen', 2, 2048),
-    };
-    const maxWindows = p.optionalInteger('maxWindows', 1);
-    if (maxWindows !== undefined) set.maxWindows = maxWindows;
-    p.done();
-    return set;
-  });
-  unique(e.file, e.path('perplexity'), out.map((s) => s.name), 'perplexity set name');
-  return out;
-}
-
-function zeroShot(e: ObjectReader, abs: (p: string) => string): GridZeroShot | undefined {
-  if (!e.has('zeroShot')) {
-    e.raw('zeroShot');
-    return undefined;
-  }
-  const z = ObjectReader.of(e.file, e.path('zeroShot'), e.raw('zeroShot'));
-  const tasks = z.array('tasks', { required: true })!.map((v, i) => {
+function zeroShot(file: string, z: NonNullable<ParsedGridFile['evaluation']['zeroShot']>, abs: (p: string) => string): GridZeroShot {
+  const tasks = z.tasks.map((v, i) => {
     try {
-      return getZeroShotTask(v as string).name;
+      return getZeroShotTask(v).name;
     } catch (err) {
-      throw new GridError(z.file, `${z.path('tasks')}[${i}]`, (err as Error).message.replace(/^task: /, ''));
+      throw new GridError(file, `evaluation.zeroShot.tasks[${i}]`, (err as Error).message.replace(/^task: /, ''));
     }
   });
-  unique(z.file, z.path('tasks'), tasks, 'task');
-  const out: GridZeroShot = { tasks };
-  const limit = z.optionalInteger('limit', 1);
-  if (limit !== undefined) out.limit = limit;
-  const tasksDir = z.string('tasksDir', undefined);
-  if (tasksDir !== undefined) out.tasksDir = abs(tasksDir);
-  z.done();
-  return out;
-}
-
-function analysis(r: ObjectReader): GridAnalysis {
-  if (!r.has('analysis')) {
-    r.raw('analysis');
-    return { enabled: true, k: [3, 5, 7, 10], bins: 30 };
-  }
-  const a = ObjectReader.of(r.file, r.path('analysis'), r.raw('analysis'));
-  const enabled = a.boolean('enabled', true);
-  const kRaw = a.array('k') ?? [3, 5, 7, 10];
-  const k = kRaw.map((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new GridError(a.file, `${a.path('k')}[${i}]`, `expected a number > 0, got ${describeValue(v)}`);
-    return v;
-  });
-  const bins = a.integer('bins', 2, 30);
-  a.done();
-  return { enabled, k, bins };
+  unique(file, 'evaluation.zeroShot.tasks', tasks, 'task');
+  return { tasks, ...(z.limit !== undefined ? { limit: z.limit } : {}), ...(z.tasksDir !== undefined ? { tasksDir: abs(z.tasksDir) } : {}) };
 }
 
 /**
- * Checks a parsed grid file and resolves its relative paths against `options.root`. Every problem is a GridError
- * naming the file, the key (`patterns[2].partialGroups`) and what was expected. Files are not opened here: a
- * missing checkpoint fails only its own cells.
+ * Checks a parsed grid file against `gridFileSchema()` (the structure, exported as `schemas/grid.schema.json`) and
+ * the registries (method options, sparsity strings, task names, duplicates), and resolves its relative paths against
+ * `options.root`. Every problem is a GridError naming the file, the key (`patterns[2].partialGroups`), what was
+ * expected and what was there. Files are not opened here: a missing checkpoint fails only its own cells.
  */
 export function validateGrid(raw: unknown, options: ValidateGridOptions): GridSpec {
   if (options == null || typeof options.file !== 'string' || typeof options.root !== 'string') {
     throw new TypeError(`options: expected {file, root} strings, got ${describeValue(options)}`);
   }
+  const { file } = options;
+  const parsed = gridFileSchema().safeParse(raw, { error: describeIssue, reportInput: true });
+  if (!parsed.success) {
+    const { key, problem } = firstProblem(parsed.error);
+    throw new GridError(file, key, problem);
+  }
+  const g = parsed.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(options.root, p));
-  const r = ObjectReader.of(options.file, '', raw);
-  const name = checkName(r, 'name', r.string('name'));
-  const description = r.string('description', undefined);
-  const spec: GridSpec = {
-    name,
-    ...(description ? { description } : {}),
-    models: models(r, abs),
-    methods: [],
-    alpha: r.number('alpha', (v) => Number.isFinite(v) && v >= 0, 'a finite number >= 0', 0.5),
-    patterns: patterns(r),
-    targets: targets(r),
-    calibration: calibration(r, abs),
-    perplexity: [],
-    analysis: { enabled: true, k: [], bins: 0 },
-    backend: r.oneOf('backend', BACKENDS, 'auto'),
+  const models: GridModel[] = g.models.map((m) => ({
+    name: m.name ?? basename(m.path).replace(/\.bin$/, ''),
+    path: abs(m.path),
+    ...(m.tokenizer ? { tokenizer: abs(m.tokenizer) } : {}),
+    ...(m.published ? { published: m.published } : {}),
+  }));
+  models.forEach((m, i) => checkName(file, `models[${i}].name`, m.name));
+  unique(file, 'models', models.map((m) => m.name), 'model name');
+  const patternList = patterns(file, g.patterns);
+  unique(file, 'targets', g.targets, 'target set');
+  const perplexity: GridPerplexitySet[] = (g.evaluation.perplexity ?? []).map((p, i) => {
+    const name = checkName(file, `evaluation.perplexity[${i}].name`, p.name ?? basename(p.path).replace(/\.[^.]*$/, ''));
+    return { name, path: abs(p.path), format: p.format, seqlen: p.seqlen, ...(p.maxWindows !== undefined ? { maxWindows: p.maxWindows } : {}) };
+  });
+  unique(file, 'evaluation.perplexity', perplexity.map((s) => s.name), 'perplexity set name');
+  const zero = g.evaluation.zeroShot ? zeroShot(file, g.evaluation.zeroShot, abs) : undefined;
+  if (perplexity.length === 0 && !zero) throw new GridError(file, 'evaluation.perplexity', 'the grid evaluates nothing: give perplexity sets, zeroShot tasks, or both');
+  return {
+    name: g.name,
+    ...(g.description ? { description: g.description } : {}),
+    models,
+    methods: methods(file, g.methods, g.alpha),
+    alpha: g.alpha,
+    patterns: patternList,
+    targets: g.targets,
+    calibration: { ...g.calibration, source: abs(g.calibration.source) },
+    perplexity,
+    ...(zero ? { zeroShot: zero } : {}),
+    analysis: g.analysis ?? DEFAULT_ANALYSIS,
+    backend: g.backend,
+    ...(g.maxTokensPerPass !== undefined ? { maxTokensPerPass: g.maxTokensPerPass } : {}),
   };
-  spec.methods = methods(r, spec.alpha);
-  const maxTokensPerPass = r.optionalInteger('maxTokensPerPass', 1);
-  if (maxTokensPerPass !== undefined) spec.maxTokensPerPass = maxTokensPerPass;
-  const e = ObjectReader.of(options.file, 'evaluation', r.raw('evaluation'));
-  spec.perplexity = perplexitySets(e, abs);
-  const z = zeroShot(e, abs);
-  if (z) spec.zeroShot = z;
-  e.done();
-  if (spec.perplexity.length === 0 && !spec.zeroShot) e.fail('perplexity', 'the grid evaluates nothing: give perplexity sets, zeroShot tasks, or both');
-  spec.analysis = analysis(r);
-  r.done();
-  return spec;
 }

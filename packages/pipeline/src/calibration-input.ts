@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { CalibrationInfoSchema } from './run-manifest-schema.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -22,34 +24,8 @@ export interface CalibrationRequest {
 /** A provenance field an artifact written by another tool did not record. */
 export type Unknown = 'unknown';
 
-export interface CalibrationInfo {
-  source: string;
-  /** sha256 of the file given (the text source, or the artifact file itself). */
-  sourceSha256: string;
-  kind: 'artifact' | 'text' | 'documents';
-  tokenizerSha256?: string | Unknown;
-  nsamples: number;
-  seqlen: number;
-  seed: number | Unknown;
-  sampler: string;
-  /** WikiText sources: the separator the rows were joined with before tokenizing (`" "`, as get_wikitext2's train). */
-  wikitextJoin?: string;
-  /** sha256 of the ids actually used (int32 little-endian), so two runs can be compared. */
-  idsSha256: string;
-  /** Artifacts only: what the file recorded about itself (see @dass/calibration's README for the format). */
-  artifact?: {
-    /** How input_ids was stored. */
-    dtype: 'I32' | 'I64';
-    /** `dass`: our metadata, every field checked; `foreign`: another tool's (camelCase or snake_case); `none`. */
-    metadata: 'dass' | 'foreign' | 'none';
-    /** sha256 of the text the windows were sampled from. */
-    textSha256: string | Unknown;
-    /** That text's file name. */
-    textSource: string | Unknown;
-    /** The provenance fields the file did not record. */
-    unknown: string[];
-  };
-}
+/** What the run's calibration was, in the run manifest (see `CalibrationInfoSchema`). */
+export type CalibrationInfo = z.infer<typeof CalibrationInfoSchema>;
 
 export interface CalibrationBatch {
   inputIds: Int32Array;

@@ -13,3 +13,14 @@ export { LAYER_RATIO_STRATEGIES, OWL_DEFAULTS, outlierRatio, owlLayerRatios, owl
 export type { LayerRatioStrategy, LayerRatiosReport } from './layer-ratios.js';
 export type { RunManifest, LayerReport, SparsityTotals } from './run-manifest.js';
 export { UserInputError } from './user-error.js';
+export {
+  RunManifestSchema,
+  MatrixReportSchema,
+  CalibrationInfoSchema,
+  LayerRatiosReportSchema,
+  LayerReportSchema,
+  SparsityTotalsSchema,
+  measuredNumber,
+} from './run-manifest-schema.js';
+export { parseRunManifest } from './run-manifest.js';
+export { describeIssue, describeValue, firstProblem, keyPath } from './schema-problems.js';

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { LayerRatiosReportSchema } from './run-manifest-schema.js';
 import { runLayerSequential } from '@dass/calibration';
 import type { CausalLM, LinearName } from '@dass/model-loader';
 import { unstructured } from '@dass/nm-sparsify';
@@ -12,18 +14,8 @@ export type LayerRatioStrategy = (typeof LAYER_RATIO_STRATEGIES)[number];
 /** OWL's hyper-parameters as the authors run LLaMA (luuyin/OWL `--Hyper_m 5 --Lamda 0.08`). */
 export const OWL_DEFAULTS = { m: 5, lambda: 0.08 } as const;
 
-/** What the manifest records of a non-uniform run. */
-export interface LayerRatiosReport {
-  strategy: 'owl';
-  m: number;
-  lambda: number;
-  /** Per layer: the percentage of Wanda scores above m × the layer's mean score (the layer outlier distribution). */
-  outlierRatios: number[];
-  /** Per layer: the unstructured sparsity it was pruned at. */
-  ratios: number[];
-  /** Per layer: weights in its target linears (the weights of the mean). */
-  weights: number[];
-}
+/** What the manifest records of a non-uniform run (see `LayerRatiosReportSchema`). */
+export type LayerRatiosReport = z.infer<typeof LayerRatiosReportSchema>;
 
 /**
  * OWL's layer-wise outlier ratio (Yin et al., ICML 2024, `check_outlier_mean` in luuyin/OWL): the percentage of

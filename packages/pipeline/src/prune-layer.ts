@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { MatrixReportSchema } from './run-manifest-schema.js';
 import type { LayerStats } from '@dass/calibration';
 import type { DecoderLayer, LinearName } from '@dass/model-loader';
 import { sparsityOf } from '@dass/nm-sparsify';
@@ -19,25 +21,8 @@ export interface PruneLayerOptions {
 }
 
 /** What pruning one matrix did: the per-module log (time, error, sparsity). */
-export interface MatrixReport {
-  name: string;
-  linear: LinearName;
-  shape: [number, number];
-  group: string;
-  nmAxis: string;
-  zeros: number;
-  total: number;
-  sparsity: number;
-  denseTailWeights: number;
-  /**
-   * Σ_ij (W_ij − Ŵ_ij)² · s_j: the layer-output error ‖(W − Ŵ)X‖² under the diagonal approximation of XᵀX
-   * (exact objective of Wanda-style scores). Methods and updates with an OBS step also report `details.obsError`.
-   */
-  outputError: number;
-  /** Method- or update-specific numbers (SparseGPT / OBS: obsError, dampUsed, retries, deadColumns). */
-  details?: Record<string, number>;
-  seconds: number;
-}
+/** One pruned matrix in the run manifest (see `MatrixReportSchema`). */
+export type MatrixReport = z.infer<typeof MatrixReportSchema>;
 
 function outputErrorOf(before: Float32Array, after: Float32Array, cols: number, sumSq: Float64Array): number {
   let err = 0;

@@ -1,70 +1,26 @@
 import { DECODER_LINEARS } from '@dass/model-loader';
 import type { DecoderLayer, LinearName } from '@dass/model-loader';
 import { sparsityOf } from '@dass/nm-sparsify';
-import type { MethodOptions } from '@dass/scoring';
-import type { WebGpuAdapterInfo } from '@dass/tensor-backend';
-import type { CalibrationInfo } from './calibration-input.js';
-import type { LayerRatiosReport } from './layer-ratios.js';
+import type { z } from 'zod';
 import type { MatrixReport } from './prune-layer.js';
+import { RunManifestSchema, type LayerReportSchema, type SparsityTotalsSchema } from './run-manifest-schema.js';
+import { describeIssue, firstProblem } from './schema-problems.js';
+import { UserInputError } from './user-error.js';
 
-export interface SparsityTotals {
-  zeros: number;
-  total: number;
-  ratio: number;
-}
+export type SparsityTotals = z.infer<typeof SparsityTotalsSchema>;
+export type LayerReport = z.infer<typeof LayerReportSchema>;
+/** `run.json` (SPEC §6): everything needed to repeat the run, and what happened (see `RunManifestSchema`). */
+export type RunManifest = z.infer<typeof RunManifestSchema>;
 
-export interface LayerReport {
-  index: number;
-  /** Seconds: dense pass with statistics, pruning (scores + masks + updates), pruned pass, writing. */
-  seconds: { dense: number; prune: number; pruned: number; write: number };
-  rssBytes: number;
-  matrices: MatrixReport[];
-}
-
-/** `run.json` (SPEC §6): everything needed to repeat the run, and what happened. */
-export interface RunManifest {
-  kind: 'dass-ts/prune-run';
-  version: 1;
-  createdAt: string;
-  tool: { name: string; version: string; node: string; tfjs: string; platform: string };
-  /** The tfjs backend, why faster ones were skipped, and for webgpu the adapter (vendor, architecture, description, limits). */
-  backend: { name: string; skipped: { name: string; reason: string }[]; adapter?: WebGpuAdapterInfo };
-  /** Worker threads that ran the dense and pruned passes (1: the main thread). */
-  threads: number;
-  model: {
-    path: string;
-    format: string;
-    architecture: string;
-    layers: number;
-    hiddenSize: number;
-    intermediateSize: number;
-    vocabSize: number;
-    /** Checkpoint tensors the configured architecture does not read: ignored by the run, copied to the output unchanged. */
-    unusedTensors: string[];
-  };
-  method: string;
-  /** The run's label in tables: the method's, `+ <update>`, `(OWL)`. */
-  label: string;
-  /** The weight update applied under the method's mask (`obs`), if any. */
-  update?: string;
-  /** Every option of the method and update, resolved (defaults included). */
-  options: MethodOptions;
-  pattern: string;
-  /** Per projection: the comparison group (unstructured) and the N:M axis the method uses. */
-  plans: Record<string, { group: string; nmAxis: string }>;
-  /** Non-uniform per-layer sparsity (OWL): the ratios and what they came from. */
-  layerRatios?: LayerRatiosReport;
-  targets: string;
-  targetLinears: string[];
-  partialGroups: string;
-  calibration: CalibrationInfo;
-  output: { path: string; format: string };
-  layers: LayerReport[];
-  sparsity: { overTargets: SparsityTotals; overDecoderLinears: SparsityTotals };
-  denseTailWeights: number;
-  warnings: string[];
-  wallSeconds: number;
-  peakRssBytes: number;
+/**
+ * Validates a run manifest read back (`value` parsed from JSON). Errors: a UserInputError
+ * `<file>: <key>: expected …, got …` (e.g. `run.json: layers[0].seconds.dense: expected a number, got "1"`).
+ */
+export function parseRunManifest(value: unknown, file = 'run.json'): RunManifest {
+  const result = RunManifestSchema.safeParse(value, { error: describeIssue, reportInput: true });
+  if (result.success) return result.data;
+  const { key, problem } = firstProblem(result.error);
+  throw new UserInputError(`${file}: ${key}: ${problem}`);
 }
 
 export function totals(zeros: number, total: number): SparsityTotals {

@@ -7,6 +7,7 @@ import { writeCalibArtifact } from '@dass/calibration';
 import type { HostTensor } from '@dass/model-loader';
 import { fixtures } from '@dass/model-loader/test';
 import { checkNM, sparsityOf } from '@dass/nm-sparsify';
+import { parseRunManifest } from './run-manifest.js';
 import { runPrune } from './run-prune.js';
 import { UserInputError } from './user-error.js';
 
@@ -80,6 +81,8 @@ describe('runPrune on stories260K', () => {
     expect(report.calibration.seed).toBe(0);
     expect(report.tool.version).toMatch(/^\d+\.\d+\.\d+$/);
     expect(report.tool.tfjs).toMatch(/^\d+\.\d+\.\d+$/);
+    // The file fits RunManifestSchema (strict: a field the schema does not know would fail here) and reads back whole.
+    expect(parseRunManifest(report, 'run.json')).toEqual(manifest);
     // unstructured 0.5 per output row for wanda: every row of every target is exactly half zero
     const source = await openModel(out);
     const t = await source.readF32('model.layers.2.mlp.down_proj.weight');
