@@ -66,8 +66,13 @@ async function loadPackages() {
     import('../packages/pipeline/dist/index.js'),
     import('../packages/scoring/dist/index.js'),
   ]);
-  const { fixtures } = await import('../packages/model-loader/dist/test/index.js');
-  return { loader, backend, nm, evaluation, pipeline, scoring, fixtures };
+  // The timing harnesses and the fixtures live behind workspace-only subpaths (`./bench`, `./test`): not published.
+  const [nmBench, evaluationBench, { fixtures }] = await Promise.all([
+    import('../packages/nm-sparsify/dist/bench/index.js'),
+    import('../packages/evaluation/dist/bench/index.js'),
+    import('../packages/model-loader/dist/test/index.js'),
+  ]);
+  return { loader, backend, nm, nmBench, evaluation, evaluationBench, pipeline, scoring, fixtures };
 }
 
 /** Tokens per second through all decoder layers, after a warm-up pass that loads (and caches) every layer. */
@@ -264,22 +269,23 @@ async function main() {
   }
   if (want('masks')) {
     log('mask selection…');
-    results.masks = pkgs.nm.benchMasks();
+    results.masks = pkgs.nmBench.benchMasks();
   }
   if (want('sparsegpt')) {
     log('SparseGPT…');
     const loadBefore = loadavg()[0];
-    results.sparsegpt = await pkgs.nm.benchSparseGPT();
+    results.sparsegpt = await pkgs.nmBench.benchSparseGPT();
     results.sparsegptLoad = [loadBefore, loadavg()[0]];
   }
   if (want('sparsegpt-accuracy')) {
     log('SparseGPT float32 vs float64 (slow)…');
     results.sparsegptAccuracy = [];
-    for (const [cols, rows] of [[4096, 512], [11008, 256]]) results.sparsegptAccuracy.push(await pkgs.nm.checkSparseGPTAccuracy({ cols, rows }));
+    for (const [cols, rows] of [[4096, 512], [11008, 256]]) results.sparsegptAccuracy.push(await pkgs.nmBench.checkSparseGPTAccuracy({ cols, rows }));
   }
   if (want('eval')) {
     log('evaluation…');
-    results.evaluation = await pkgs.evaluation.benchEvaluation();
+    const { stories260K } = pkgs.fixtures;
+    results.evaluation = await pkgs.evaluationBench.benchEvaluation({ stories260KBin: stories260K.bin, referenceNll: stories260K.referenceNll });
   }
   if (want('layer7b')) {
     log('7B-shaped layer (one process per run)…');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodePair } from './encode-pair.js';
-import { LongestMatchTokenizer } from './fake-tokenizers.js';
+import { LongestMatchTokenizer } from './test-support/fake-tokenizers.js';
 
 // ids: 3 "Q", 4 ":", 5 " ", 6 " yes", 7 "y", 8 "es", 9 "Q:"  (BOS = 1)
 const tok = new LongestMatchTokenizer(['Q', ':', ' ', ' yes', 'y', 'es', 'Q:']);

@@ -30,6 +30,3 @@ export type {
 } from './sparsity-inspection.js';
 export { loadEvalText } from './eval-text.js';
 export type { EvalText } from './eval-text.js';
-export { benchEvaluation } from './bench.js';
-export type { EvaluationBenchRow, EvaluationBenchOptions } from './bench.js';
-export { syntheticWeightSource, STORIES15M_HEADER } from './synthetic-weight-source.js';

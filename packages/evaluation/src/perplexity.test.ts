@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FakeLanguageModel } from './fake-language-model.js';
-import { charTokenizer } from './fake-tokenizers.js';
+import { FakeLanguageModel } from './test-support/fake-language-model.js';
+import { charTokenizer } from './test-support/fake-tokenizers.js';
 import { evaluatePerplexity, perplexityOfText } from './perplexity.js';
 
 // Bigram model over 3 ids: the next id repeats the previous one with probability 1/2, each other id 1/4.

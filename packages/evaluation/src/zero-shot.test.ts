@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FakeLanguageModel } from './fake-language-model.js';
-import { charTokenizer } from './fake-tokenizers.js';
+import { FakeLanguageModel } from './test-support/fake-language-model.js';
+import { charTokenizer } from './test-support/fake-tokenizers.js';
 import { evaluateZeroShot } from './zero-shot.js';
 
 const tok = charTokenizer();

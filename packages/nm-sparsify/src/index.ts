@@ -23,19 +23,9 @@ export {
   readMaskSafetensors,
 } from './mask-export.js';
 export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-export.js';
-export { benchMasks } from './bench.js';
-export type { MaskBenchRow, MaskBenchOptions } from './bench.js';
 // SparseGPT (OBS pruning with weight updates), its float64 linear algebra and the blocked float32-product one.
 export { runSparseGPT } from './sparsegpt.js';
 export type { SparseGPTOptions, SparseGPTResult, SparseGPTMatmul } from './sparsegpt.js';
-export { benchSparseGPT, checkSparseGPTAccuracy } from './sparsegpt-bench.js';
-export type {
-  SparseGPTBenchCase,
-  SparseGPTBenchOptions,
-  SparseGPTBenchRow,
-  SparseGPTAccuracyOptions,
-  SparseGPTAccuracyReport,
-} from './sparsegpt-bench.js';
 export { choleskyLowerBlocked, invertLowerBlocked, upperCholeskyOfInverseBlocked } from './linalg-blocked.js';
 export {
   NotPositiveDefiniteError,

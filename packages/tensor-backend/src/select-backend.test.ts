@@ -1,27 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { countDeviceReads, describeAdapter, layerExecution, maxTensorBytes, selectBackend, tf } from './index.js';
+import { BACKEND_NAMES, countDeviceReads, describeAdapter, layerExecution, maxTensorBytes, selectBackend, tf } from './index.js';
+import type { BackendName } from './index.js';
 import type { GpuAdapterLike } from './webgpu.js';
 
-const gpuInstalled = (() => {
+const require = createRequire(import.meta.url);
+const resolves = (pkg: string): boolean => {
   try {
-    createRequire(import.meta.url).resolve('@tensorflow/tfjs-node-gpu');
+    require.resolve(pkg);
     return true;
   } catch {
     return false;
   }
-})();
+};
+const gpuInstalled = resolves('@tensorflow/tfjs-node-gpu');
+
+/** A GPU device node, as a hardware WebGPU adapter on Linux needs (elsewhere: assume one may exist and ask Dawn). */
+function gpuDeviceNode(): boolean {
+  if (process.platform !== 'linux') return true;
+  const dri = existsSync('/dev/dri') ? readdirSync('/dev/dri') : [];
+  return dri.some((n) => n.startsWith('renderD') || n.startsWith('card')) || ['/dev/nvidia0', '/dev/dxg', '/dev/kfd'].some((p) => existsSync(p));
+}
+
+/** Asks Dawn directly (in a child process, as Dawn keeps a process alive) whether it has a hardware adapter. */
+function hardwareWebGpuAdapter(): boolean {
+  if (!gpuDeviceNode() || !resolves('webgpu') || !resolves('@tensorflow/tfjs-backend-webgpu')) return false;
+  const script = `const { create } = await import(${JSON.stringify(pathToFileURL(require.resolve('webgpu')).href)});
+const a = await create([]).requestAdapter({ powerPreference: 'high-performance' });
+const i = a?.info ?? {};
+const soft = !a || a.isFallbackAdapter || i.isFallbackAdapter || /swiftshader|llvmpipe|lavapipe|softpipe|warp|microsoft basic/i.test([i.vendor, i.architecture, i.description, i.device].join(' '));
+process.stdout.write(soft ? 'software' : 'hardware'); process.exit(0);`;
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+  return child.stdout === 'hardware';
+}
+
+/** What `auto` must choose on this machine: the first of tensorflow-gpu, webgpu (hardware), tensorflow, wasm present. */
+function expectedAutoBackend(): BackendName {
+  if (gpuInstalled) return 'tensorflow-gpu';
+  if (hardwareWebGpuAdapter()) return 'webgpu';
+  if (resolves('@tensorflow/tfjs-node')) return 'tensorflow';
+  return 'wasm';
+}
 
 describe('selectBackend', () => {
-  it('auto skips the backends that are not available and lands on wasm', async () => {
+  it('auto picks the first backend this machine has (here and in CI: wasm) and says why it skipped the others', async () => {
+    const expected = expectedAutoBackend();
     const choice = await selectBackend('auto');
-    expect(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm']).toContain(choice.name);
-    if (choice.name === 'wasm') {
-      expect(choice.skipped.map((s) => s.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow']);
-      for (const s of choice.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    expect(choice.name).toBe(expected);
+    expect(choice.skipped.map((s) => s.name)).toEqual(BACKEND_NAMES.slice(0, BACKEND_NAMES.indexOf(expected)));
+    for (const s of choice.skipped) expect(s.reason.length).toBeGreaterThan(0);
+    if (expected === 'wasm') {
+      // tfjs-node(-gpu) are not dependencies: not installed here, and the reason says so
+      expect(choice.skipped.find((s) => s.name === 'tensorflow-gpu')?.reason).toMatch(/tfjs-node-gpu/);
       expect(layerExecution()).toBe('host-assisted');
       expect(maxTensorBytes()).toBe(Infinity);
     }
+    if (!gpuDeviceNode()) expect(choice.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/^no GPU device node/);
     // auto never settles on a software WebGPU adapter (SwiftShader in CI)
     if (choice.name === 'webgpu') expect(choice.adapter?.fallback).toBe(false);
     const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));

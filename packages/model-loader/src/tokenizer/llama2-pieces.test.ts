@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtures } from '../test/index.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
-import { encodeProto } from './protobuf-test-writer.js';
+import { encodeProto } from '../test-support/protobuf-writer.js';
 import { ProtobufReader } from './protobuf-reader.js';
 
 const sp = SentencePieceTokenizer.fromBytes(readFileSync(fixtures.llama2Tokenizer.model), { file: 'tokenizer.model' });

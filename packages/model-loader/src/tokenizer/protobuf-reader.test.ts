@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ProtobufError, ProtobufReader } from './protobuf-reader.js';
-import { encodeProto } from './protobuf-test-writer.js';
+import { encodeProto } from '../test-support/protobuf-writer.js';
 
 describe('ProtobufReader', () => {
   it('reads hand-encoded bytes: varint 150 in field 1 is 08 96 01 (protobuf docs example)', () => {

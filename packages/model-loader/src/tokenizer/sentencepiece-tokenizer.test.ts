@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { fixtures } from '../test/index.js';
 import { ModelLoadError } from '../errors.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
-import { encodeProto, type ProtoFieldList } from './protobuf-test-writer.js';
+import { encodeProto, type ProtoFieldList } from '../test-support/protobuf-writer.js';
 
 /** llama.cpp test-tokenizer-0 read_tests(): cases split on "\n__ggml_vocab_test__\n"; one id line per case. */
 function readVocabTests(inpPath: string, outPath: string): { text: string; ids: number[] }[] {

@@ -1,10 +1,10 @@
 // Timing of SparseGPT at LLaMA-7B sizes (q/k/v/o: 4096×4096, gate/up: 11008×4096, down: 4096×11008) on random data,
 // and the accuracy of its float32 tfjs path against the float64 one on a random 7B-shaped layer.
 import { currentBackend, ensureBackend, tf } from '@dass/tensor-backend';
-import { upperCholeskyOfInverseBlocked } from './linalg-blocked.js';
-import { upperCholeskyOfInverse } from './linalg.js';
-import { runSparseGPT, type SparseGPTMatmul } from './sparsegpt.js';
-import { formatSparsity, type SparsityPattern } from './sparsity-pattern.js';
+import { upperCholeskyOfInverseBlocked } from '../linalg-blocked.js';
+import { upperCholeskyOfInverse } from '../linalg.js';
+import { runSparseGPT, type SparseGPTMatmul } from '../sparsegpt.js';
+import { formatSparsity, type SparsityPattern } from '../sparsity-pattern.js';
 
 export interface SparseGPTBenchCase {
   rows: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { benchSparseGPT, checkSparseGPTAccuracy } from './sparsegpt-bench.js';
+import { benchSparseGPT, checkSparseGPTAccuracy } from './sparsegpt.js';
 
 describe('benchSparseGPT', () => {
   it('times the linear algebra once per Gram order and SparseGPT once per case', async () => {

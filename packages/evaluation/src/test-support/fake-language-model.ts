@@ -1,4 +1,4 @@
-import type { LanguageModel } from './language-model.js';
+import type { LanguageModel } from '../language-model.js';
 
 /**
  * A LanguageModel for tests whose next-token distribution is any function of the prefix, so tests can write the

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CausalLM, openLlama2c } from '@dass/model-loader';
-import { evaluatePerplexity } from './perplexity.js';
+import { evaluatePerplexity } from '../perplexity.js';
 import { syntheticWeightSource } from './synthetic-weight-source.js';
 
 export interface EvaluationBenchRow {
@@ -11,19 +11,14 @@ export interface EvaluationBenchRow {
 }
 
 export interface EvaluationBenchOptions {
-  /** stories260K llama2.c checkpoint and its reference NLL file (for the ids); defaults: model-loader's fixtures. */
-  stories260KBin?: string;
-  referenceNll?: string;
+  /** The stories260K llama2.c checkpoint (in the repo: model-loader's `./test` fixtures, `fixtures.stories260K.bin`). */
+  stories260KBin: string;
+  /** Its reference NLL file, read for its `input_ids` (`fixtures.stories260K.referenceNll`). */
+  referenceNll: string;
   /** Windows of 256 tokens per case (default 8 for stories260K, 2 for the stories15M-shaped model). */
   windows?: number;
   /** Skip the synthetic stories15M-shaped case (60 MB of weights, slower). */
   skipSynthetic?: boolean;
-}
-
-async function defaultFixturePaths(): Promise<{ bin: string; referenceNll: string }> {
-  // The fixtures live in model-loader's test subpath (a repo checkout, not a published package).
-  const { fixtures } = await import('@dass/model-loader/test' as string);
-  return { bin: fixtures.stories260K.bin, referenceNll: fixtures.stories260K.referenceNll };
 }
 
 /** Perplexity throughput (tokens/s fed through the model) at seqlen 256, batch 4 and batch 1. */
@@ -42,14 +37,13 @@ async function benchModel(name: string, model: CausalLM, ids: Int32Array, window
  * stories15M's shapes (dim 288, 6 layers, vocab 32000) filled with deterministic noise: no such checkpoint is
  * available here, and throughput depends only on the shapes.
  */
-export async function benchEvaluation(options: EvaluationBenchOptions = {}): Promise<EvaluationBenchRow[]> {
-  const paths = options.stories260KBin && options.referenceNll ? { bin: options.stories260KBin, referenceNll: options.referenceNll } : await defaultFixturePaths();
-  const reference = JSON.parse(readFileSync(options.referenceNll ?? paths.referenceNll, 'utf8')) as { input_ids: number[] };
+export async function benchEvaluation(options: EvaluationBenchOptions): Promise<EvaluationBenchRow[]> {
+  const reference = JSON.parse(readFileSync(options.referenceNll, 'utf8')) as { input_ids: number[] };
   const rows: EvaluationBenchRow[] = [];
 
   const windows260K = options.windows ?? 8;
   const ids260K = Int32Array.from({ length: windows260K * 256 }, (_, i) => reference.input_ids[i % reference.input_ids.length]);
-  const small = await CausalLM.fromSource(await openLlama2c(options.stories260KBin ?? paths.bin));
+  const small = await CausalLM.fromSource(await openLlama2c(options.stories260KBin));
   try {
     rows.push(...(await benchModel('stories260K', small, ids260K, windows260K)));
   } finally {
