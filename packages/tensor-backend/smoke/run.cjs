@@ -1,0 +1,17 @@
+// Pack smoke (scripts/pack-smoke.mjs): runs against the installed tarball, loaded by `import` and by `require`.
+// Starts the wasm backend (its .wasm files found inside the installed @tensorflow/tfjs-backend-wasm) and multiplies.
+'use strict';
+const assert = require('node:assert/strict');
+
+module.exports = async function run(backend) {
+  const choice = await backend.selectBackend('wasm');
+  assert.equal(choice.name, 'wasm');
+  assert.equal(backend.tf.getBackend(), 'wasm');
+  const { tf } = backend;
+  const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+  const product = Array.from(await c.data());
+  c.dispose();
+  assert.deepEqual(product, [17, 39]); // [1·5 + 2·6, 3·5 + 4·6]
+  assert.equal(backend.layerExecution(), 'host-assisted');
+  return `wasm backend: [[1,2],[3,4]]·[5,6]ᵀ = [${product}]`;
+};
