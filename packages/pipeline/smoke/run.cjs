@@ -3,7 +3,7 @@
 // then reads the written checkpoint back and checks every target weight row is 2:4 (≥ 2 zeros in each group of 4).
 'use strict';
 const assert = require('node:assert/strict');
-const { mkdtempSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { writeTinyLlama2c } = require('./tiny-llama2c.cjs');
@@ -29,6 +29,9 @@ module.exports = async function run(pipeline) {
     assert.equal(manifest.method, 'wanda');
     assert.equal(manifest.pattern, '2:4');
     assert.equal(manifest.layers.length, header.nLayers);
+    // The manifest's JSON Schema ships under the `./schemas/*` export; the manifest has every key it requires.
+    const schema = JSON.parse(readFileSync(require.resolve('@dass/pipeline/schemas/run-manifest.schema.json'), 'utf8'));
+    for (const key of schema.required) assert.ok(key in manifest, `manifest lacks ${key}, which the schema requires`);
     const model = await openModel(out);
     let groups = 0;
     try {
