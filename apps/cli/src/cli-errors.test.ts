@@ -28,7 +28,7 @@ describe('reportError', () => {
     // Made by the engine, i.e. a bug of ours:
     let engine: unknown;
     try {
-      (undefined as unknown as { x: number }).x;
+      void (undefined as unknown as { x: number }).x;
     } catch (err) {
       engine = err;
     }

@@ -48,6 +48,7 @@ const GZIP_MAGIC_0 = 0x1f;
 const GZIP_MAGIC_1 = 0x8b;
 
 // Python's str.isspace() set (what `line.strip()` removes), which differs from JS \s at \x1c-\x1f, \x85 and \ufeff.
+// eslint-disable-next-line no-control-regex -- \x1c-\x1f are the point: Python counts them as whitespace.
 const PYTHON_WHITESPACE_ONLY = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
 
 /** Which format `auto` picks from the file name: .jsonl/.json(.gz) → documents, `wiki.*.raw` → wikitext, else text. */

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { runLayerSequential } from '@dass/calibration';
 import { CausalLM, MLP_LINEARS, openModel } from '@dass/model-loader';
 import { fixtures } from '@dass/model-loader/test';
-import { checkNM, parseSparsity, sparsityOf } from '@dass/nm-sparsify';
+import { checkNM, parseSparsity } from '@dass/nm-sparsify';
 import { getScoringMethod, getWeightUpdate, pruneMatrix, registerScoringMethod, resolveMethodOptions, unregisterScoringMethod } from '@dass/scoring';
 import type { PruningMethod } from '@dass/scoring';
 import { loadCalibration } from './calibration-input.js';

@@ -70,7 +70,7 @@ async function loadDawn(): Promise<GpuLike> {
     try {
       mod = (await import(require.resolve('webgpu'))) as DawnModule;
     } catch (err) {
-      throw new Error(`the optional package "webgpu" (Dawn for Node) is not installed or failed to load (${(err as Error).message.split('\n')[0]})`);
+      throw new Error(`the optional package "webgpu" (Dawn for Node) is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
     }
     for (const [name, value] of Object.entries(mod.globals)) {
       if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
@@ -176,7 +176,7 @@ async function activate(allowFallback: boolean): Promise<WebGpuAdapterInfo> {
   try {
     webgpu = (await import(require.resolve('@tensorflow/tfjs-backend-webgpu'))) as TfjsWebGpuModule;
   } catch (err) {
-    throw new Error(`the optional package @tensorflow/tfjs-backend-webgpu is not installed or failed to load (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`the optional package @tensorflow/tfjs-backend-webgpu is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error('Dawn found no WebGPU adapter (install the GPU\'s Vulkan/Metal/D3D12 driver, or point VK_ICD_FILENAMES at a Vulkan ICD)');

@@ -9,7 +9,7 @@ import { allMethodOptions, getScoringMethod, optionFlag, scoringMethodNames, wei
 import type { MethodOption } from '@dass/scoring';
 import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
-import type { CommandContext, SelectCommand } from '../command-context.js';
+import type { SelectCommand } from '../command-context.js';
 import { checkOutputPath, checkpointOutputKind } from '../model-input.js';
 import { removeOwnTemporaries } from '../temp-files.js';
 import { formatBytes, formatPercent, formatSeconds } from '../format-table.js';

@@ -1,7 +1,7 @@
 // Issue 12 case 2: an HF checkpoint holding tensors its config.json does not use (mlp.*_proj.bias, q_proj.bias with
 // no mlp_bias / attention_bias). Every command that opens the model says so in one stderr line, lists them in its
 // JSON, computes what it computes without them (as transformers does), and a pruned copy keeps them byte for byte.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSafetensors, writeSafetensors } from '@dass/model-loader';
