@@ -1,5 +1,7 @@
-// The command line as a whole, driven through the built bin: help, version and yargs-level validation.
+// The command line as a whole: help and version through the built bin (what a user's shell sees); yargs-level
+// validation through `main` in this process (the exit status of a real process is checked by the hostile corpus).
 import { describe, expect, it } from 'vitest';
+import { runDassInProcess } from './hostile/run-in-process.js';
 import { runCli } from './test-support/run-cli.js';
 
 const expectUsageError = (r: { code: number | null; stdout: string; stderr: string }, fragment: string) => {
@@ -30,17 +32,19 @@ describe('dass (built bin)', () => {
     expect(r.code).toBe(0);
     for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json']) expect(r.stdout).toContain(flag);
   });
+});
 
+describe('dass usage errors (main in this process)', () => {
   it('exits 2 with one line for a missing or unknown command', async () => {
-    expectUsageError(await runCli([]), 'missing command');
-    expectUsageError(await runCli(['prnue']), 'prnue');
-    expectUsageError(await runCli(['eval']), 'ppl or zeroshot');
+    expectUsageError(await runDassInProcess([]), 'missing command');
+    expectUsageError(await runDassInProcess(['prnue']), 'prnue');
+    expectUsageError(await runDassInProcess(['eval']), 'ppl or zeroshot');
   });
 
   it('exits 2 with one line for unknown flags, missing required flags and bad choices', async () => {
-    expectUsageError(await runCli(['inspect', '--model', 'x.bin', '--bogus']), 'Unknown argument: bogus');
-    expectUsageError(await runCli(['eval', 'ppl', '--model', 'x.bin']), 'data');
-    expectUsageError(await runCli(['inspect', '--model', 'x.bin', '--targets', 'attn']), 'attn');
-    expectUsageError(await runCli(['eval', 'ppl', '--model', 'x.bin', '--data', 'd.txt', '--seqlen', 'abc']), '--seqlen: expected an integer >= 2, got "abc"');
+    expectUsageError(await runDassInProcess(['inspect', '--model', 'x.bin', '--bogus']), 'Unknown argument: bogus');
+    expectUsageError(await runDassInProcess(['eval', 'ppl', '--model', 'x.bin']), 'data');
+    expectUsageError(await runDassInProcess(['inspect', '--model', 'x.bin', '--targets', 'attn']), 'attn');
+    expectUsageError(await runDassInProcess(['eval', 'ppl', '--model', 'x.bin', '--data', 'd.txt', '--seqlen', 'abc']), '--seqlen: expected an integer >= 2, got "abc"');
   });
 });

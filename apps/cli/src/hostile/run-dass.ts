@@ -120,9 +120,10 @@ export function errorLines(stderr: string): string[] {
 
 /**
  * What is wrong with `run` as the answer to `c` (empty when it is right): the exact exit code, exactly one
- * `dass: error:` line containing every expected part, no stack frame, nothing on stdout, peak RSS within `maxRssBytes`.
+ * `dass: error:` line containing every expected part, no stack frame, nothing on stdout, and, when `maxRssBytes` is
+ * given (a subprocess run), a recorded peak RSS within it.
  */
-export function judgeRun(c: HostileCase, run: DassRun, maxRssBytes: number): string[] {
+export function judgeRun(c: HostileCase, run: DassRun, maxRssBytes?: number): string[] {
   const problems: string[] = [];
   if (run.timedOut) problems.push(`did not finish in time (killed after ${run.seconds.toFixed(1)} s)`);
   if (run.code !== c.expect.exitCode) problems.push(`exit code ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}, expected ${c.expect.exitCode}`);
@@ -134,6 +135,7 @@ export function judgeRun(c: HostileCase, run: DassRun, maxRssBytes: number): str
     if (!message.includes(part)) problems.push(`message lacks ${JSON.stringify(part)}: ${JSON.stringify(message)}`);
   }
   if (run.stdout !== '') problems.push(`stdout is not empty: ${JSON.stringify(run.stdout.slice(0, 200))}`);
+  if (maxRssBytes === undefined) return problems;
   if (run.maxRssBytes === undefined) problems.push('the process died before its exit handlers ran (no RSS record)');
   else if (run.maxRssBytes > maxRssBytes) problems.push(`peak RSS ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB exceeds ${(maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
   return problems;
