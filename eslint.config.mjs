@@ -20,10 +20,7 @@ export default tseslint.config(
     rules: {
       // Unused bindings are real findings, except the deliberate `_name` placeholders (positional parameters a
       // callback signature needs, destructured fields left out on purpose).
-      '@typescript-eslint/no-unused-vars': [
-        'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
-      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
   },
   {
