@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCalibArtifact, sampleCalibration, loadTextSource } from '@dass/calibration';
 import { loadTokenizer } from '@dass/model-loader';
-import { bundled, makeTempDir, runCli, runCliJson } from '../test-support/run-cli.js';
+import { runDassInProcess } from '../hostile/run-in-process.js';
+import { bundled, makeTempDir, runCliJson } from '../test-support/run-cli.js';
 
 let work: Awaited<ReturnType<typeof makeTempDir>>;
 beforeAll(async () => {
@@ -107,8 +108,9 @@ describe('dass calib', () => {
       [['calib', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--data', bundled.calibrationText, '--seqlen', '4096', '--out', join(dir, 'x.safetensors')], 'context'],
       [['calib', '--tokenizer', bundled.tokenizer, '--data', join(dir, 'nope.txt'), '--out', join(dir, 'x.safetensors')], 'nope.txt'],
     ];
+    // Refusals: through main in this process (a real process's exit status is the hostile corpus's business).
     for (const [args, fragment] of cases) {
-      const r = await runCli(args);
+      const r = await runDassInProcess(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
       expect(r.stderr).toContain(fragment);

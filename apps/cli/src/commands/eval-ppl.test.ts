@@ -5,6 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtures } from '@dass/model-loader/test';
+import { runDassInProcess } from '../hostile/run-in-process.js';
 import { bundled, makeTempDir, runCli, runCliJson } from '../test-support/run-cli.js';
 
 interface Ppl {
@@ -79,8 +80,9 @@ describe('dass eval ppl', () => {
       [['eval', 'ppl', ...MODEL, '--data', tiny, '--seqlen', '128'], 'needs at least 128'],
       [['eval', 'ppl', '--model', join(work.path, 'nope.bin'), '--tokenizer', bundled.tokenizer, '--data', tiny], 'nope.bin'],
     ];
+    // Refusals: through main in this process (a real process's exit status is the hostile corpus's business).
     for (const [args, fragment] of cases) {
-      const r = await runCli(args);
+      const r = await runDassInProcess(args);
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
       expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
