@@ -27,6 +27,7 @@ export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-ex
 export { runSparseGPT } from './sparsegpt.js';
 export type { SparseGPTOptions, SparseGPTResult, SparseGPTMatmul } from './sparsegpt.js';
 export { choleskyLowerBlocked, invertLowerBlocked, upperCholeskyOfInverseBlocked } from './linalg-blocked.js';
+export { LinalgPool, withLinalgPool, activeLinalgPool, defaultLinalgThreads, sharedFloat64Array, sharedFloat32Array } from './linalg-pool.js';
 export {
   NotPositiveDefiniteError,
   choleskyLower,

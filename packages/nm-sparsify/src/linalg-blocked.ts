@@ -6,7 +6,9 @@
 // Algorithms: the recursive formulations of Gustavson (1997), "Recursion leads to automatic variable blocking for
 // dense linear-algebra algorithms", IBM J. Res. Dev. 41(6) (POTRF = POTRF·TRSM·SYRK·POTRF; TRTRI = TRTRI·TRMM·
 // TRTRI·TRMM); the float32 choice follows the reference `fasterprune`, which runs this step in float32 throughout.
-import { currentBackend, tf } from '@dass/tensor-backend';
+import { currentBackend } from '@dass/tensor-backend';
+import { releaseScratch as releaseCoreScratch, syrkRows, type RealArray, type WriteMode } from './gemm-core.js';
+import { activeLinalgPool, productAnywhere, sharedFloat64Array } from './linalg-pool.js';
 import { NotPositiveDefiniteError, checkSquare, pivotRatio, type CholeskyOptions } from './linalg.js';
 
 /**
@@ -15,74 +17,24 @@ import { NotPositiveDefiniteError, checkSquare, pivotRatio, type CholeskyOptions
  * Internal: tests shrink them so that small matrices exercise every branch of the recursion.
  */
 export const blockedTuning = { leaf: 256, trmmLeaf: 256 };
-/** Rows per symmetric-update product: the wasted strict-upper part of the diagonal tile is ≤ ROWS/(2·order). */
-const SYRK_ROWS = 512;
-/** Floats per product read back from tfjs at once (16 MiB): bounds the wasm heap and the JS-side copy. */
-const MAX_OUTPUT = 1 << 22;
 
-/** How a product is written into its destination: c = p, c = −p, c += p, c −= p. */
-export type WriteMode = 'set' | 'neg' | 'add' | 'sub';
-/** Dense real storage the products read and write (row-major regions with a row stride). */
-export type RealArray = Float64Array | Float32Array;
-
-let scratch = new Float32Array(0);
-
-/** Drops the packing scratch buffer (up to ~120 MiB after an 11008-order factorization); called after each top-level job. */
-export function releaseScratch(): void {
-  scratch = new Float32Array(0);
-}
+export type { WriteMode, RealArray };
 
 /**
- * Float32 copy of the rows×cols region of `src` at `off` (row stride `ld`), or of its transpose (cols×rows). On the
- * wasm backend, which copies a tensor's values into its heap at creation, the copy goes to one reused scratch buffer
- * (fresh multi-megabyte arrays cost page faults); other backends may keep a reference, so they get a new array.
+ * Drops the packing scratch buffers (up to ~120 MiB after an 11008-order factorization), this thread's and the
+ * active LinalgPool's workers' (which also forget the shared arrays they were shown); called after each top-level job.
  */
-function packF32(src: RealArray, off: number, ld: number, rows: number, cols: number, transpose: boolean): Float32Array {
-  let out: Float32Array;
-  if (tf.getBackend() === 'wasm') {
-    if (scratch.length < rows * cols) scratch = new Float32Array(Math.max(rows * cols, Math.ceil(scratch.length * 1.5)));
-    out = scratch.subarray(0, rows * cols);
-  } else {
-    out = new Float32Array(rows * cols);
-  }
-  if (!transpose) {
-    for (let i = 0; i < rows; i++) {
-      const s = off + i * ld;
-      const d = i * cols;
-      for (let j = 0; j < cols; j++) out[d + j] = src[s + j];
-    }
-    return out;
-  }
-  const B = 32;
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    const i1 = Math.min(i0 + B, rows);
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(j0 + B, cols);
-      for (let i = i0; i < i1; i++) {
-        const s = off + i * ld;
-        for (let j = j0; j < j1; j++) out[j * rows + i] = src[s + j];
-      }
-    }
-  }
-  return out;
-}
-
-/** c[i][j] (region at cOff, stride ldc) ← / ← − / += / −= p[i][j] for the m×n product p (row-major, stride n). */
-function writeBack(c: RealArray, cOff: number, ldc: number, p: ArrayLike<number>, m: number, n: number, mode: WriteMode): void {
-  for (let i = 0; i < m; i++) {
-    const d = cOff + i * ldc;
-    const s = i * n;
-    if (mode === 'set') for (let j = 0; j < n; j++) c[d + j] = p[s + j];
-    else if (mode === 'neg') for (let j = 0; j < n; j++) c[d + j] = -p[s + j];
-    else if (mode === 'add') for (let j = 0; j < n; j++) c[d + j] += p[s + j];
-    else for (let j = 0; j < n; j++) c[d + j] -= p[s + j];
-  }
+export function releaseScratch(): void {
+  releaseCoreScratch();
+  activeLinalgPool()?.forget();
 }
 
 /**
  * C (m×n at cOff, stride ldc) op= A·op(B) in float32 on tfjs: A is m×k at aOff (stride lda); op(B) is the k×n
  * region at bOff (stride ldb), or with `bTrans` the transpose of the n×k region there. B is packed once; A is packed
  * and multiplied in row chunks, each written back before the next is packed, so C may be A itself ('set' in place).
+ * With a LinalgPool active (`withLinalgPool`) and all three arrays in SharedArrayBuffers, the rows are split over
+ * its threads (each row computed by one thread, as here); otherwise it runs on this thread.
  */
 export function multiplyF32(
   c: RealArray, cOff: number, ldc: number, mode: WriteMode,
@@ -90,29 +42,7 @@ export function multiplyF32(
   b: RealArray, bOff: number, ldb: number, bTrans: boolean,
   m: number, k: number, n: number,
 ): void {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (mode === 'set' || mode === 'neg') writeBack(c, cOff, ldc, new Float32Array(m * n), m, n, 'set');
-    return;
-  }
-  const bt = tf.tensor2d(bTrans ? packF32(b, bOff, ldb, n, k, true) : packF32(b, bOff, ldb, k, n, false), [k, n]);
-  try {
-    const chunk = Math.max(1, Math.min(m, Math.floor(MAX_OUTPUT / n)));
-    for (let r0 = 0; r0 < m; r0 += chunk) {
-      const nr = Math.min(chunk, m - r0);
-      const at = tf.tensor2d(packF32(a, aOff + r0 * lda, lda, nr, k, false), [nr, k]);
-      let product: tf.Tensor | undefined;
-      try {
-        product = tf.matMul(at, bt);
-        writeBack(c, cOff + r0 * ldc, ldc, product.dataSync() as Float32Array, nr, n, mode);
-      } finally {
-        at.dispose();
-        product?.dispose();
-      }
-    }
-  } finally {
-    bt.dispose();
-  }
+  productAnywhere({ c, cOff, ldc, mode, a, aOff, lda, b, bOff, ldb, bTrans, m, k, n });
 }
 
 /** Splits an order-m problem at a multiple of 64 near m/2 (both halves ≥ 1). */
@@ -144,6 +74,17 @@ class BlockedSolver {
     /** Pivot floors (minPivotRatio × original diagonal), per index; undefined = plain positivity. */
     readonly floors?: Float64Array,
   ) {}
+
+  private shared?: Float64Array;
+
+  /** `x`, or a copy in one reused shared buffer when a LinalgPool is active (so its workers can read it). */
+  private shareable(x: Float64Array): Float64Array {
+    if (!activeLinalgPool()) return x;
+    if (!this.shared || this.shared.length < x.length) this.shared = sharedFloat64Array(Math.max(x.length, blockedTuning.leaf ** 2));
+    const y = this.shared.subarray(0, x.length);
+    y.set(x);
+    return y;
+  }
 
   /** Copy of the lower triangle of the q×q diagonal block at (o, o), contiguous, zeros above. */
   private lowerBlock(o: number, q: number): Float64Array {
@@ -193,7 +134,7 @@ class BlockedSolver {
   private trsm(r0: number, p: number, c0: number, q: number): void {
     const { a, n } = this;
     if (q <= blockedTuning.leaf) {
-      const linv = invertLowerSmall(this.lowerBlock(c0, q), q);
+      const linv = this.shareable(invertLowerSmall(this.lowerBlock(c0, q), q));
       multiplyF32(a, r0 * n + c0, n, 'set', a, r0 * n + c0, n, linv, 0, q, true, p, q, q);
       return;
     }
@@ -208,32 +149,8 @@ class BlockedSolver {
   /** Lower triangle of the order-m block C at (o, o) −= A·Aᵀ, A the m×k block at (o, c0). */
   private syrk(o: number, m: number, c0: number, k: number): void {
     const { a, n } = this;
-    const aOff = o * n + c0;
-    const bt = tf.tensor2d(packF32(a, aOff, n, m, k, true), [k, m]);
-    try {
-      for (let s = 0; s < m; s += SYRK_ROWS) {
-        const e = Math.min(m, s + SYRK_ROWS);
-        const rows = e - s;
-        const at = tf.tensor2d(packF32(a, aOff + s * n, n, rows, k, false), [rows, k]);
-        const cols = e === m ? bt : tf.slice(bt, [0, 0], [k, e]);
-        let product: tf.Tensor | undefined;
-        try {
-          product = tf.matMul(at, cols);
-          const p = product.dataSync() as Float32Array;
-          for (let i = 0; i < rows; i++) {
-            const d = (o + s + i) * n + o;
-            const src = i * e;
-            for (let j = 0; j <= s + i; j++) a[d + j] -= p[src + j];
-          }
-        } finally {
-          at.dispose();
-          if (cols !== bt) cols.dispose();
-          product?.dispose();
-        }
-      }
-    } finally {
-      bt.dispose();
-    }
+    if (activeLinalgPool()?.trySyrk(a, n, o, m, c0, k)) return;
+    syrkRows(a, n, o, m, c0, k, 0, m);
   }
 
   /** In-place inverse of the lower-triangular diagonal block at (o, o) of order m (strict upper triangle zero). */
@@ -288,6 +205,13 @@ class BlockedSolver {
   }
 }
 
+/** A copy of `a`, in shared memory when a LinalgPool is active (so its workers can split the products). */
+function copyShared(a: Float64Array): Float64Array {
+  const out = sharedFloat64Array(a.length);
+  out.set(a);
+  return out;
+}
+
 function requireBackend(what: string): void {
   if (!currentBackend()) throw new Error(`${what}: needs an active tfjs backend for its float32 products; await ensureBackend() first`);
 }
@@ -309,7 +233,7 @@ export function choleskyLowerBlocked(a: Float64Array, n: number, options?: Chole
   checkSquare('a', a, n);
   const ratio = pivotRatio(options);
   if (n > blockedTuning.leaf) requireBackend('choleskyLowerBlocked');
-  const l = a.slice();
+  const l = copyShared(a);
   const solver = new BlockedSolver(l, n, floorsOf(l, n, ratio));
   try {
     solver.potrf(0, n);
@@ -327,7 +251,7 @@ export function invertLowerBlocked(l: Float64Array, n: number): Float64Array {
     if (l[i * n + i] === 0) throw new RangeError(`l: diagonal entry ${i} is 0: the triangular matrix is singular`);
   }
   if (n > blockedTuning.leaf) requireBackend('invertLowerBlocked');
-  const x = l.slice();
+  const x = copyShared(l);
   const solver = new BlockedSolver(x, n);
   solver.zeroUpper();
   try {
@@ -343,6 +267,7 @@ export function invertLowerBlocked(l: Float64Array, n: number): Float64Array {
  * upper Cholesky factor U of A⁻¹ (A⁻¹ = Uᵀ·U), as `upperCholeskyOfInverse` but blocked: A is reversed in place
  * (J·A·J, a flat reversal), factored L·Lᵀ, L inverted in place and the result reversed back (U = J·L⁻¹·J), 2n³/3 flops
  * and no second n×n buffer. Throws NotPositiveDefiniteError (pivot in the caller's numbering); `a` is then garbage.
+ * The products use the active LinalgPool's threads only when `a` is in shared memory (`sharedFloat64Array`).
  */
 export function upperCholeskyOfInverseBlockedInPlace(a: Float64Array, n: number, minPivotRatio: number, argName = 'a'): void {
   if (n > blockedTuning.leaf) requireBackend('upperCholeskyOfInverseBlocked');
@@ -371,7 +296,7 @@ export function upperCholeskyOfInverseBlockedInPlace(a: Float64Array, n: number,
 export function upperCholeskyOfInverseBlocked(a: Float64Array, n: number, options?: CholeskyOptions): Float64Array {
   checkSquare('a', a, n);
   const ratio = pivotRatio(options);
-  const u = a.slice();
+  const u = copyShared(a);
   upperCholeskyOfInverseBlockedInPlace(u, n, ratio);
   return u;
 }

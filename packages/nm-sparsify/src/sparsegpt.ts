@@ -3,6 +3,7 @@
 import { canReadSync, currentBackend } from '@dass/tensor-backend';
 import { subtractProductNT } from './linalg-kernels.js';
 import { multiplyF32, releaseScratch, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
+import { sharedFloat32Array, sharedFloat64Array } from './linalg-pool.js';
 import { NotPositiveDefiniteError, upperCholeskyOfInverse } from './linalg.js';
 import type { MatrixShape, PartialGroups } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';
@@ -187,7 +188,8 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
   const matmul = chooseMatmul(matmulChoice, rows, cols);
 
   // H = 2·XᵀX/tokens, symmetrized from the lower triangle; dead columns isolated with H_jj = 1.
-  const h = new Float64Array(cols * cols);
+  // In shared memory when a LinalgPool is active, so that its workers can split the products (tfjs path).
+  const h = matmul === 'tfjs' ? sharedFloat64Array(cols * cols) : new Float64Array(cols * cols);
   const dead = new Uint8Array(cols);
   const deadColumns = fillHessian(h, gram, cols, 2 / tokens, dead);
   const diag = new Float64Array(cols);
@@ -303,7 +305,13 @@ function sweep(
   fixedMask?: Uint8Array,
 ): Omit<SparseGPTResult, 'dampUsed' | 'percdampUsed' | 'retries' | 'deadColumns' | 'denseTailWeights' | 'matmul'> | undefined {
   // Working copy: float64 on the plain path, float32 (as the reference) when tfjs does the products.
-  const w: Float32Array | Float64Array = matmul === 'plain' ? Float64Array.from(weight) : Float32Array.from(weight);
+  let w: Float32Array | Float64Array;
+  if (matmul === 'plain') {
+    w = Float64Array.from(weight);
+  } else {
+    w = sharedFloat32Array(weight.length);
+    w.set(weight);
+  }
   for (let j = 0; j < cols; j++) {
     if (!dead[j] || fixedMask) continue;
     for (let r = 0; r < rows; r++) w[r * cols + j] = 0;
@@ -325,7 +333,7 @@ function sweep(
   // receive the whole superblock's errors at once (one product with inner dimension ~1024 instead of `blocksize`).
   // The same sums as W[:, i2:] −= Err·Hinv[i1:i2, i2:] after every block, in another order, 1/8 of the read-back.
   const superCols = matmul === 'tfjs' ? Math.max(1, Math.floor(sweepTuning.superblock / bs)) * bs : bs;
-  const errSuper = matmul === 'tfjs' ? new Float32Array(rows * Math.min(superCols, cols)) : undefined;
+  const errSuper = matmul === 'tfjs' ? sharedFloat32Array(rows * Math.min(superCols, cols)) : undefined;
   for (let s0 = 0; s0 < cols; s0 += superCols) {
     const s1 = Math.min(s0 + superCols, cols);
     const superWidth = s1 - s0;

@@ -14,7 +14,7 @@ import {
   writeJsonAtomic,
 } from '@dass/model-loader';
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
-import { formatSparsity, parseSparsity, targetRatio } from '@dass/nm-sparsify';
+import { formatSparsity, parseSparsity, targetRatio, withLinalgPool } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { getScoringMethod, getWeightUpdate, neededStatistics, optionFlag, resolveMethodOptions, scoringMethodNames } from '@dass/scoring';
 import type { MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
@@ -85,7 +85,9 @@ export interface PruneOptions {
   /**
    * Worker threads for the dense and pruned passes (default: every core, `os.availableParallelism()`, on the wasm
    * and cpu backends, unless a pass is too small to pay for starting threads; 1 on the native tensorflow backends,
-   * which thread their own kernels). 1 runs them here.
+   * which thread their own kernels). 1 runs them here. The same count splits SparseGPT's / `--update obs`'s float32
+   * products (Hessian inverse, lazy updates) over a LinalgPool on the wasm backend when a layer's Hessian order is
+   * ≥ 2048.
    */
   threads?: number;
   /** Caps the default thread count (e.g. cores divided between parallel jobs); an explicit `threads` wins. */
@@ -345,6 +347,15 @@ function captureRequest(v: ValidatedPruneOptions): { targets: readonly LinearNam
   return { targets, gram: needs.has('gram') ? (l) => v.targets.includes(l) : false };
 }
 
+/** Below this Hessian order the OBS linear algebra is too small (< 1 s) to pay for starting worker threads. */
+const MIN_POOLED_HESSIAN = 2048;
+
+/** Threads for SparseGPT's float32 products (a LinalgPool): the run's threads when an OBS step needs XᵀX of a large layer. */
+function linalgThreads(v: ValidatedPruneOptions, config: WeightSource['config'], threads: number): number {
+  if (!neededStatistics(v.method, v.update).has('gram')) return 1;
+  return Math.max(config.hiddenSize, config.intermediateSize) >= MIN_POOLED_HESSIAN ? threads : 1;
+}
+
 /** Step 3: the layer-sequential pass: capture, prune through the registry entry, write, tally. */
 async function pruneLayers(
   options: PruneOptions,
@@ -520,7 +531,11 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
     });
     const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
     const { patterns, report: layerRatios } = await layerPatterns(options, v, source, calibration, threads, log);
-    const { layers, tally } = await pruneLayers(options, v, source, calibration, output, patterns, threads, log);
+    // SparseGPT / OBS: the Hessian inverse and the sweep's products split over the same number of threads.
+    const out = output;
+    const { layers, tally } = await withLinalgPool(linalgThreads(v, source.config, threads), () =>
+      pruneLayers(options, v, source, calibration, out, patterns, threads, log),
+    );
     await output.commit();
     const manifest = buildManifest({ options, v, source, backend: backendReport(backend), threads, calibration, output, layerRatios, layers, tally, warnings: log.warnings, started });
     if (options.report) await writeJsonAtomic(options.report, manifest);
