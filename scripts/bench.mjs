@@ -9,7 +9,8 @@
 //              one child process per run (its own peak RSS), best of 2 runs (SparseGPT: 1); plus the
 //              steady-state prune phase of one layer (min of 12)
 //   masks      nm-sparsify benchMasks (4096×4096, 11008×4096)
-//   sparsegpt  nm-sparsify benchSparseGPT (Hessian inverse 4096 / 11008; 4096×4096, 11008×4096, 4096×11008)
+//   sparsegpt  nm-sparsify benchSparseGPT (Hessian inverse 4096 / 11008; 4096×4096, 11008×4096, 4096×11008), with
+//              1 thread and with every core (a LinalgPool) [--sparsegpt-threads 1,2]
 //   sparsegpt-accuracy  (not in the default run: ~15 min, mostly the float64 reference) nm-sparsify
 //              checkSparseGPTAccuracy: float32 tfjs path vs float64 path on random 7B-shaped layers (4096, 11008)
 //   eval       evaluation benchEvaluation (perplexity tokens/s)
@@ -36,7 +37,7 @@ const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'sparsegpt-accuracy' && s 
 const METHODS = ['magnitude', 'wanda', 'dass', 'sparsegpt'];
 
 function parseArgs(argv) {
-  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json'), layer7bMethods: ['dass', 'sparsegpt'], layer7bThreads: [...new Set([1, availableParallelism()])] };
+  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json'), layer7bMethods: ['dass', 'sparsegpt'], layer7bThreads: [...new Set([1, availableParallelism()])], sparsegptThreads: [...new Set([1, availableParallelism()])] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') {
       args.only = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -49,7 +50,10 @@ function parseArgs(argv) {
     } else if (argv[i] === '--layer7b-threads') {
       args.layer7bThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
       if (args.layer7bThreads.length === 0 || args.layer7bThreads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--layer7b-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
-    } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods or --layer7b-threads)`);
+    } else if (argv[i] === '--sparsegpt-threads') {
+      args.sparsegptThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
+      if (args.sparsegptThreads.length === 0 || args.sparsegptThreads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--sparsegpt-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
+    } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods, --layer7b-threads or --sparsegpt-threads)`);
   }
   return args;
 }
@@ -274,7 +278,7 @@ async function main() {
   if (want('sparsegpt')) {
     log('SparseGPT…');
     const loadBefore = loadavg()[0];
-    results.sparsegpt = await pkgs.nmBench.benchSparseGPT();
+    results.sparsegpt = await pkgs.nmBench.benchSparseGPT({ threads: args.sparsegptThreads });
     results.sparsegptLoad = [loadBefore, loadavg()[0]];
   }
   if (want('sparsegpt-accuracy')) {

@@ -2,6 +2,7 @@
 // and the accuracy of its float32 tfjs path against the float64 one on a random 7B-shaped layer.
 import { currentBackend, ensureBackend, tf } from '@dass/tensor-backend';
 import { upperCholeskyOfInverseBlocked } from '../linalg-blocked.js';
+import { withLinalgPool } from '../linalg-pool.js';
 import { upperCholeskyOfInverse } from '../linalg.js';
 import { runSparseGPT, type SparseGPTMatmul } from '../sparsegpt.js';
 import { formatSparsity, type SparsityPattern } from '../sparsity-pattern.js';
@@ -22,6 +23,11 @@ export interface SparseGPTBenchOptions {
   /** Also time the float64 TypeScript inverse (the path before the blocked one; ~300 s at 11008 here). Default false. */
   float64Inverse?: boolean;
   seed?: number;
+  /**
+   * Thread counts to time the tfjs path with (a LinalgPool of that many threads on the wasm backend; 1 = no pool).
+   * Default [1]. With more than one, case names end in ", N threads".
+   */
+  threads?: number[];
 }
 
 export interface SparseGPTBenchRow {
@@ -104,29 +110,40 @@ export async function benchSparseGPT(options: SparseGPTBenchOptions = {}): Promi
   if (!Number.isSafeInteger(tokens) || tokens < 1) throw new RangeError(`tokens: expected a positive integer, got ${tokens}`);
   const seed = options.seed ?? 1;
   await ensureBackend();
+  const threadCounts = options.threads ?? [1];
+  if (!Array.isArray(threadCounts) || threadCounts.length === 0 || threadCounts.some((t) => !Number.isSafeInteger(t) || t < 1)) {
+    throw new RangeError(`threads: expected a non-empty array of positive integers, got ${JSON.stringify(threadCounts)}`);
+  }
   const rows: SparseGPTBenchRow[] = [];
   const grams = new Map<number, Float64Array>();
-  for (const { cols } of cases) {
-    if (grams.has(cols)) continue;
-    const gram = randomGram(cols, tokens, seed + cols);
-    grams.set(cols, gram);
-    const blocked = options.matmul !== 'plain' && currentBackend()?.name !== 'cpu';
-    if (blocked) {
-      rows.push({ case: `upperCholeskyOfInverse ${cols} (blocked float32)`, ...timed(() => upperCholeskyOfInverseBlocked(gram, cols)) });
-    }
-    if (!blocked || options.float64Inverse) {
-      rows.push({ case: `upperCholeskyOfInverse ${cols} (float64)`, ...timed(() => upperCholeskyOfInverse(gram, cols)) });
-    }
-  }
-  for (const [index, { rows: r, cols }] of cases.entries()) {
-    const normal = normalSampler(seed * 7919 + index);
-    const weight = new Float32Array(r * cols);
-    for (let p = 0; p < weight.length; p++) weight[p] = 0.02 * normal();
-    let used = '';
-    const time = timed(() => {
-      used = runSparseGPT({ weight, shape: [r, cols], gram: grams.get(cols)!, tokens, pattern, matmul: options.matmul ?? 'auto' }).matmul;
+  for (const { cols } of cases) if (!grams.has(cols)) grams.set(cols, randomGram(cols, tokens, seed + cols));
+  for (const threads of threadCounts) {
+    const suffix = options.threads ? `, ${threads} thread${threads === 1 ? '' : 's'}` : '';
+    await withLinalgPool(threads, () => {
+      const inverted = new Set<number>();
+      for (const { cols } of cases) {
+        if (inverted.has(cols)) continue;
+        inverted.add(cols);
+        const gram = grams.get(cols)!;
+        const blocked = options.matmul !== 'plain' && currentBackend()?.name !== 'cpu';
+        if (blocked) {
+          rows.push({ case: `upperCholeskyOfInverse ${cols} (blocked float32${suffix})`, ...timed(() => upperCholeskyOfInverseBlocked(gram, cols)) });
+        }
+        if ((!blocked || options.float64Inverse) && threads === threadCounts[0]) {
+          rows.push({ case: `upperCholeskyOfInverse ${cols} (float64)`, ...timed(() => upperCholeskyOfInverse(gram, cols)) });
+        }
+      }
+      for (const [index, { rows: r, cols }] of cases.entries()) {
+        const normal = normalSampler(seed * 7919 + index);
+        const weight = new Float32Array(r * cols);
+        for (let p = 0; p < weight.length; p++) weight[p] = 0.02 * normal();
+        let used = '';
+        const time = timed(() => {
+          used = runSparseGPT({ weight, shape: [r, cols], gram: grams.get(cols)!, tokens, pattern, matmul: options.matmul ?? 'auto' }).matmul;
+        });
+        rows.push({ case: `sparsegpt ${formatSparsity(pattern)} ${r}×${cols} (${used}${suffix})`, ...time });
+      }
     });
-    rows.push({ case: `sparsegpt ${formatSparsity(pattern)} ${r}×${cols} (${used})`, ...time });
   }
   return rows;
 }
