@@ -424,6 +424,18 @@ function sweep(
   return { weight: out, mask, error: loss / 2 };
 }
 
+/**
+ * @internal Not part of the package API (not exported from index): the OBS sweep alone with a given upper factor
+ * `hinv` of H⁻¹ (no dead columns), so that accuracy studies can pair a float64 or float32 factor with either sweep.
+ */
+export function sweepWithFactor(weight: Float32Array, rows: number, cols: number, hinv: Float64Array, pattern: SparsityPattern, matmul: 'tfjs' | 'plain', blocksize = 128) {
+  try {
+    return sweep(weight, rows, cols, new Uint8Array(cols), hinv, pattern, blocksize, matmul);
+  } finally {
+    releaseScratch();
+  }
+}
+
 /** Marks the N lowest of w²/d² over the M columns starting at blk[at] (d indexed from `col`); ties: lower column. */
 function selectGroup(
   blk: Float64Array,
