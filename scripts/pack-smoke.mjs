@@ -150,8 +150,15 @@ function checkTarball(pkg, root) {
 function writeProject(dir, pkg, tarballs) {
   mkdirSync(dir, { recursive: true });
   const name = `@dass/${pkg}`;
-  const overrides = Object.fromEntries(Object.entries(tarballs).filter(([n]) => n !== name).map(([n, file]) => [n, `file:${file}`]));
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `pack-smoke-${pkg}`, private: true, dependencies: { [name]: `file:${tarballs[name]}` }, overrides }, null, 2));
+  const overrides = Object.fromEntries(
+    Object.entries(tarballs)
+      .filter(([n]) => n !== name)
+      .map(([n, file]) => [n, `file:${file}`]),
+  );
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `pack-smoke-${pkg}`, private: true, dependencies: { [name]: `file:${tarballs[name]}` }, overrides }, null, 2),
+  );
   copyFileSync(join(repoRoot, 'packages', pkg, 'smoke', 'run.cjs'), join(dir, 'run.cjs'));
   copyFileSync(join(repoRoot, 'scripts', 'pack-smoke', 'tiny-llama2c.cjs'), join(dir, 'tiny-llama2c.cjs'));
   const installedAt = JSON.stringify(join(dir, 'node_modules', '@dass', pkg) + '/');

@@ -7,8 +7,7 @@
 //                            Run `pnpm version-packages` and commit its version bumps and CHANGELOGs first.
 // How to add a changeset: README.md, "Releasing".
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,21 +34,19 @@ function publicPackages() {
   return out;
 }
 
-/** `changeset status --output`: the pending changesets and the releases they make (dependents included). */
-function pendingReleases() {
-  const dir = mkdtempSync(join(tmpdir(), 'dass-release-'));
-  try {
-    const file = join(dir, 'status.json');
-    sh('pnpm', ['exec', 'changeset', 'status', '--output', file], { capture: true });
-    return JSON.parse(readFileSync(file, 'utf8'));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+/**
+ * The pending changesets and the releases they make (dependents included), from changesets' own planner. Not
+ * `changeset status`: it also refuses to answer while a package differs from main without a changeset.
+ */
+async function pendingReleases() {
+  const mod = await import('@changesets/get-release-plan');
+  const getReleasePlan = mod.default?.default ?? mod.default ?? mod;
+  return getReleasePlan(repoRoot);
 }
 
-function dryRun() {
+async function dryRun() {
   const packages = publicPackages();
-  const status = pendingReleases();
+  const status = await pendingReleases();
   const byName = new Map(status.releases.map((r) => [r.name, r]));
   const rows = [...packages].map(([name, { version }]) => {
     const r = byName.get(name);
@@ -59,7 +56,11 @@ function dryRun() {
   });
   const header = ['package', 'now', 'next', 'bump', 'why'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   console.log(`${status.changesets.length} pending changeset(s); \`pnpm version-packages\` would set these versions and CHANGELOGs:\n`);
   console.log(line(header));
   for (const r of rows) console.log(line(r));
@@ -71,8 +72,8 @@ function dryRun() {
   );
 }
 
-function release() {
-  const status = pendingReleases();
+async function release() {
+  const status = await pendingReleases();
   if (status.changesets.length > 0) {
     process.stderr.write(`release: ${status.changesets.length} changeset(s) not applied yet: run \`pnpm version-packages\`, review and commit, then release\n`);
     process.exit(2);
@@ -88,5 +89,5 @@ if (unknown.length > 0) {
   process.stderr.write(`release: unknown argument ${JSON.stringify(unknown[0])} (usage: pnpm release [--dry-run])\n`);
   process.exit(2);
 }
-if (args.includes('--dry-run')) dryRun();
-else release();
+if (args.includes('--dry-run')) await dryRun();
+else await release();

@@ -9,7 +9,10 @@ module.exports = async function run(calibration) {
   const text = 'abcdefghijklmnopqrstuvwxyz';
   const s = calibration.sampleCalibration({ source: { kind: 'text', text }, tokenizer, nsamples: 3, seqlen: 4, seed: 0 });
   // python3 -c "import random; random.seed(0); print([random.randint(0, 27 - 4 - 1) for _ in range(3)])" → [12, 13, 1]
-  assert.deepEqual(s.windows.map((w) => w.start), [12, 13, 1]);
+  assert.deepEqual(
+    s.windows.map((w) => w.start),
+    [12, 13, 1],
+  );
   const ids = [1, ...[...text].map((ch) => ch.charCodeAt(0) - 94)];
   assert.deepEqual(Array.from(s.inputIds), [...ids.slice(12, 16), ...ids.slice(13, 17), ...ids.slice(1, 5)]);
   const r = new calibration.PythonRandom(0);

@@ -25,7 +25,10 @@ const byteTokenizer = {
 
 module.exports = async function run(evaluation) {
   const installed = dirname(require.resolve('@dass/evaluation/package.json'));
-  assert.ok(evaluation.defaultTasksDir.startsWith(join(installed, 'fixtures', 'tasks') + sep), `defaultTasksDir ${evaluation.defaultTasksDir} is outside ${installed}`);
+  assert.ok(
+    evaluation.defaultTasksDir.startsWith(join(installed, 'fixtures', 'tasks') + sep),
+    `defaultTasksDir ${evaluation.defaultTasksDir} is outside ${installed}`,
+  );
   const limit = 10;
   const lines = [];
   for (const name of Object.keys(evaluation.zeroShotTasks)) {
@@ -44,7 +47,9 @@ module.exports = async function run(evaluation) {
     lines.push(`${name} ${r.acc}`);
   }
   // piqa's gold straight from its file, not through the package's parser.
-  const piqaRows = readFileSync(join(evaluation.defaultTasksDir, 'piqa', 'piqa_validation.jsonl'), 'utf8').split('\n').slice(0, limit);
+  const piqaRows = readFileSync(join(evaluation.defaultTasksDir, 'piqa', 'piqa_validation.jsonl'), 'utf8')
+    .split('\n')
+    .slice(0, limit);
   const piqa = await evaluation.evaluateZeroShot(zeroModel, byteTokenizer, 'piqa', { limit });
   assert.equal(piqa.acc, piqaRows.filter((l) => JSON.parse(l).gold === 0).length / limit);
   return `${lines.length} bundled tasks, ${limit} items each, acc: ${lines.join(', ')}`;

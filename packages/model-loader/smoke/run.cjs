@@ -21,7 +21,8 @@ module.exports = async function run(loader) {
     const w = Float32Array.from([1.5, -2, 0.25, 3, 4, -5]);
     const ids = Int32Array.from([7, -1, 42]);
     const data = Buffer.concat([Buffer.from(w.buffer), Buffer.from(ids.buffer)]);
-    const header = '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"ids":{"dtype":"I32","shape":[3],"data_offsets":[24,36]}}';
+    const header =
+      '{"__metadata__":{"format":"pt"},"w":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"ids":{"dtype":"I32","shape":[3],"data_offsets":[24,36]}}';
     writeFileSync(join(dir, 'a.safetensors'), safetensorsBytes(header, data));
     const file = await loader.openSafetensors(join(dir, 'a.safetensors'));
     try {

@@ -19,12 +19,32 @@ module.exports = async function run(pipeline) {
     const seqlen = 8;
     const inputIds = Int32Array.from({ length: nsamples * seqlen }, (_, i) => 1 + ((i * 7) % (header.vocabSize - 1)));
     const calib = join(dir, 'calib.safetensors');
-    await writeCalibArtifact(calib, { inputIds, nsamples, seqlen }, {
-      sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen, nsamples, sampler: 'text', source: 'smoke.txt',
-    });
+    await writeCalibArtifact(
+      calib,
+      { inputIds, nsamples, seqlen },
+      {
+        sourceSha256: '0'.repeat(64),
+        tokenizerSha256: '0'.repeat(64),
+        seed: 0,
+        seqlen,
+        nsamples,
+        sampler: 'text',
+        source: 'smoke.txt',
+      },
+    );
     const out = join(dir, 'pruned');
     const manifest = await pipeline.runPrune({
-      model: join(dir, 'tiny.bin'), method: 'wanda', sparsity: '2:4', calib, nsamples, seqlen, seed: 0, out, outFormat: 'hf', backend: 'cpu', threads: 1,
+      model: join(dir, 'tiny.bin'),
+      method: 'wanda',
+      sparsity: '2:4',
+      calib,
+      nsamples,
+      seqlen,
+      seed: 0,
+      out,
+      outFormat: 'hf',
+      backend: 'cpu',
+      threads: 1,
     });
     assert.equal(manifest.method, 'wanda');
     assert.equal(manifest.pattern, '2:4');

@@ -8,7 +8,13 @@ module.exports = async function run(backend) {
   assert.equal(choice.name, 'wasm');
   assert.equal(backend.tf.getBackend(), 'wasm');
   const { tf } = backend;
-  const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+  const c = tf.matMul(
+    tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]),
+    tf.tensor2d([[5], [6]]),
+  );
   const product = Array.from(await c.data());
   c.dispose();
   assert.deepEqual(product, [17, 39]); // [1·5 + 2·6, 3·5 + 4·6]
