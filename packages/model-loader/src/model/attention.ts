@@ -48,12 +48,20 @@ export type CausalMaskProvider = (queryStart: number, queryEnd: number, keys: nu
  * ([group·chunk, headDim]), as grouped-query attention prescribes. Queries go in chunks of QUERY_CHUNK positions,
  * each against only the keys up to its last position, so about half of the masked-out products are never computed.
  */
-export function attendCausal(q: Float32Array, k: Float32Array, v: Float32Array, shape: AttentionShape, scale: number, mask: CausalMaskProvider): Float32Array {
+export function attendCausal(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  shape: AttentionShape,
+  scale: number,
+  mask: CausalMaskProvider,
+  out: Float32Array = new Float32Array(shape.batch * shape.seqLen * shape.numHeads * shape.headDim),
+): Float32Array {
   const { batch, seqLen: T, numHeads: nH, numKvHeads: nKV, headDim: hd } = shape;
   const group = nH / nKV;
   const qWidth = nH * hd;
   const kvWidth = nKV * hd;
-  const out = new Float32Array(batch * T * qWidth);
+  if (out.length !== batch * T * qWidth) throw new RangeError(`attendCausal: out has ${out.length} values, expected ${batch * T * qWidth}`);
   const chunk = Math.min(T, QUERY_CHUNK);
   const qBlock = new Float32Array(group * chunk * hd);
   const kT = new Float32Array(hd * T);

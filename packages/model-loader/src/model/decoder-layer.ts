@@ -1,4 +1,4 @@
-import { DeviceLimitError, layerExecution, maxTensorBytes, tf } from '@dass/tensor-backend';
+import { DeviceLimitError, layerExecution, maxTensorBytes, tf, wasmHeapView, wasmReleasePackedWeight, wasmTensorFilled } from '@dass/tensor-backend';
 import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
@@ -104,7 +104,16 @@ function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
   const cols = ws[0]!.shape[1]!;
   let total = 0;
   for (const w of ws) total += w.shape[0]!;
+  // On wasm the transpose is written straight into the tensor's heap memory (no staging copy).
+  const direct = wasmTensorFilled<tf.Rank.R2>([cols, total], (values) => transposeStackedInto(values, ws, cols, total));
+  if (direct) return direct;
   const out = uploadBuffer(cols * total);
+  transposeStackedInto(out, ws, cols, total);
+  return tf.tensor2d(out, [cols, total]);
+}
+
+/** Writes the transpose of the stack of `ws` ([out_k, cols] each) into `out` ([cols, total]), in cache-sized tiles. */
+function transposeStackedInto(out: Float32Array, ws: readonly HostTensor[], cols: number, total: number): void {
   const tile = 64;
   let offset = 0;
   for (const w of ws) {
@@ -123,7 +132,30 @@ function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
     }
     offset += rows;
   }
-  return tf.tensor2d(out, [cols, total]);
+}
+
+/**
+ * A float32 tensor's values on the host: on wasm a view of its heap memory (no copy; read it before the next tfjs
+ * op), elsewhere `dataSync`'s copy.
+ */
+export function hostValues(t: tf.Tensor): Float32Array {
+  return wasmHeapView(t) ?? (t.dataSync() as Float32Array);
+}
+
+/** Device weights whose own heap copy was freed after XNNPACK packed them (`wasmReleasePackedWeight`). */
+const packedOnly = new WeakSet<tf.Tensor>();
+
+/**
+ * `x · w` for a resident device weight `w`; on wasm, frees `w`'s own heap copy after the first product (XNNPACK keeps
+ * its packed copy for every later one), so `w` must only ever be used here.
+ */
+function matMulPacking(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const y = tf.matMul(x, w) as tf.Tensor2D;
+  if (!packedOnly.has(w)) {
+    packedOnly.add(w);
+    wasmReleasePackedWeight(w);
+  }
+  return y;
 }
 
 /** Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. */
@@ -325,7 +357,6 @@ export class DecoderLayer {
       throw new RangeError(`hidden: expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
     }
     if (tf.getBackend() === 'webgpu') throw new Error('DecoderLayer.forward reads synchronously, which the webgpu backend cannot: use forwardDevice');
-    this.ensureUploaded();
     const perPass = samplesPerPass(this.config, seqLen, options);
     const out = new Float32Array(options.skipOutput ? 0 : hidden.length);
     const residual = options.keepResidual ? new Float32Array(hidden.length) : undefined;
@@ -335,7 +366,7 @@ export class DecoderLayer {
       const slice = hidden.subarray(start * seqLen * d, (start + n) * seqLen * d);
       const result = tf.tidy(() => this.forwardPass(tf.tensor2d(slice, [n * seqLen, d]), n, seqLen, options, residual?.subarray(start * seqLen * d)));
       if (result) {
-        out.set(result.dataSync(), start * seqLen * d);
+        out.set(hostValues(result), start * seqLen * d);
         result.dispose();
       }
     }
@@ -354,7 +385,6 @@ export class DecoderLayer {
     if (!kept?.data || kept.batch !== batch || kept.seqLen !== seqLen) {
       throw new Error(`decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (forward with keepResidual first; attention weight changes discard it)`);
     }
-    this.ensureUploaded();
     const d = this.config.hiddenSize;
     const x2all = kept.data;
     const perPass = options.samplesPerPass ?? Math.max(1, Math.floor((options.maxTokensPerPass ?? 4096) / seqLen));
@@ -363,18 +393,26 @@ export class DecoderLayer {
       const n = Math.min(perPass, batch - start);
       const slice = x2all.subarray(start * seqLen * d, (start + n) * seqLen * d);
       const result = tf.tidy(() => this.mlp(tf.tensor2d(slice, [n * seqLen, d]), options))!;
-      out.set(result.dataSync(), start * seqLen * d);
+      out.set(hostValues(result), start * seqLen * d);
       result.dispose();
     }
     this.residual = undefined;
     return out;
   }
 
-  /** Uploads (transposed) every linear but q/k/v that has no device copy yet: at first forward, and after a change. */
-  private ensureUploaded(): void {
-    for (const [name, tensor] of this.linears) {
-      if (!QKV.includes(name) && !this.transposed.has(name)) this.transposed.set(name, uploadTransposed(tensor));
+  /**
+   * `input · Wᵀ` for a linear but q/k/v, uploading its transpose on first use (at first forward, and after a change;
+   * a pass that never multiplies by one — the dense statistics pass skips down_proj — never builds it).
+   * On wasm the uploaded copy's heap memory is freed after the first product: XNNPACK packed it (see
+   * `wasmReleasePackedWeight`), so a resident layer holds one device copy of each weight instead of two.
+   */
+  private linear(input: tf.Tensor2D, name: LinearName): tf.Tensor2D {
+    let weight = this.transposed.get(name);
+    if (!weight) {
+      weight = tf.keep(uploadTransposed(this.linears.get(name)!));
+      this.transposed.set(name, weight);
     }
+    return matMulPacking(input, weight);
   }
 
   /**
@@ -385,7 +423,6 @@ export class DecoderLayer {
   forwardDevice(hidden: DeviceHidden, options: Pick<LayerForwardOptions, 'capture'> = {}): DeviceHidden {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
-    this.ensureUploaded();
     const out: tf.Tensor2D[] = [];
     try {
       for (let i = 0; i < hidden.chunks.length; i++) {
@@ -406,7 +443,6 @@ export class DecoderLayer {
   captureDevice(hidden: DeviceHidden, capture: LinearInputCapture): void {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
-    this.ensureUploaded();
     for (let i = 0; i < hidden.chunks.length; i++) {
       const x = hidden.chunks[i]!;
       // skipOutput: down_proj's product is not needed, only what the capture sees.
@@ -438,7 +474,7 @@ export class DecoderLayer {
     const nKV = c.numKvHeads;
     const hd = c.headDim;
     const tokens = batch * seqLen;
-    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
+    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => this.linear(input, name);
 
     // Nested tidies free each stage's temporaries as soon as it is done: the wasm heap keeps its high-water mark.
     const qkvWeight = this.stackedQkv();
@@ -446,7 +482,7 @@ export class DecoderLayer {
       const xn = this.context.rmsNorm(x, this.inputNorm);
       capture?.(QKV, xn);
       // q, k and v in one matmul; RoPE, the head split and attention follow on the device or the host.
-      const y = tf.matMul(xn, qkvWeight.weight);
+      const y = matMulPacking(xn, qkvWeight.weight);
       return (qkvWeight.bias ? tf.add(y, qkvWeight.bias) : y) as tf.Tensor2D;
     });
     const qWidth = nH * hd;
@@ -464,7 +500,7 @@ export class DecoderLayer {
       capture?.(O, attn);
       return tf.add(x, linear(attn, 'o_proj')) as tf.Tensor2D;
     });
-    if (residualOut) residualOut.set(x2.dataSync() as Float32Array);
+    if (residualOut) residualOut.set(hostValues(x2));
     return this.mlp(x2, options);
   }
 
@@ -475,30 +511,34 @@ export class DecoderLayer {
   private attendOnHost(qkvTensor: tf.Tensor2D, shape: { batch: number; seqLen: number; numHeads: number; numKvHeads: number; headDim: number }): Float32Array {
     const { batch, seqLen, numHeads: nH, numKvHeads: nKV, headDim: hd } = shape;
     const tokens = batch * seqLen;
-    const qkv = qkvTensor.dataSync() as Float32Array;
-    qkvTensor.dispose();
+    // Read in place (the view is only valid until the next tfjs op: the split below runs none).
+    const qkv = hostValues(qkvTensor);
     const qWidth = nH * hd;
     const kvWidth = nKV * hd;
     const width = qWidth + 2 * kvWidth;
-    const q = new Float32Array(tokens * qWidth);
-    const k = new Float32Array(tokens * kvWidth);
-    const v = new Float32Array(tokens * kvWidth);
+    // Scratch reused across passes: fresh arrays would be first-touched (page-faulted) again on every pass.
+    const q = this.context.scratch('q', tokens * qWidth);
+    const k = this.context.scratch('k', tokens * kvWidth);
+    const v = this.context.scratch('v', tokens * kvWidth);
     for (let r = 0; r < tokens; r++) {
       const row = r * width;
       q.set(qkv.subarray(row, row + qWidth), r * qWidth);
       k.set(qkv.subarray(row + qWidth, row + qWidth + kvWidth), r * kvWidth);
       v.set(qkv.subarray(row + qWidth + kvWidth, row + width), r * kvWidth);
     }
+    qkvTensor.dispose();
     const { cos, sin } = this.context.rope(seqLen);
     applyRopeInPlace(q, nH, hd, seqLen, cos, sin);
     applyRopeInPlace(k, nKV, hd, seqLen, cos, sin);
-    return attendCausal(q, k, v, shape, this.context.attentionScale, (qs, qe, keys, group) => this.context.mask(qs, qe, keys, group));
+    // tf.tensor2d copies host values into the wasm heap at once; other backends may keep a reference: fresh there.
+    const out = tf.getBackend() === 'wasm' ? this.context.scratch('attention', tokens * qWidth) : undefined;
+    return attendCausal(q, k, v, shape, this.context.attentionScale, (qs, qe, keys, group) => this.context.mask(qs, qe, keys, group), out);
   }
 
   /** x2 + down(act(gate(norm(x2))) · up(norm(x2))); without `skipOutput`'s down_proj when only captures are wanted. */
   private mlp(x2: tf.Tensor2D, options: LayerForwardOptions): tf.Tensor2D | undefined {
     const capture = options.capture;
-    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => tf.matMul(input, this.transposed.get(name)!) as tf.Tensor2D;
+    const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => this.linear(input, name);
     return tf.tidy(() => {
       const xn2 = this.context.rmsNorm(x2, this.postNorm);
       capture?.(GATE_UP, xn2);

@@ -1,4 +1,4 @@
-import { tf } from '@dass/tensor-backend';
+import { tf, wasmHeapView } from '@dass/tensor-backend';
 import type { LinearName } from '../types.js';
 
 /** Which linears' input statistics a pass gathers. */
@@ -50,7 +50,8 @@ export class InputStatsAccumulator {
     const needGram = wanted.filter((l) => this.gram.has(l));
     const gram = needGram.length > 0 ? tf.tidy(() => tf.matMul(tf.transpose(input), input)) : undefined;
     // Sums of squares on the host in float64: faster than tfjs's column reduction (a transpose on wasm) and exact.
-    const x = input.dataSync() as Float32Array;
+    // On wasm the values are read in place in the heap (no copy; no tfjs op runs while the view is used).
+    const x = wasmHeapView(input) ?? (input.dataSync() as Float32Array);
     const cols = input.shape[1];
     const sumSqValues = new Float64Array(cols);
     for (let r = 0; r < x.length; r += cols) {
@@ -64,12 +65,12 @@ export class InputStatsAccumulator {
       for (let i = 0; i < acc.length; i++) acc[i] += sumSqValues[i]!;
     }
     if (gram) {
-      const gramValues = gram.dataSync();
-      gram.dispose();
+      const gramValues = wasmHeapView(gram) ?? gram.dataSync();
       for (const l of needGram) {
         const acc = this.gram.get(l)!;
         for (let i = 0; i < acc.length; i++) acc[i] += gramValues[i]!;
       }
+      gram.dispose();
     }
   };
 

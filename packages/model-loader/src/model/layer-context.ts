@@ -22,6 +22,7 @@ export class LayerContext {
   private readonly ropeCache = new Map<number, { cos: Float32Array; sin: Float32Array }>();
   private readonly ropeTensorCache = new Map<number, { cos: tf.Tensor3D; sin: tf.Tensor3D }>();
   private readonly maskCache = new Map<string, tf.Tensor2D>();
+  private readonly scratchArrays = new Map<string, Float32Array>();
   readonly attentionScale: number;
   /** Worker threads that run the layers' passes (samples split between them); absent: this thread runs them. */
   pool?: LayerWorkerPool;
@@ -87,6 +88,19 @@ export class LayerContext {
     return mask;
   }
 
+  /**
+   * A host array of `length` floats reused across passes under `slot` (contents undefined; grown when too short).
+   * Large fresh arrays cost a page fault per 4 KiB on first touch, on every pass; these are touched once.
+   */
+  scratch(slot: string, length: number): Float32Array {
+    let array = this.scratchArrays.get(slot);
+    if (!array || array.length < length) {
+      array = new Float32Array(length);
+      this.scratchArrays.set(slot, array);
+    }
+    return array.subarray(0, length);
+  }
+
   rmsNorm(x: tf.Tensor2D, weight: tf.Tensor1D): tf.Tensor2D {
     const variance = tf.mean(tf.square(x), -1, true);
     return tf.mul(tf.mul(x, tf.rsqrt(tf.add(variance, this.config.rmsNormEps))), weight) as tf.Tensor2D;
@@ -110,5 +124,6 @@ export class LayerContext {
     this.ropeTensorCache.clear();
     this.ropeCache.clear();
     this.maskCache.clear();
+    this.scratchArrays.clear();
   }
 }
