@@ -96,6 +96,12 @@ export interface WeightSource {
   dtype(name: string): DType;
   /** Reads one tensor and converts it to float32 (HF layout: linear weights are [out, in]). */
   readF32(name: string): Promise<HostTensor>;
+  /**
+   * Optional: as `readF32`, into a fresh Float32Array on a SharedArrayBuffer that the caller owns (the decoder layer
+   * hands such arrays to its worker threads without a copy, and may overwrite them). Sources without it are read
+   * with `readF32` and copied.
+   */
+  readF32Shared?(name: string): Promise<HostTensor>;
   /** Releases file handles. */
   close(): Promise<void>;
 }

@@ -17,7 +17,11 @@ export function pruneMatrix(method: PruningMethod, input: MatrixPruneInput, upda
     const updated = update.apply({ ...input, mask: selection.mask });
     return { weight: updated.weight, mask: selection.mask, denseTailWeights: selection.denseTailWeights, details: updated.details };
   }
-  const weight = Float32Array.from(input.weight);
+  // The scores are dead once the mask is chosen: a float32 score array of the weight's size becomes the pruned
+  // weight (a fresh one would first-touch — page-fault — another matrix-sized array).
+  const reusable = scores instanceof Float32Array && scores.length === input.weight.length && scores.buffer !== input.weight.buffer;
+  const weight = reusable ? scores : new Float32Array(input.weight.length);
+  weight.set(input.weight);
   applyMask(weight, selection.mask, input.shape);
   return { weight, mask: selection.mask, denseTailWeights: selection.denseTailWeights };
 }

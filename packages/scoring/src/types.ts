@@ -114,7 +114,10 @@ export interface PruningMethod {
   /** Options with their defaults and validation (an empty list when none). */
   options: readonly MethodOption[];
   plan(kind: ProjectionKind): ScorePlan;
-  /** Scores, row-major `[out, in]` like the weight; lower = pruned first. */
+  /**
+   * Scores, row-major `[out, in]` like the weight; lower = pruned first. A fresh array the caller owns:
+   * `pruneMatrix` reuses a float32 one as the pruned weight's storage once the mask is chosen.
+   */
   score?(
     weight: Float32Array,
     shape: readonly [out: number, inputs: number],

@@ -197,6 +197,10 @@ class HfWeightSource implements HfModel {
     return this.checkpoint.readF32(name);
   }
 
+  readF32Shared(name: string): Promise<HostTensor> {
+    return this.checkpoint.readF32Shared(name);
+  }
+
   close(): Promise<void> {
     return this.checkpoint.close();
   }

@@ -197,6 +197,8 @@ export class DecoderLayer {
   private readonly small = new Map<string, HostTensor>();
   /** Linears changed since the worker threads last received them. */
   private readonly dirty = new Set<LinearName>();
+  /** Linears whose shared host copy this layer allocated (not the source's): `setLinearWeight` may overwrite it. */
+  private readonly owned = new Set<LinearName>();
   /** Post-attention residual of the last `keepResidual` forward: [batch, seqLen, hidden]. */
   private residual?: { data?: Float32Array; batch: number; seqLen: number };
   private readonly transposed = new Map<LinearName, tf.Tensor2D>();
@@ -233,9 +235,22 @@ export class DecoderLayer {
       layer.inputNorm = await readNorm('input_layernorm.weight');
       layer.postNorm = await readNorm('post_attention_layernorm.weight');
       for (const name of DECODER_LINEARS) {
-        const tensor = await source.readF32(linearTensorName(index, name));
-        // With worker threads the host copies live in shared memory: the workers upload them without a copy here.
-        layer.linears.set(name, context.pool ? { shape: tensor.shape, data: shared(tensor.data) } : tensor);
+        const tensorName = linearTensorName(index, name);
+        if (context.pool && source.readF32Shared) {
+          // With worker threads the host copies live in shared memory (the workers upload them without a copy);
+          // read straight into it, and the layer owns it (a pruned weight is written back into it).
+          layer.linears.set(name, await source.readF32Shared(tensorName));
+          layer.owned.add(name);
+          continue;
+        }
+        const tensor = await source.readF32(tensorName);
+        if (!context.pool) {
+          layer.linears.set(name, tensor);
+          continue;
+        }
+        const data = shared(tensor.data);
+        layer.linears.set(name, { shape: tensor.shape, data });
+        if (data !== tensor.data) layer.owned.add(name);
       }
       if (config.attentionBias) {
         for (const name of QKV) {
@@ -253,7 +268,11 @@ export class DecoderLayer {
     return layer;
   }
 
-  /** Host copy of a linear's weight, [out, in]. Mutating it changes nothing until `setLinearWeight`. */
+  /**
+   * Host copy of a linear's weight, [out, in]. Mutating it changes nothing until `setLinearWeight`, which may write
+   * the new values into this same array (with worker threads, into the layer's own shared copy): copy it first to
+   * keep the old values.
+   */
   linearWeight(name: LinearName): HostTensor {
     const t = this.linears.get(name);
     if (!t) throw new Error(`linear: expected one of ${DECODER_LINEARS.join(', ')}, got ${JSON.stringify(name)}`);
@@ -266,8 +285,15 @@ export class DecoderLayer {
     if (data.length !== old.data.length) {
       throw new RangeError(`setLinearWeight(${name}): expected ${old.data.length} values ([${old.shape.join(', ')}]), got ${data.length}`);
     }
-    const tensor: HostTensor = { shape: old.shape, data: this.context.pool ? shared(data) : data };
-    this.linears.set(name, tensor);
+    if (this.context.pool && this.owned.has(name)) {
+      // Into the layer's own shared copy: its pages are resident already (a fresh copy would fault every page in).
+      if (data !== old.data) old.data.set(data);
+    } else {
+      const copy = this.context.pool ? shared(data) : data;
+      if (copy !== data) this.owned.add(name);
+      else this.owned.delete(name);
+      this.linears.set(name, { shape: old.shape, data: copy });
+    }
     this.dirty.add(name);
     // The kept residual is the attention block's output: an attention weight change makes it stale.
     if (ATTENTION.includes(name)) this.residual = undefined;

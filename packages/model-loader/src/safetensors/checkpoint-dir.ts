@@ -42,6 +42,8 @@ export interface CheckpointDir {
   shard(shardName: string): SafetensorsFile;
   readRaw(name: string): Promise<Uint8Array>;
   readF32(name: string): Promise<HostTensor>;
+  /** `readF32` into a fresh SharedArrayBuffer the caller owns (see SafetensorsFile.readF32Shared). */
+  readF32Shared(name: string): Promise<HostTensor>;
   readTyped(name: string): Promise<IntHostTensor>;
   close(): Promise<void>;
 }
@@ -228,6 +230,10 @@ class CheckpointDirImpl implements CheckpointDir {
 
   readF32(name: string): Promise<HostTensor> {
     return this.fileOf(name).readF32(name);
+  }
+
+  readF32Shared(name: string): Promise<HostTensor> {
+    return this.fileOf(name).readF32Shared(name);
   }
 
   readTyped(name: string): Promise<IntHostTensor> {

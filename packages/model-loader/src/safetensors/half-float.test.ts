@@ -122,6 +122,21 @@ describe('decoders', () => {
     expect(bf16BitsToF32(0x3f80)).toBe(1);
   });
 
+  it('BF16 decodes the same bits on the paired (4-byte aligned), 2-byte aligned and bytewise paths, odd lengths included', () => {
+    const all = new Uint16Array(65536 + 8).map((_, i) => (i * 40503) & 0xffff);
+    const bytes = new Uint8Array(all.buffer);
+    const bits = (f: Float32Array) => Array.from(new Uint32Array(f.buffer, f.byteOffset, f.length));
+    // The scalar formula per half: its bits shifted into the high half of a float32.
+    const want = (from: number, n: number) => Array.from(all.subarray(from, from + n), (h) => (h << 16) >>> 0);
+    for (const n of [0, 1, 2, 7, 65535]) {
+      expect(bits(decodeBf16(bytes.subarray(0, 2 * n)))).toEqual(want(0, n)); // 4-byte aligned: paired loads
+      expect(bits(decodeBf16(bytes.subarray(2, 2 + 2 * n)))).toEqual(want(1, n)); // 2-byte aligned only
+      const odd = new Uint8Array(2 * n + 1);
+      odd.set(bytes.subarray(0, 2 * n), 1);
+      expect(bits(decodeBf16(odd.subarray(1)))).toEqual(want(0, n)); // unaligned: bytewise
+    }
+  });
+
   it('F16 encoding picks the nearest half (ties to even) for random floats', () => {
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);

@@ -23,6 +23,11 @@ export interface SafetensorsFile {
   readRaw(name: string): Promise<Uint8Array>;
   /** Float tensors (F64/F32/F16/BF16) converted to float32. */
   readF32(name: string): Promise<HostTensor>;
+  /**
+   * As `readF32`, into a fresh Float32Array on a SharedArrayBuffer that the caller owns (worker threads read it
+   * without a copy). Half-precision tensors are decoded through a small reused buffer, not a tensor-sized one.
+   */
+  readF32Shared(name: string): Promise<HostTensor>;
   /** Integer tensors: I32/I16/I8 -> Int32Array, I64 -> BigInt64Array, U8/BOOL -> Uint8Array. */
   readTyped(name: string): Promise<IntHostTensor>;
   close(): Promise<void>;
@@ -30,6 +35,11 @@ export interface SafetensorsFile {
 
 /** Largest single read; Node rejects lengths of 2 GiB and more. */
 const READ_CHUNK = 1 << 30;
+/**
+ * Bytes per read when a stored tensor is converted to float32: raw bytes go through a buffer of this size (reused)
+ * instead of a tensor-sized one, since first-touching fresh memory costs a page fault per 4 KiB.
+ */
+const DECODE_CHUNK_BYTES = 8 << 20;
 
 async function readExactly(handle: FileHandle, into: Uint8Array, position: number, file: string): Promise<void> {
   let done = 0;
@@ -76,6 +86,8 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
 
 class SafetensorsFileImpl implements SafetensorsFile {
   private closed = false;
+  /** Decode buffers not in use (`decodeInto`). */
+  private readonly scratchFree: Uint8Array[] = [];
 
   constructor(
     readonly path: string,
@@ -113,8 +125,43 @@ class SafetensorsFileImpl implements SafetensorsFile {
     if (!isFloatDtype(info.dtype)) {
       throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, not a float dtype (use readTyped)`);
     }
-    const raw = await this.readRaw(name);
-    return { shape: info.shape, data: bytesToF32(raw, info.dtype) };
+    // float32 as stored is its own result; other dtypes are decoded chunk by chunk.
+    if (info.dtype === 'F32') return { shape: info.shape, data: bytesToF32(await this.readRaw(name), info.dtype) };
+    return { shape: info.shape, data: await this.decodeInto(info, new Float32Array(info.byteLength / dtypeBytes(info.dtype))) };
+  }
+
+  async readF32Shared(name: string): Promise<HostTensor> {
+    const info = this.info(name);
+    if (!isFloatDtype(info.dtype)) {
+      throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, not a float dtype (use readTyped)`);
+    }
+    if (this.closed) throw new ModelLoadError(this.path, 'IO', `cannot read ${JSON.stringify(name)}: file was closed`);
+    const out = new Float32Array(new SharedArrayBuffer((info.byteLength / dtypeBytes(info.dtype)) * 4));
+    if (info.dtype === 'F32' && HOST_IS_LITTLE_ENDIAN) {
+      await readExactly(this.handle, new Uint8Array(out.buffer), info.byteOffset, this.path);
+      return { shape: info.shape, data: out };
+    }
+    return { shape: info.shape, data: await this.decodeInto(info, out) };
+  }
+
+  /** Reads a float tensor chunk by chunk through a reused buffer, converting each chunk into `out`. */
+  private async decodeInto(info: SafetensorsTensorInfo, out: Float32Array): Promise<Float32Array> {
+    if (this.closed) throw new ModelLoadError(this.path, 'IO', `cannot read: file was closed`);
+    const bytesPer = dtypeBytes(info.dtype);
+    // Concurrent reads each take their own buffer from the free list.
+    const scratch = this.scratchFree.pop() ?? new Uint8Array(DECODE_CHUNK_BYTES);
+    try {
+      const perChunk = Math.floor(DECODE_CHUNK_BYTES / bytesPer);
+      for (let start = 0; start < out.length; start += perChunk) {
+        const count = Math.min(perChunk, out.length - start);
+        const raw = scratch.subarray(0, count * bytesPer);
+        await readExactly(this.handle, raw, info.byteOffset + start * bytesPer, this.path);
+        bytesToF32Into(raw, info.dtype, out.subarray(start, start + count));
+      }
+    } finally {
+      this.scratchFree.push(scratch);
+    }
+    return out;
   }
 
   async readTyped(name: string): Promise<IntHostTensor> {
@@ -130,6 +177,29 @@ class SafetensorsFileImpl implements SafetensorsFile {
     if (this.closed) return;
     this.closed = true;
     await this.handle.close();
+  }
+}
+
+function dtypeBytes(dtype: DType): number {
+  return dtype === 'F64' ? 8 : dtype === 'F32' ? 4 : 2;
+}
+
+/** Converts stored little-endian float bytes of `dtype` into `out` (`raw.byteLength / size(dtype)` values). */
+export function bytesToF32Into(raw: Uint8Array, dtype: DType, out: Float32Array): Float32Array {
+  switch (dtype) {
+    case 'F16':
+      return decodeF16(raw, out);
+    case 'BF16':
+      return decodeBf16(raw, out);
+    case 'F32':
+    case 'F64': {
+      const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+      if (dtype === 'F32') for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+      else for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
+      return out;
+    }
+    default:
+      throw new Error(`bytesToF32: dtype ${dtype} is not a float dtype`);
   }
 }
 
