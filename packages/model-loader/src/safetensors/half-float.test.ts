@@ -137,6 +137,26 @@ describe('decoders', () => {
     }
   });
 
+  it('BF16 encoding: the 16-bit-store path equals the scalar f32BitsToBf16Bits for random and edge bit patterns', () => {
+    const n = 200_003;
+    const bits = new Uint32Array(n);
+    let x = 12345;
+    for (let i = 0; i < n; i++) {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      bits[i] = x;
+    }
+    // Ties (low half 0x8000), NaNs with only low payload bits, ±Inf, ±0, the largest finite values.
+    bits.set([0x3f808000, 0x3f818000, 0x7f800001, 0xff800001, 0x7f800000, 0xff800000, 0, 0x80000000, 0x7f7fffff, 0xff7fffff], 0);
+    const values = new Float32Array(bits.buffer);
+    const want = Array.from(bits, (b) => f32BitsToBf16Bits(b));
+    const fast = encodeBf16(values);
+    expect(Array.from(new Uint16Array(fast.buffer, 0, n))).toEqual(want);
+    // Bytewise path (odd output offset) agrees.
+    const odd = new Uint8Array(2 * n + 1);
+    encodeBf16(values, odd.subarray(1));
+    expect(Buffer.compare(Buffer.from(odd.subarray(1)), Buffer.from(fast))).toBe(0);
+  });
+
   it('F16 encoding picks the nearest half (ties to even) for random floats', () => {
     let seed = 12345;
     const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);

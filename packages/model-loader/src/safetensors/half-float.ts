@@ -137,8 +137,20 @@ export function encodeF16(values: Float32Array): Uint8Array {
   return out;
 }
 
-export function encodeBf16(values: Float32Array): Uint8Array {
-  const out = new Uint8Array(values.length * 2);
+export function encodeBf16(values: Float32Array, out: Uint8Array = new Uint8Array(values.length * 2)): Uint8Array {
+  if (out.byteLength < values.length * 2) throw new RangeError(`encodeBf16: out has ${out.byteLength} bytes, ${values.length} values need ${values.length * 2}`);
+  if (HOST_IS_LITTLE_ENDIAN && out.byteOffset % 2 === 0) {
+    // One 16-bit store per value (same rounding as f32BitsToBf16Bits: nearest, ties to even; NaNs stay NaN).
+    const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+    const dst = new Uint16Array(out.buffer, out.byteOffset, values.length);
+    for (let i = 0; i < bits.length; i++) {
+      const b = bits[i]!;
+      const high = b >>> 16;
+      if ((b & 0x7f800000) === 0x7f800000 && (b & 0x7fffff) !== 0) dst[i] = (high & 0x7f) === 0 ? high | 0x40 : high;
+      else dst[i] = ((b >>> 0) + 0x7fff + (high & 1)) >>> 16;
+    }
+    return out;
+  }
   const bits = new Uint32Array(values.buffer, values.byteOffset, values.length);
   for (let i = 0, j = 0; i < bits.length; i++, j += 2) {
     const h = f32BitsToBf16Bits(bits[i]);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors.js';
+import { bf16BitsToF32, f32BitsToBf16Bits } from './half-float.js';
 import { openSafetensors } from './safetensors-file.js';
 import { createSafetensorsWriter, writeSafetensors } from './safetensors-writer.js';
 
@@ -189,6 +190,24 @@ describe('createSafetensorsWriter', () => {
     expect(file.metadata).toEqual({ note: 'x' });
     expect(Array.from((await file.readF32('model.layers.0.w')).data)).toEqual([1, 2, 3, 4, 5, 6]);
     await file.close();
+  });
+
+  it('streams a BF16 tensor larger than one encode chunk: the same bytes as the one-shot writer, read back as rounded', async () => {
+    const n = (4 << 20) + 3;
+    const values = new Float32Array(n).map((_, i) => Math.sin(i) * 100);
+    const big = [{ name: 'big', dtype: 'BF16' as const, shape: [n] }];
+    const streamed = join(dir, 'big-streamed.safetensors');
+    const writer = await createSafetensorsWriter(streamed, big);
+    await writer.write('big', values);
+    await writer.commit();
+    const oneShot = join(dir, 'big-one-shot.safetensors');
+    await writeSafetensors(oneShot, [{ ...big[0]!, data: values }]);
+    expect(Buffer.compare(await readFile(streamed), await readFile(oneShot))).toBe(0);
+    const file = await openSafetensors(streamed);
+    const back = (await file.readF32('big')).data;
+    await file.close();
+    const bad = back.findIndex((v, i) => v !== bf16BitsToF32(f32BitsToBf16Bits(new Uint32Array(values.buffer, 4 * i, 1)[0]!)));
+    expect(bad).toBe(-1);
   });
 
   it('refuses undeclared, repeated and missing tensors; abort removes the temp file', async () => {

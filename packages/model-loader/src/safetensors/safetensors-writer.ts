@@ -56,6 +56,8 @@ interface Plan {
 }
 
 const WRITE_CHUNK = 1 << 30;
+/** Values per chunk when float32 is encoded to BF16 on the way out (8 MiB of bytes). */
+const ENCODE_CHUNK = 4 << 20;
 
 function bad(path: string, problem: string): never {
   throw new ModelLoadError(path, 'BAD_VALUE', problem);
@@ -201,6 +203,8 @@ class StreamingWriter implements SafetensorsWriter {
   private state: 'open' | 'committed' | 'aborted' = 'open';
   private readonly claimed = new Set<string>();
   private readonly inflight = new Set<Promise<void>>();
+  /** Encode buffers not in use (concurrent writes take one each). */
+  private readonly scratchFree: Uint8Array[] = [];
 
   constructor(
     readonly path: string,
@@ -214,9 +218,11 @@ class StreamingWriter implements SafetensorsWriter {
     const t = this.plan.tensors.get(name);
     if (!t) throw new ModelLoadError(this.path, 'BAD_VALUE', `write: tensor ${JSON.stringify(name)} was not declared when the writer was created`);
     if (this.claimed.has(name)) throw new ModelLoadError(this.path, 'BAD_VALUE', `write: tensor ${JSON.stringify(name)} was already written`);
-    const bytes = encodeTensorData(this.path, name, t.dtype, t.numel, data);
+    // float32 → BF16 goes out in chunks through a small reused buffer (a tensor-sized one is fresh memory to fault in).
+    const chunked = t.dtype === 'BF16' && data instanceof Float32Array && data.length === t.numel;
+    const bytes = chunked ? undefined : encodeTensorData(this.path, name, t.dtype, t.numel, data);
     this.claimed.add(name);
-    const job = writeAll(this.handle, bytes, t.position);
+    const job = bytes ? writeAll(this.handle, bytes, t.position) : this.writeBf16Chunked(data as Float32Array, t.position);
     this.inflight.add(job);
     try {
       await job;
@@ -225,6 +231,20 @@ class StreamingWriter implements SafetensorsWriter {
       throw new ModelLoadError(this.path, 'IO', `writing tensor ${JSON.stringify(name)} to ${this.tempPath}: ${(e as Error).message}`);
     } finally {
       this.inflight.delete(job);
+    }
+  }
+
+  /** Encodes float32 values to BF16 and writes them at `position`, ENCODE_CHUNK values at a time. */
+  private async writeBf16Chunked(values: Float32Array, position: number): Promise<void> {
+    const scratch = this.scratchFree.pop() ?? new Uint8Array(2 * ENCODE_CHUNK);
+    try {
+      for (let start = 0; start < values.length; start += ENCODE_CHUNK) {
+        const part = values.subarray(start, Math.min(values.length, start + ENCODE_CHUNK));
+        const bytes = encodeBf16(part, scratch.subarray(0, 2 * part.length));
+        await writeAll(this.handle, bytes, position + 2 * start);
+      }
+    } finally {
+      this.scratchFree.push(scratch);
     }
   }
 
