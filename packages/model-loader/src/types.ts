@@ -102,6 +102,11 @@ export interface WeightSource {
    * with `readF32` and copied.
    */
   readF32Shared?(name: string): Promise<HostTensor>;
+  /**
+   * Optional: rows `rows[i]` of a float tensor as float32, concatenated (an embedding lookup that reads only those
+   * rows instead of the whole table). Sources without it are read whole with `readF32`.
+   */
+  readF32Rows?(name: string, rows: ArrayLike<number>): Promise<Float32Array>;
   /** Releases file handles. */
   close(): Promise<void>;
 }

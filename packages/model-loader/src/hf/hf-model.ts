@@ -201,6 +201,10 @@ class HfWeightSource implements HfModel {
     return this.checkpoint.readF32Shared(name);
   }
 
+  readF32Rows(name: string, rows: ArrayLike<number>): Promise<Float32Array> {
+    return this.checkpoint.readF32Rows(name, rows);
+  }
+
   close(): Promise<void> {
     return this.checkpoint.close();
   }

@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { convertLlama2cToHf } from '../convert/llama2c-to-hf.js';
 import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openModel } from '../open-model.js';
 import { fixtures } from '../test/index.js';
 import type { WeightSource } from '../types.js';
 import { CausalLM } from './causal-lm.js';
@@ -56,6 +61,43 @@ describe('CausalLM memory options', () => {
       await model.logits([1, 403]);
       expect(reads.get('model.embed_tokens.weight')).toBe(model.cacheEmbeddings ? expected : expected + 2);
       model.dispose();
+    }
+  });
+
+  it('a streaming model over safetensors reads only the rows its ids need, equal to the whole-table lookup', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dass-embed-rows-'));
+    try {
+      for (const dtype of ['F32', 'BF16'] as const) {
+        const outDir = join(dir, dtype);
+        await convertLlama2cToHf({ checkpoint: base, outDir, dtype });
+        const hf = await openModel(outDir);
+        expect(typeof hf.readF32Rows).toBe('function');
+        const { source, reads } = counting(hf);
+        const rowsRead: number[][] = [];
+        const streaming = await CausalLM.fromSource(
+          {
+            ...source,
+            readF32Rows: (n, rows) => {
+              rowsRead.push(Array.from(rows));
+              return hf.readF32Rows!(n, rows);
+            },
+          },
+          { cacheLayers: false },
+        );
+        const cached = await CausalLM.fromSource(hf, { cacheLayers: true });
+        const got = await streaming.embed(ids, 2, 3);
+        expect(reads.get('model.embed_tokens.weight')).toBeUndefined(); // the table was never read whole
+        expect(rowsRead).toEqual([Array.from(ids)]);
+        expect(got).toEqual(await cached.embed(ids, 2, 3));
+        const table = (await hf.readF32('model.embed_tokens.weight')).data;
+        expect(got.subarray(64, 128)).toEqual(table.subarray(403 * 64, 404 * 64));
+        await expect(hf.readF32Rows!('model.embed_tokens.weight', [512])).rejects.toThrow(/row 512 at position 0 is outside \[0, 512\)/);
+        streaming.dispose();
+        cached.dispose();
+        await hf.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

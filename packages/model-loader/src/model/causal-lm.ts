@@ -92,7 +92,18 @@ export class CausalLM {
   async embed(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
     if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
     this.checkIds(ids);
+    if (!this.embedTable && !this.cacheEmbeddings && this.source.readF32Rows) {
+      // Not kept: read only the rows the ids need (a 7B table is 0.5 GB of float32 to decode for a few thousand rows).
+      return this.scaleEmbeddings(await this.source.readF32Rows('model.embed_tokens.weight', ids));
+    }
     return this.gatherEmbeddings(await this.embeddingTable(), ids);
+  }
+
+  /** Multiplies gathered embedding rows by the embedding scale, in place (nothing to do at scale 1). */
+  private scaleEmbeddings(rows: Float32Array): Float32Array {
+    const scale = Math.fround(this.config.embeddingScale);
+    if (scale !== 1) for (let i = 0; i < rows.length; i++) rows[i] = rows[i]! * scale;
+    return rows;
   }
 
   private async embeddingTable(): Promise<Float32Array> {

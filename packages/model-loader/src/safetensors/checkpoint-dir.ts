@@ -44,6 +44,8 @@ export interface CheckpointDir {
   readF32(name: string): Promise<HostTensor>;
   /** `readF32` into a fresh SharedArrayBuffer the caller owns (see SafetensorsFile.readF32Shared). */
   readF32Shared(name: string): Promise<HostTensor>;
+  /** Some rows of a float tensor (see SafetensorsFile.readF32Rows). */
+  readF32Rows(name: string, rows: ArrayLike<number>): Promise<Float32Array>;
   readTyped(name: string): Promise<IntHostTensor>;
   close(): Promise<void>;
 }
@@ -234,6 +236,10 @@ class CheckpointDirImpl implements CheckpointDir {
 
   readF32Shared(name: string): Promise<HostTensor> {
     return this.fileOf(name).readF32Shared(name);
+  }
+
+  readF32Rows(name: string, rows: ArrayLike<number>): Promise<Float32Array> {
+    return this.fileOf(name).readF32Rows(name, rows);
   }
 
   readTyped(name: string): Promise<IntHostTensor> {

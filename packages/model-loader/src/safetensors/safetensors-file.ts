@@ -28,6 +28,11 @@ export interface SafetensorsFile {
    * without a copy). Half-precision tensors are decoded through a small reused buffer, not a tensor-sized one.
    */
   readF32Shared(name: string): Promise<HostTensor>;
+  /**
+   * Rows `rows[i]` of a float tensor [r, ...rest] as float32, one after another ([rows.length, ...rest]): reads only
+   * those rows (an embedding lookup without the table).
+   */
+  readF32Rows(name: string, rows: ArrayLike<number>): Promise<Float32Array>;
   /** Integer tensors: I32/I16/I8 -> Int32Array, I64 -> BigInt64Array, U8/BOOL -> Uint8Array. */
   readTyped(name: string): Promise<IntHostTensor>;
   close(): Promise<void>;
@@ -142,6 +147,26 @@ class SafetensorsFileImpl implements SafetensorsFile {
       return { shape: info.shape, data: out };
     }
     return { shape: info.shape, data: await this.decodeInto(info, out) };
+  }
+
+  async readF32Rows(name: string, rows: ArrayLike<number>): Promise<Float32Array> {
+    const info = this.info(name);
+    if (!isFloatDtype(info.dtype)) {
+      throw new ModelLoadError(this.path, 'BAD_DTYPE', `tensor ${JSON.stringify(name)} is ${info.dtype}, not a float dtype (use readTyped)`);
+    }
+    if (this.closed) throw new ModelLoadError(this.path, 'IO', `cannot read ${JSON.stringify(name)}: file was closed`);
+    const count = info.shape[0] ?? 1;
+    const width = info.shape.length === 0 ? 1 : info.shape.slice(1).reduce((a, b) => a * b, 1);
+    const bytesPer = dtypeBytes(info.dtype);
+    const out = new Float32Array(rows.length * width);
+    const raw = new Uint8Array(width * bytesPer);
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (!Number.isInteger(r) || r < 0 || r >= count) throw new RangeError(`readF32Rows(${JSON.stringify(name)}): row ${r} at position ${i} is outside [0, ${count})`);
+      await readExactly(this.handle, raw, info.byteOffset + r * width * bytesPer, this.path);
+      bytesToF32Into(raw, info.dtype, out.subarray(i * width, (i + 1) * width));
+    }
+    return out;
   }
 
   /** Reads a float tensor chunk by chunk through a reused buffer, converting each chunk into `out`. */
