@@ -1,0 +1,12 @@
+export {
+  DASS_ERROR_CODES,
+  DassError,
+  InvalidArgumentError,
+  describeError,
+  hasMarker,
+  setMarker,
+  type DassErrorCode,
+  type DassErrorOptions,
+  type FieldNamer,
+  type MessageText,
+} from './dass-error.js';
