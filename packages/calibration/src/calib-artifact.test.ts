@@ -105,7 +105,7 @@ describe('readCalibArtifact validates the file', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe(code);
+    expect((err as ModelLoadError).reason).toBe(code);
     expect((err as ModelLoadError).message.startsWith(`${p}: `)).toBe(true);
     expect((err as ModelLoadError).message).toMatch(message);
   }

@@ -8,6 +8,7 @@
 import { basename } from 'node:path';
 import { assertOutputApartFromInputs, assertReplaceableOutput, ModelLoadError, openSafetensors, writeSafetensors } from '@dass/model-loader';
 import type { NamedPath } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 export const CALIB_TENSOR_NAME = 'input_ids';
 
@@ -90,19 +91,19 @@ export interface WriteCalibArtifactOptions {
  * folder) is an OutputPathError, as is a `path` that is one of `options.inputs`.
  */
 export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, metadata: CalibArtifactMetadata, options: WriteCalibArtifactOptions = {}): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`path: expected a file path, got ${show(path)}`);
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', `expected a file path, got ${show(path)}`);
   const { inputIds, nsamples, seqlen } = ids ?? ({} as CalibArtifactIds);
-  if (!(inputIds instanceof Int32Array)) throw new TypeError(`inputIds: expected an Int32Array, got ${Object.prototype.toString.call(inputIds)}`);
-  if (!isPositiveInteger(nsamples)) throw new RangeError(`nsamples: expected a positive integer, got ${show(nsamples)}`);
-  if (!isPositiveInteger(seqlen)) throw new RangeError(`seqlen: expected a positive integer, got ${show(seqlen)}`);
+  if (!(inputIds instanceof Int32Array)) throw new InvalidArgumentError('inputIds', `expected an Int32Array, got ${Object.prototype.toString.call(inputIds)}`);
+  if (!isPositiveInteger(nsamples)) throw new InvalidArgumentError('nsamples', `expected a positive integer, got ${show(nsamples)}`);
+  if (!isPositiveInteger(seqlen)) throw new InvalidArgumentError('seqlen', `expected a positive integer, got ${show(seqlen)}`);
   if (inputIds.length !== nsamples * seqlen) {
-    throw new RangeError(`inputIds: expected nsamples × seqlen = ${nsamples} × ${seqlen} = ${nsamples * seqlen} ids, got ${inputIds.length}`);
+    throw new InvalidArgumentError('inputIds', `expected nsamples × seqlen = ${nsamples} × ${seqlen} = ${nsamples * seqlen} ids, got ${inputIds.length}`);
   }
   const bad = firstBadId(inputIds);
-  if (bad >= 0) throw new RangeError(`inputIds: ${describeBadId(inputIds, bad, seqlen)}`);
+  if (bad >= 0) throw new InvalidArgumentError('inputIds', `${describeBadId(inputIds, bad, seqlen)}`);
   validateMetadata(metadata);
-  if (metadata.nsamples !== nsamples) throw new RangeError(`metadata.nsamples: ${metadata.nsamples} disagrees with the ids' nsamples ${nsamples}`);
-  if (metadata.seqlen !== seqlen) throw new RangeError(`metadata.seqlen: ${metadata.seqlen} disagrees with the ids' seqlen ${seqlen}`);
+  if (metadata.nsamples !== nsamples) throw new InvalidArgumentError('metadata.nsamples', `${metadata.nsamples} disagrees with the ids' nsamples ${nsamples}`);
+  if (metadata.seqlen !== seqlen) throw new InvalidArgumentError('metadata.seqlen', `${metadata.seqlen} disagrees with the ids' seqlen ${seqlen}`);
   const stored: Record<string, string> = { [CALIB_FORMAT_KEY]: CALIB_FORMAT };
   for (const key of METADATA_KEYS) stored[key] = String(metadata[key]);
   if (metadata.wikitextJoin !== undefined) stored.wikitextJoin = metadata.wikitextJoin;
@@ -112,26 +113,26 @@ export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, me
 }
 
 function validateMetadata(metadata: CalibArtifactMetadata): void {
-  if (typeof metadata !== 'object' || metadata === null) throw new TypeError(`metadata: expected an object, got ${show(metadata)}`);
+  if (typeof metadata !== 'object' || metadata === null) throw new InvalidArgumentError('metadata', `expected an object, got ${show(metadata)}`);
   for (const key of ['sourceSha256', 'tokenizerSha256'] as const) {
     if (typeof metadata[key] !== 'string' || !SHA256_HEX.test(metadata[key])) {
-      throw new RangeError(`metadata.${key}: expected 64 lowercase hex digits, got ${show(metadata[key])}`);
+      throw new InvalidArgumentError(`metadata.${key}`, `expected 64 lowercase hex digits, got ${show(metadata[key])}`);
     }
   }
   const seed = metadata.seed;
   if (typeof seed !== 'bigint' && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
-    throw new RangeError(`metadata.seed: expected an integer, got ${show(seed)}`);
+    throw new InvalidArgumentError('metadata.seed', `expected an integer, got ${show(seed)}`);
   }
-  if (!isPositiveInteger(metadata.seqlen)) throw new RangeError(`metadata.seqlen: expected a positive integer, got ${show(metadata.seqlen)}`);
-  if (!isPositiveInteger(metadata.nsamples)) throw new RangeError(`metadata.nsamples: expected a positive integer, got ${show(metadata.nsamples)}`);
+  if (!isPositiveInteger(metadata.seqlen)) throw new InvalidArgumentError('metadata.seqlen', `expected a positive integer, got ${show(metadata.seqlen)}`);
+  if (!isPositiveInteger(metadata.nsamples)) throw new InvalidArgumentError('metadata.nsamples', `expected a positive integer, got ${show(metadata.nsamples)}`);
   if (metadata.sampler !== 'text' && metadata.sampler !== 'documents') {
-    throw new RangeError(`metadata.sampler: expected "text" or "documents", got ${show(metadata.sampler)}`);
+    throw new InvalidArgumentError('metadata.sampler', `expected "text" or "documents", got ${show(metadata.sampler)}`);
   }
   if (typeof metadata.source !== 'string' || metadata.source === '' || basename(metadata.source) !== metadata.source || metadata.source.includes('\\')) {
-    throw new RangeError(`metadata.source: expected the source file's base name (no directories), got ${show(metadata.source)}`);
+    throw new InvalidArgumentError('metadata.source', `expected the source file's base name (no directories), got ${show(metadata.source)}`);
   }
   if (metadata.wikitextJoin !== undefined && (typeof metadata.wikitextJoin !== 'string' || metadata.wikitextJoin === '')) {
-    throw new RangeError(`metadata.wikitextJoin: expected the separator string, got ${show(metadata.wikitextJoin)}`);
+    throw new InvalidArgumentError('metadata.wikitextJoin', `expected the separator string, got ${show(metadata.wikitextJoin)}`);
   }
 }
 
@@ -181,7 +182,7 @@ const PROVENANCE_KEYS = ['sourceSha256', 'tokenizerSha256', 'seed', 'sampler', '
 export async function readCalibArtifact(path: string, options: ReadCalibArtifactOptions = {}): Promise<CalibArtifact> {
   const { vocabSize } = options ?? {};
   if (vocabSize !== undefined && !isPositiveInteger(vocabSize)) {
-    throw new RangeError(`vocabSize: expected a positive integer, got ${show(vocabSize)}`);
+    throw new InvalidArgumentError('vocabSize', `expected a positive integer, got ${show(vocabSize)}`);
   }
   const file = await openSafetensors(path);
   try {

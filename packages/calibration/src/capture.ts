@@ -1,6 +1,7 @@
 import { maxTensorBytes, tf } from '@dass/tensor-backend';
 import { DECODER_LINEARS, InputStatsAccumulator, MLP_LINEARS } from '@dass/model-loader';
 import type { CausalLM, DecoderLayer, DeviceHidden, LinearInputCapture, LinearName } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** What the calibration activations entering one layer's target linears tell a pruning method. */
 export interface LayerStats {
@@ -55,16 +56,16 @@ export interface LayerSequentialOptions {
 
 function validate(options: LayerSequentialOptions): void {
   const { inputIds, nsamples, seqlen, targets, model } = options;
-  if (!Number.isInteger(nsamples) || nsamples < 1) throw new RangeError(`nsamples: expected a positive integer, got ${nsamples}`);
-  if (!Number.isInteger(seqlen) || seqlen < 1) throw new RangeError(`seqlen: expected a positive integer, got ${seqlen}`);
+  if (!Number.isInteger(nsamples) || nsamples < 1) throw new InvalidArgumentError('nsamples', `expected a positive integer, got ${nsamples}`);
+  if (!Number.isInteger(seqlen) || seqlen < 1) throw new InvalidArgumentError('seqlen', `expected a positive integer, got ${seqlen}`);
   if (inputIds.length !== nsamples * seqlen) {
-    throw new RangeError(`inputIds: expected nsamples×seqlen = ${nsamples}×${seqlen} = ${nsamples * seqlen} ids, got ${inputIds.length}`);
+    throw new InvalidArgumentError('inputIds', `expected nsamples×seqlen = ${nsamples}×${seqlen} = ${nsamples * seqlen} ids, got ${inputIds.length}`);
   }
   for (const t of targets) {
-    if (!(DECODER_LINEARS as readonly string[]).includes(t)) throw new RangeError(`targets: unknown linear ${JSON.stringify(t)}; expected ${DECODER_LINEARS.join(', ')}`);
+    if (!(DECODER_LINEARS as readonly string[]).includes(t)) throw new InvalidArgumentError('targets', `unknown linear ${JSON.stringify(t)}; expected ${DECODER_LINEARS.join(', ')}`);
   }
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 0 || options.layers > model.config.numLayers)) {
-    throw new RangeError(`layers: expected an integer in [0, ${model.config.numLayers}], got ${options.layers}`);
+    throw new InvalidArgumentError('layers', `expected an integer in [0, ${model.config.numLayers}], got ${options.layers}`);
   }
 }
 

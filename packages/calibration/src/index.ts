@@ -14,7 +14,7 @@ export {
 } from './sources.js';
 export type { TextSource, TextSourceText, TextSourceDocuments, TextSourceFormat, ResolvedTextSourceFormat } from './sources.js';
 export { TextSourceError } from './sources-error.js';
-export type { TextSourceErrorCode } from './sources-error.js';
+export type { TextSourceErrorReason } from './sources-error.js';
 export { sampleCalibration } from './sampler.js';
 export type { CalibrationSource, SampleCalibrationOptions, CalibrationWindow, CalibrationSamples } from './sampler.js';
 export { CALIB_TENSOR_NAME, CALIB_FORMAT, CALIB_FORMAT_KEY, writeCalibArtifact, readCalibArtifact } from './calib-artifact.js';

@@ -4,6 +4,7 @@
  * Follows Modules/_randommodule.c (init_genrand, init_by_array, random_seed for ints, genrand_uint32,
  * random_random, getrandbits) and Lib/random.py (_randbelow_with_getrandbits, randrange/randint).
  */
+import { InvalidArgumentError } from '@dass/errors';
 
 const N = 624;
 const M = 397;
@@ -38,7 +39,7 @@ export class PythonRandom {
    */
   seed(seed: number | bigint): void {
     if (!isIntegerLike(seed)) {
-      throw new TypeError(`seed: expected an integer (number within ±2^53 or bigint), got ${describe(seed)}`);
+      throw new InvalidArgumentError('seed', `expected an integer (number within ±2^53 or bigint), got ${describe(seed)}`);
     }
     let n = BigInt(seed);
     if (n < 0n) n = -n;
@@ -125,7 +126,7 @@ export class PythonRandom {
   /** `random.getrandbits(k)` for any k ≥ 0, as a bigint (32-bit words, first drawn = least significant). */
   getrandbits(k: number): bigint {
     if (!Number.isSafeInteger(k) || k < 0) {
-      throw new RangeError(`k: expected a non-negative integer number of bits, got ${describe(k)}`);
+      throw new InvalidArgumentError('k', `expected a non-negative integer number of bits, got ${describe(k)}`);
     }
     if (k <= 53) return BigInt(this.getrandbitsNumber(k));
     let result = 0n;
@@ -154,7 +155,7 @@ export class PythonRandom {
   randbelow(n: number | bigint): number | bigint {
     if (typeof n === 'number') {
       if (!Number.isSafeInteger(n) || n <= 0) {
-        throw new RangeError(`n: expected a positive integer (≤ 2^53 - 1, or a bigint), got ${describe(n)}`);
+        throw new InvalidArgumentError('n', `expected a positive integer (≤ 2^53 - 1, or a bigint), got ${describe(n)}`);
       }
       const k = n.toString(2).length;
       let r = this.getrandbitsNumber(k);
@@ -162,7 +163,7 @@ export class PythonRandom {
       return r;
     }
     if (typeof n !== 'bigint' || n <= 0n) {
-      throw new RangeError(`n: expected a positive integer, got ${describe(n)}`);
+      throw new InvalidArgumentError('n', `expected a positive integer, got ${describe(n)}`);
     }
     const k = bitLength(n);
     let r = this.getrandbits(k);
@@ -175,16 +176,16 @@ export class PythonRandom {
   randint(a: bigint, b: bigint): bigint;
   randint(a: number | bigint, b: number | bigint): number | bigint {
     if (typeof a === 'number' && typeof b === 'number') {
-      if (!Number.isSafeInteger(a)) throw new RangeError(`a: expected a safe integer (or use bigint), got ${describe(a)}`);
-      if (!Number.isSafeInteger(b)) throw new RangeError(`b: expected a safe integer (or use bigint), got ${describe(b)}`);
-      if (b < a) throw new RangeError(`randint: empty range, b (${b}) < a (${a})`);
+      if (!Number.isSafeInteger(a)) throw new InvalidArgumentError('a', `expected a safe integer (or use bigint), got ${describe(a)}`);
+      if (!Number.isSafeInteger(b)) throw new InvalidArgumentError('b', `expected a safe integer (or use bigint), got ${describe(b)}`);
+      if (b < a) throw new InvalidArgumentError('randint', `empty range, b (${b}) < a (${a})`);
       const width = b - a + 1;
       if (Number.isSafeInteger(width)) return a + this.randbelow(width);
       return Number(BigInt(a) + this.randbelow(BigInt(b) - BigInt(a) + 1n));
     }
-    if (typeof a !== 'bigint') throw new RangeError(`a: expected a bigint like b, got ${describe(a)}`);
-    if (typeof b !== 'bigint') throw new RangeError(`b: expected a bigint like a, got ${describe(b)}`);
-    if (b < a) throw new RangeError(`randint: empty range, b (${b}) < a (${a})`);
+    if (typeof a !== 'bigint') throw new InvalidArgumentError('a', `expected a bigint like b, got ${describe(a)}`);
+    if (typeof b !== 'bigint') throw new InvalidArgumentError('b', `expected a bigint like a, got ${describe(b)}`);
+    if (b < a) throw new InvalidArgumentError('randint', `empty range, b (${b}) < a (${a})`);
     return a + this.randbelow(b - a + 1n);
   }
 }

@@ -161,7 +161,7 @@ describe('sampleCalibration edge cases and errors', () => {
     try {
       fromFile();
     } catch (err) {
-      expect((err as TextSourceError).code).toBe('TOO_SHORT');
+      expect((err as TextSourceError).reason).toBe('TOO_SHORT');
       expect((err as TextSourceError).file).toBe('my data/small.txt');
     }
     // In memory, without a path: the caller's argument.

@@ -6,6 +6,7 @@ import type { Tokenizer } from '@dass/model-loader';
 import { PythonRandom } from './python-random.js';
 import { TextSourceError } from './sources-error.js';
 import { WIKITEXT_CALIBRATION_JOIN } from './sources.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * What the sampler needs from a text source (a loaded TextSource fits; `path` only names it in messages). With
@@ -45,7 +46,7 @@ export interface CalibrationSamples {
 
 function requirePositiveInteger(name: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new RangeError(`${name}: expected a positive integer, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    throw new InvalidArgumentError(name, `expected a positive integer, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
   }
   return value;
 }
@@ -71,16 +72,16 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
   const { source, tokenizer, seed } = options;
   const nsamples = requirePositiveInteger('nsamples', options.nsamples);
   const seqlen = requirePositiveInteger('seqlen', options.seqlen);
-  if (typeof tokenizer?.encode !== 'function') throw new TypeError('tokenizer: expected an object with an encode(text, options) method');
+  if (typeof tokenizer?.encode !== 'function') throw new InvalidArgumentError('tokenizer', 'expected an object with an encode(text, options) method');
   if (typeof seed !== 'bigint' && !(typeof seed === 'number' && Number.isSafeInteger(seed))) {
-    throw new RangeError(`seed: expected an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
+    throw new InvalidArgumentError('seed', `expected an integer, got ${typeof seed === 'string' ? JSON.stringify(seed) : String(seed)}`);
   }
   const name = source?.path ?? 'calibration source';
   // A file too short for one window is the user's input problem (a TextSourceError naming it, whatever its path
   // looks like); an in-memory source without a path is the caller's argument.
   const tooShort = (problem: string): never => {
     if (typeof source?.path === 'string') throw new TextSourceError(source.path, 'TOO_SHORT', problem);
-    throw new RangeError(`source: ${problem}`);
+    throw new InvalidArgumentError('source', `${problem}`);
   };
   const inputIds = new Int32Array(nsamples * seqlen);
   const windows: CalibrationWindow[] = [];
@@ -91,10 +92,10 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
     // "\n\n" join of its test split, so the same seed picks the same windows.
     const rows = source.wikitextRows;
     if (rows !== undefined && (!Array.isArray(rows) || rows.some((r) => typeof r !== 'string'))) {
-      throw new TypeError('source.wikitextRows: expected an array of strings');
+      throw new InvalidArgumentError('source.wikitextRows', 'expected an array of strings');
     }
     const text = rows === undefined ? source.text : rows.join(WIKITEXT_CALIBRATION_JOIN);
-    if (typeof text !== 'string') throw new TypeError('source.text: expected a string');
+    if (typeof text !== 'string') throw new InvalidArgumentError('source.text', 'expected a string');
     const ids = encodeWithBos(tokenizer, text, name);
     if (ids.length < seqlen + 1) {
       tooShort(`has ${ids.length} tokens; a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
@@ -109,13 +110,13 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
 
   if (source?.kind === 'documents') {
     const docs = source.docs;
-    if (!Array.isArray(docs) || docs.length === 0) throw new RangeError(`source.docs: expected a non-empty array of documents (${name})`);
+    if (!Array.isArray(docs) || docs.length === 0) throw new InvalidArgumentError('source.docs', `expected a non-empty array of documents (${name})`);
     // Each document is tokenized at most once, whether drawn or scanned.
     const cache = new Map<number, number[]>();
     const tokensOf = (k: number): number[] => {
       let ids = cache.get(k);
       if (ids === undefined) {
-        if (typeof docs[k] !== 'string') throw new TypeError(`source.docs[${k}]: expected a string, got ${typeof docs[k]}`);
+        if (typeof docs[k] !== 'string') throw new InvalidArgumentError(`source.docs[${k}]`, `expected a string, got ${typeof docs[k]}`);
         ids = encodeWithBos(tokenizer, docs[k], `document ${k} of ${name}`);
         cache.set(k, ids);
       }
@@ -146,5 +147,5 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
     return { inputIds, nsamples, seqlen, windows, sampler: 'documents' };
   }
 
-  throw new TypeError(`source.kind: expected "text" or "documents", got ${JSON.stringify((source as { kind?: unknown } | undefined)?.kind)}`);
+  throw new InvalidArgumentError('source.kind', `expected "text" or "documents", got ${JSON.stringify((source as { kind?: unknown } | undefined)?.kind)}`);
 }

@@ -36,7 +36,7 @@ describe('loadTextSource refuses a file that holds nothing, naming it (code EMPT
       const err = await loadTextSource(path).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(TextSourceError);
       expect((err as TextSourceError).message).toBe(`${path}: ${problem}`);
-      expect((err as TextSourceError).code).toBe('EMPTY');
+      expect((err as TextSourceError).reason).toBe('EMPTY');
     });
   }
 

@@ -139,7 +139,7 @@ describe('loadTextSource: errors name the file', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(TextSourceError);
-    expect((err as TextSourceError).code).toBe(code);
+    expect((err as TextSourceError).reason).toBe(code);
     expect((err as TextSourceError).message.startsWith(`${p}: `)).toBe(true);
     expect((err as TextSourceError).message).toMatch(message);
   }

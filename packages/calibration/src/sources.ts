@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { TextSourceError } from './sources-error.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export const TEXT_SOURCE_FORMATS = ['auto', 'text', 'wikitext', 'jsonl'] as const;
 export type TextSourceFormat = (typeof TEXT_SOURCE_FORMATS)[number];
@@ -54,7 +55,7 @@ const PYTHON_WHITESPACE_ONLY = /^[\t\n\v\f\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200
 /** Which format `auto` picks from the file name: .jsonl/.json(.gz) → documents, `wiki.*.raw` → wikitext, else text. */
 export function resolveTextSourceFormat(path: string, format: TextSourceFormat = 'auto'): ResolvedTextSourceFormat {
   if (!(TEXT_SOURCE_FORMATS as readonly string[]).includes(format)) {
-    throw new RangeError(`format: expected one of ${TEXT_SOURCE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
+    throw new InvalidArgumentError('format', `expected one of ${TEXT_SOURCE_FORMATS.join(', ')}, got ${JSON.stringify(format)}`);
   }
   if (format !== 'auto') return format;
   const name = basename(path).toLowerCase();
@@ -101,7 +102,7 @@ export function joinWikitextRows(raw: string, separator: string = WIKITEXT_EVALU
 /** Reads a text source (see TextSource). Errors (TextSourceError) name the file and, for documents, the line. */
 export async function loadTextSource(path: string, format: TextSourceFormat = 'auto'): Promise<TextSource> {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`path: expected a non-empty file path, got ${JSON.stringify(path)}`);
+    throw new InvalidArgumentError('path', `expected a non-empty file path, got ${JSON.stringify(path)}`);
   }
   const resolved = resolveTextSourceFormat(path, format);
   const stored = await readSourceBytes(path);

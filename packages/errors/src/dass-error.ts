@@ -99,21 +99,36 @@ export class DassError extends Error {
 
 const INVALID_ARGUMENT_MARKER = Symbol.for('dass.error.InvalidArgumentError');
 
+export interface InvalidArgumentOptions {
+  /** The value as given, shown after the field (`layerRatios owl: …`), when the problem is about that value. */
+  shown?: string;
+  cause?: unknown;
+}
+
 /**
  * An option or argument outside what it accepts: `code` DASS_INVALID_ARGUMENT, message `<field>: <problem>`
- * (`seqlen: expected a positive integer, got 0`). `problem` may name other fields through the namer.
+ * (`seqlen: expected a positive integer, got 0`), or `<field> <shown>: <problem>` (`sparsity 2:3: …`). `problem`
+ * may name other fields through the namer.
  */
 export class InvalidArgumentError extends DassError {
   declare readonly field: string;
   /** What was wrong, without the field (fields named as the library names them). */
   readonly problem: string;
+  declare private readonly problemText: (name: FieldNamer) => string;
 
-  constructor(field: string, problem: MessageText, options: { cause?: unknown } = {}) {
+  constructor(field: string, problem: MessageText, options: InvalidArgumentOptions = {}) {
     const text = typeof problem === 'function' ? problem : () => problem;
-    super('DASS_INVALID_ARGUMENT', (name) => `${name(field)}: ${text(name)}`, { field, ...options });
+    const shown = options.shown === undefined ? '' : ` ${options.shown}`;
+    super('DASS_INVALID_ARGUMENT', (name) => `${name(field)}${shown}: ${text(name)}`, { field, cause: options.cause });
     this.name = 'InvalidArgumentError';
     this.problem = text(sameName);
+    Object.defineProperty(this, 'problemText', { value: text, enumerable: false });
     setMarker(this, INVALID_ARGUMENT_MARKER);
+  }
+
+  /** `problem` with the fields it names shown as `name(field)` (to re-raise it under another field). */
+  describeProblem(name: FieldNamer): string {
+    return this.problemText(name);
   }
 
   static override isInstance(error: unknown): error is InvalidArgumentError {

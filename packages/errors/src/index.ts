@@ -8,5 +8,6 @@ export {
   type DassErrorCode,
   type DassErrorOptions,
   type FieldNamer,
+  type InvalidArgumentOptions,
   type MessageText,
 } from './dass-error.js';

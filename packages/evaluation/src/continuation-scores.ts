@@ -1,5 +1,6 @@
 import type { LanguageModel } from './language-model.js';
 import type { EncodedPair } from './encode-pair.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface ContinuationScore {
   /** Σ log p(continuation token | everything before it). */
@@ -23,14 +24,14 @@ export async function scoreContinuations(
   pairs: readonly EncodedPair[],
   { greedy = false }: { greedy?: boolean } = {},
 ): Promise<ContinuationScore[]> {
-  if (pairs.length === 0) throw new RangeError('pairs: expected at least one (context, continuation) pair, got none');
+  if (pairs.length === 0) throw new InvalidArgumentError('pairs', 'expected at least one (context, continuation) pair, got none');
   const maxPos = model.config.maxPositionEmbeddings;
   const rows = pairs.map(({ contextIds, continuationIds }, i) => {
     if (contextIds.length < 1 || continuationIds.length < 1) {
-      throw new RangeError(`pairs[${i}]: expected >= 1 context and >= 1 continuation token, got ${contextIds.length} and ${continuationIds.length}`);
+      throw new InvalidArgumentError(`pairs[${i}]`, `expected >= 1 context and >= 1 continuation token, got ${contextIds.length} and ${continuationIds.length}`);
     }
     if (continuationIds.length >= maxPos) {
-      throw new RangeError(`pairs[${i}]: the continuation has ${continuationIds.length} tokens; the model takes ${maxPos} positions, so at most ${maxPos - 1} fit after one context token`);
+      throw new InvalidArgumentError(`pairs[${i}]`, `the continuation has ${continuationIds.length} tokens; the model takes ${maxPos} positions, so at most ${maxPos - 1} fit after one context token`);
     }
     const all = [...contextIds, ...continuationIds];
     const truncated = Math.max(0, all.length - maxPos);
@@ -44,7 +45,7 @@ export async function scoreContinuations(
   let argmax: Int32Array | undefined;
   if (greedy) {
     if (typeof model.tokenNllAndArgmax !== 'function') {
-      throw new TypeError('model: greedy scoring (LAMBADA accuracy) needs model.tokenNllAndArgmax(), which this model lacks');
+      throw new InvalidArgumentError('model', 'greedy scoring (LAMBADA accuracy) needs model.tokenNllAndArgmax(), which this model lacks');
     }
     ({ nll, argmax } = await model.tokenNllAndArgmax(batch, rows.length, len));
   } else {

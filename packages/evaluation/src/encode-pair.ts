@@ -1,4 +1,5 @@
 import type { Tokenizer } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface EncodedPair {
   /** BOS + the context's tokens (as cut from the whole encoding). */
@@ -16,9 +17,9 @@ export interface EncodedPair {
  * backends do, so every choice scores at least one token.
  */
 export function encodePair(tokenizer: Tokenizer, context: string, continuation: string): EncodedPair {
-  if (typeof context !== 'string') throw new TypeError(`context: expected a string, got ${typeof context}`);
+  if (typeof context !== 'string') throw new InvalidArgumentError('context', `expected a string, got ${typeof context}`);
   if (typeof continuation !== 'string' || continuation.length === 0) {
-    throw new TypeError(`continuation: expected a non-empty string, got ${JSON.stringify(continuation)}`);
+    throw new InvalidArgumentError('continuation', `expected a non-empty string, got ${JSON.stringify(continuation)}`);
   }
   const trimmed = context.replace(/\s+$/u, '');
   const nSpaces = context.length - trimmed.length;

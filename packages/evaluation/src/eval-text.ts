@@ -1,4 +1,5 @@
 import { loadTextSource, type TextSourceFormat, type ResolvedTextSourceFormat } from '@dass/calibration';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface EvalText {
   /** The string perplexity tokenizes once (BOS first). */
@@ -20,7 +21,7 @@ export async function loadEvalText(
   { format = 'auto', maxDocuments }: { format?: TextSourceFormat; maxDocuments?: number } = {},
 ): Promise<EvalText> {
   if (maxDocuments !== undefined && (!Number.isInteger(maxDocuments) || maxDocuments < 1)) {
-    throw new RangeError(`maxDocuments: expected an integer >= 1, got ${String(maxDocuments)}`);
+    throw new InvalidArgumentError('maxDocuments', `expected an integer >= 1, got ${String(maxDocuments)}`);
   }
   const source = await loadTextSource(path, format);
   const { sha256, format: resolved } = source;

@@ -1,4 +1,5 @@
 import type { LanguageModel } from './language-model.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * The parts of model-loader's `CausalLM` that expose hidden states and chunked vocabulary logits; enough to add
@@ -23,14 +24,14 @@ export function withGreedyScoring(model: HiddenStateModel | LanguageModel): Lang
   if (typeof (model as LanguageModel).tokenNllAndArgmax === 'function') return model as LanguageModel;
   const m = model as HiddenStateModel;
   if (typeof m.forwardHidden !== 'function' || typeof m.projectLogits !== 'function') {
-    throw new TypeError('model: expected tokenNllAndArgmax() or forwardHidden() + projectLogits() (a CausalLM), got neither');
+    throw new InvalidArgumentError('model', 'expected tokenNllAndArgmax() or forwardHidden() + projectLogits() (a CausalLM), got neither');
   }
   return {
     config: m.config,
     tokenNll: (ids, batch, seqLen) => m.tokenNll(ids, batch, seqLen),
     async tokenNllAndArgmax(ids, batch, seqLen) {
-      if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
-      if (seqLen < 2) throw new RangeError(`seqLen: need at least 2 tokens to score a next token, got ${seqLen}`);
+      if (ids.length !== batch * seqLen) throw new InvalidArgumentError('ids', `expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
+      if (seqLen < 2) throw new InvalidArgumentError('seqLen', `need at least 2 tokens to score a next token, got ${seqLen}`);
       const hidden = await m.forwardHidden(ids, batch, seqLen);
       const d = m.config.hiddenSize;
       const v = m.config.vocabSize;

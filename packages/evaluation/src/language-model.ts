@@ -2,6 +2,7 @@
  * What evaluation needs from a model: next-token NLLs for a batch of token rows. The real `CausalLM` of
  * @dass/model-loader fits this structurally; tests use fakes whose log-probs are written out by hand.
  */
+import { InvalidArgumentError } from '@dass/errors';
 export interface LanguageModel {
   readonly config: { vocabSize: number; maxPositionEmbeddings: number };
   /**
@@ -20,15 +21,14 @@ export interface LanguageModel {
 /** Checks that `model` looks like a LanguageModel, naming what is missing. */
 export function assertLanguageModel(model: unknown, argName = 'model'): asserts model is LanguageModel {
   const m = model as Partial<LanguageModel> | null | undefined;
-  if (m == null || typeof m !== 'object') throw new TypeError(`${argName}: expected a LanguageModel, got ${String(model)}`);
-  if (typeof m.tokenNll !== 'function') throw new TypeError(`${argName}: expected a LanguageModel with tokenNll(), it has none`);
+  if (m == null || typeof m !== 'object') throw new InvalidArgumentError(argName, `expected a LanguageModel, got ${String(model)}`);
+  if (typeof m.tokenNll !== 'function') throw new InvalidArgumentError(argName, `expected a LanguageModel with tokenNll(), it has none`);
   const c = m.config;
   if (c == null || !Number.isInteger(c.vocabSize) || c.vocabSize <= 0) {
-    throw new TypeError(`${argName}.config.vocabSize: expected a positive integer, got ${String(c?.vocabSize)}`);
+    throw new InvalidArgumentError(`${argName}.config.vocabSize`, `expected a positive integer, got ${String(c?.vocabSize)}`);
   }
   if (!Number.isInteger(c.maxPositionEmbeddings) || c.maxPositionEmbeddings < 2) {
-    throw new TypeError(
-      `${argName}.config.maxPositionEmbeddings: expected an integer >= 2, got ${String(c.maxPositionEmbeddings)}`,
+    throw new InvalidArgumentError(`${argName}.config.maxPositionEmbeddings`, `expected an integer >= 2, got ${String(c.maxPositionEmbeddings)}`,
     );
   }
 }
@@ -38,7 +38,7 @@ export function assertTokenIds(ids: ArrayLike<number>, vocabSize: number, argNam
   for (let i = 0; i < ids.length; i++) {
     const v = ids[i];
     if (!Number.isInteger(v) || v < 0 || v >= vocabSize) {
-      throw new RangeError(`${argName}[${i}]: expected a token id in [0, ${vocabSize}), got ${v}`);
+      throw new InvalidArgumentError(`${argName}[${i}]`, `expected a token id in [0, ${vocabSize}), got ${v}`);
     }
   }
 }

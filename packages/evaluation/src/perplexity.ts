@@ -1,5 +1,6 @@
 import type { Tokenizer } from '@dass/model-loader';
 import { assertLanguageModel, assertTokenIds, type LanguageModel } from './language-model.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface PerplexityProgress {
   /** Windows scored so far. */
@@ -53,7 +54,7 @@ interface Window {
 
 function assertPositiveInteger(value: unknown, name: string, min = 1): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new RangeError(`${name}: expected an integer >= ${min}, got ${String(value)}`);
+    throw new InvalidArgumentError(name, `expected an integer >= ${min}, got ${String(value)}`);
   }
 }
 
@@ -86,29 +87,29 @@ export async function evaluatePerplexity(
 ): Promise<PerplexityResult> {
   assertLanguageModel(model);
   if (!(ids instanceof Int32Array) && !Array.isArray(ids)) {
-    throw new TypeError(`ids: expected an Int32Array or number[], got ${Object.prototype.toString.call(ids)}`);
+    throw new InvalidArgumentError('ids', `expected an Int32Array or number[], got ${Object.prototype.toString.call(ids)}`);
   }
-  if (options == null || typeof options !== 'object') throw new TypeError(`options: expected an object, got ${String(options)}`);
+  if (options == null || typeof options !== 'object') throw new InvalidArgumentError('options', `expected an object, got ${String(options)}`);
   const { seqlen, maxWindows = Number.POSITIVE_INFINITY, batchSize = 1, stride, onProgress } = options;
   assertPositiveInteger(seqlen, 'seqlen', 2);
   const maxPos = model.config.maxPositionEmbeddings;
-  if (seqlen > maxPos) throw new RangeError(`seqlen: the model takes at most ${maxPos} positions, got ${seqlen}`);
+  if (seqlen > maxPos) throw new InvalidArgumentError('seqlen', `the model takes at most ${maxPos} positions, got ${seqlen}`);
   if (maxWindows !== Number.POSITIVE_INFINITY) assertPositiveInteger(maxWindows, 'maxWindows');
   assertPositiveInteger(batchSize, 'batchSize');
   if (stride !== undefined) {
     assertPositiveInteger(stride, 'stride');
     if (stride >= seqlen) {
-      throw new RangeError(`stride: expected an integer in [1, seqlen-1] = [1, ${seqlen - 1}], got ${stride} (omit it for non-overlapping windows)`);
+      throw new InvalidArgumentError('stride', `expected an integer in [1, seqlen-1] = [1, ${seqlen - 1}], got ${stride} (omit it for non-overlapping windows)`);
     }
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`onProgress: expected a function, got ${typeof onProgress}`);
+    throw new InvalidArgumentError('onProgress', `expected a function, got ${typeof onProgress}`);
   }
   const tokenIds = ids instanceof Int32Array ? ids : Int32Array.from(ids);
   assertTokenIds(tokenIds, model.config.vocabSize);
   const n = tokenIds.length;
   if (n < seqlen) {
-    throw new RangeError(`ids: found ${n} tokens, perplexity at seqlen ${seqlen} needs at least ${seqlen}`);
+    throw new InvalidArgumentError('ids', `found ${n} tokens, perplexity at seqlen ${seqlen} needs at least ${seqlen}`);
   }
 
   const started = performance.now();
@@ -165,13 +166,13 @@ export async function perplexityOfText(
   options: PerplexityOptions,
 ): Promise<PerplexityResult> {
   if (tokenizer == null || typeof tokenizer.encode !== 'function') {
-    throw new TypeError(`tokenizer: expected a Tokenizer with encode(), got ${String(tokenizer)}`);
+    throw new InvalidArgumentError('tokenizer', `expected a Tokenizer with encode(), got ${String(tokenizer)}`);
   }
-  if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
+  if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${typeof text}`);
   const ids = tokenizer.encode(text, { bos: true, eos: false });
   const seqlen = options?.seqlen;
   if (Number.isInteger(seqlen) && ids.length < seqlen) {
-    throw new RangeError(`text: found ${ids.length} tokens (BOS included), perplexity at seqlen ${seqlen} needs at least ${seqlen}`);
+    throw new InvalidArgumentError('text', `found ${ids.length} tokens (BOS included), perplexity at seqlen ${seqlen} needs at least ${seqlen}`);
   }
   return evaluatePerplexity(model, Int32Array.from(ids), options);
 }

@@ -1,4 +1,5 @@
 import { ATTENTION_LINEARS, MLP_LINEARS, type LinearName } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface InspectedTensor {
   name: string;
@@ -58,13 +59,13 @@ export function parseLinearTensorName(name: string): { layer: number; linear: Li
 
 function validateOptions(options: SparsityInspectionOptions): void {
   if (options == null || (options.targets !== 'mlp' && options.targets !== 'all')) {
-    throw new RangeError(`targets: expected "mlp" or "all", got ${JSON.stringify(options?.targets)}`);
+    throw new InvalidArgumentError('targets', `expected "mlp" or "all", got ${JSON.stringify(options?.targets)}`);
   }
   const nm = options.nm;
   if (nm === undefined) return;
   const { n, m } = nm ?? ({} as { n?: number; m?: number });
   if (!Number.isInteger(m) || m < 2 || !Number.isInteger(n) || n < 1 || n >= m) {
-    throw new RangeError(`nm: expected integers 1 <= n < m, got ${JSON.stringify(nm)}`);
+    throw new InvalidArgumentError('nm', `expected integers 1 <= n < m, got ${JSON.stringify(nm)}`);
   }
 }
 
@@ -74,15 +75,15 @@ export function inspectMatrixSparsity(
   options: SparsityInspectionOptions,
 ): MatrixSparsity | undefined {
   validateOptions(options);
-  if (tensor == null || typeof tensor.name !== 'string') throw new TypeError(`tensor: expected {name, shape, data}, got ${String(tensor)}`);
+  if (tensor == null || typeof tensor.name !== 'string') throw new InvalidArgumentError('tensor', `expected {name, shape, data}, got ${String(tensor)}`);
   const parsed = parseLinearTensorName(tensor.name);
   if (!parsed) return undefined;
   const { shape, data, name } = tensor;
   if (shape.length !== 2 || !shape.every((s) => Number.isInteger(s) && s > 0)) {
-    throw new RangeError(`${name}: expected a 2-D [out, in] shape, got [${shape.join(', ')}]`);
+    throw new InvalidArgumentError(name, `expected a 2-D [out, in] shape, got [${shape.join(', ')}]`);
   }
   const [rows, cols] = shape as [number, number];
-  if (data.length !== rows * cols) throw new RangeError(`${name}: shape [${rows}, ${cols}] needs ${rows * cols} values, got ${data.length}`);
+  if (data.length !== rows * cols) throw new InvalidArgumentError(name, `shape [${rows}, ${cols}] needs ${rows * cols} values, got ${data.length}`);
   let zeros = 0;
   for (let i = 0; i < data.length; i++) if (data[i] === 0) zeros++;
   const target = options.targets === 'all' || (MLP_LINEARS as readonly string[]).includes(parsed.linear);
@@ -138,14 +139,14 @@ export function summarizeSparsity(rows: readonly MatrixSparsity[]): Omit<Sparsit
 export function inspectSparsity(tensors: Iterable<InspectedTensor>, options: SparsityInspectionOptions): SparsityInspection {
   validateOptions(options);
   if (tensors == null || typeof (tensors as Iterable<InspectedTensor>)[Symbol.iterator] !== 'function') {
-    throw new TypeError(`tensors: expected an iterable of {name, shape, data}, got ${String(tensors)}`);
+    throw new InvalidArgumentError('tensors', `expected an iterable of {name, shape, data}, got ${String(tensors)}`);
   }
   const rows: MatrixSparsity[] = [];
   const seen = new Set<string>();
   for (const t of tensors) {
     const row = inspectMatrixSparsity(t, options);
     if (!row) continue;
-    if (seen.has(row.name)) throw new RangeError(`tensors: ${row.name} appears twice`);
+    if (seen.has(row.name)) throw new InvalidArgumentError('tensors', `${row.name} appears twice`);
     seen.add(row.name);
     rows.push(row);
   }

@@ -9,6 +9,7 @@ import { rteTask } from './rte-task.js';
 import { TaskFileError } from './task-file-error.js';
 import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
 import { decodeUtf8Exact } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Every zero-shot task, keyed by the name `--tasks` takes. */
 export const zeroShotTasks: Readonly<Record<string, ZeroShotTask>> = Object.freeze(
@@ -25,19 +26,19 @@ export const defaultTasksDir: string = fileURLToPath(new URL('../fixtures/tasks/
 export function getZeroShotTask(name: string): ZeroShotTask {
   const task = typeof name === 'string' && Object.hasOwn(zeroShotTasks, name) ? zeroShotTasks[name] : undefined;
   if (task === undefined) {
-    throw new RangeError(`task: expected one of ${Object.keys(zeroShotTasks).join(', ')}, got ${JSON.stringify(name)}`);
+    throw new InvalidArgumentError('task', `expected one of ${Object.keys(zeroShotTasks).join(', ')}, got ${JSON.stringify(name)}`);
   }
   return task;
 }
 
 /** Parses a `--tasks piqa,arc_easy` list (`all` = every task), rejecting unknown and duplicate names. */
 export function parseTaskList(list: string): ZeroShotTask[] {
-  if (typeof list !== 'string' || list.trim() === '') throw new RangeError(`tasks: expected a comma-separated list of task names, got ${JSON.stringify(list)}`);
+  if (typeof list !== 'string' || list.trim() === '') throw new InvalidArgumentError('tasks', `expected a comma-separated list of task names, got ${JSON.stringify(list)}`);
   const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
   if (names.length === 1 && names[0] === 'all') return Object.values(zeroShotTasks);
   const seen = new Set<string>();
   return names.map((name) => {
-    if (seen.has(name)) throw new RangeError(`tasks: "${name}" is listed twice in ${JSON.stringify(list)}`);
+    if (seen.has(name)) throw new InvalidArgumentError('tasks', `"${name}" is listed twice in ${JSON.stringify(list)}`);
     seen.add(name);
     return getZeroShotTask(name);
   });
@@ -70,9 +71,9 @@ function readTaskText(file: string): string {
 
 /** Reads and parses a task's file from `tasksDir` (`<tasksDir>/<task.file>`). */
 export function loadTaskDocs(task: ZeroShotTask, tasksDir: string = defaultTasksDir): ZeroShotDoc[] {
-  if (typeof tasksDir !== 'string' || tasksDir === '') throw new TypeError(`tasksDir: expected a directory path, got ${JSON.stringify(tasksDir)}`);
+  if (typeof tasksDir !== 'string' || tasksDir === '') throw new InvalidArgumentError('tasksDir', `expected a directory path, got ${JSON.stringify(tasksDir)}`);
   const file = join(tasksDir, task.file);
-  if (!existsSync(file)) throw new TaskFileError(file, undefined, `task file of ${task.name} not found (expected <tasksDir>/${task.file})`);
+  if (!existsSync(file)) throw new TaskFileError(file, undefined, `task file of ${task.name} not found (expected <tasksDir>/${task.file})`, { code: 'DASS_NOT_FOUND', field: 'tasksDir' });
   const text = readTaskText(file);
   if (text.trim() === '') throw new TaskFileError(file, undefined, `holds no items (${text.length === 0 ? 'the file is empty' : 'only blank lines'})`);
   const docs = task.parse(text, file);

@@ -6,6 +6,7 @@ import type { ContinuationScore } from './continuation-scores.js';
 import { mean, meanStderr } from './mean-stderr.js';
 import { defaultTasksDir, getZeroShotTask, loadTaskDocs } from './zero-shot-tasks.js';
 import type { ZeroShotDoc, ZeroShotTask } from './zero-shot-task.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface ZeroShotProgress {
   task: string;
@@ -147,16 +148,16 @@ export async function evaluateZeroShot(
 ): Promise<ZeroShotResult> {
   assertLanguageModel(model);
   if (tokenizer == null || typeof tokenizer.encode !== 'function') {
-    throw new TypeError(`tokenizer: expected a Tokenizer with encode(), got ${String(tokenizer)}`);
+    throw new InvalidArgumentError('tokenizer', `expected a Tokenizer with encode(), got ${String(tokenizer)}`);
   }
   const { tasksDir = defaultTasksDir, limit, onProgress, batchTokens = 8192 } = options;
-  if (!Number.isInteger(batchTokens) || batchTokens < 1) throw new RangeError(`batchTokens: expected an integer >= 1, got ${String(batchTokens)}`);
+  if (!Number.isInteger(batchTokens) || batchTokens < 1) throw new InvalidArgumentError('batchTokens', `expected an integer >= 1, got ${String(batchTokens)}`);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-    throw new RangeError(`limit: expected an integer >= 1, got ${String(limit)}`);
+    throw new InvalidArgumentError('limit', `expected an integer >= 1, got ${String(limit)}`);
   }
   const task = getZeroShotTask(taskName);
   if (task.metrics === 'last_word' && typeof model.tokenNllAndArgmax !== 'function') {
-    throw new TypeError(`${task.name}: greedy last-word accuracy needs model.tokenNllAndArgmax(), which this model lacks`);
+    throw new InvalidArgumentError(task.name, `greedy last-word accuracy needs model.tokenNllAndArgmax(), which this model lacks`);
   }
   const started = performance.now();
   const allDocs = loadTaskDocs(task, tasksDir);

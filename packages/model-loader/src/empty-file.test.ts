@@ -66,7 +66,7 @@ describe('every checkpoint and tokenizer loader refuses an empty or blank file, 
       const dir = await variant(`config-${label}`, { 'config.json': content });
       const err = await failure(openModel(dir));
       expect(err.message).toBe(`${join(dir, 'config.json')}: ${problem}`);
-      expect(err.code).toBe('BAD_CONFIG');
+      expect(err.reason).toBe('BAD_CONFIG');
     });
 
     it(`model.safetensors.index.json ${label}`, async () => {

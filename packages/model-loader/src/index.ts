@@ -1,5 +1,5 @@
 export { ModelLoadError } from './errors.js';
-export type { ModelLoadErrorCode } from './errors.js';
+export type { ModelLoadErrorReason } from './errors.js';
 export { ATTENTION_LINEARS, MLP_LINEARS, DECODER_LINEARS, linearTensorName } from './types.js';
 export type {
   Architecture,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLlama2cToHf } from './convert/llama2c-to-hf.js';
-import { ModelLoadError, type ModelLoadErrorCode } from './errors.js';
+import { ModelLoadError, type ModelLoadErrorReason } from './errors.js';
 import { openLlama2c } from './llama2c/checkpoint.js';
 import { openModel } from './open-model.js';
 import { fixtures } from './test/index.js';
@@ -16,10 +16,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function expectError(path: string, code: ModelLoadErrorCode, message: RegExp) {
+async function expectError(path: string, code: ModelLoadErrorReason, message: RegExp) {
   const err = await openModel(path).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(ModelLoadError);
-  expect((err as ModelLoadError).code).toBe(code);
+  expect((err as ModelLoadError).reason).toBe(code);
   expect((err as ModelLoadError).message.startsWith(`${path}: `)).toBe(true);
   expect((err as ModelLoadError).message).toMatch(message);
 }

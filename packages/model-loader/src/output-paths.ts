@@ -8,6 +8,7 @@
  * Messages name the paths by the labels the caller gives: a library names its option fields (`outDir`, `model`),
  * the CLI its flags (`--out`, `--model`).
  */
+import { DassError, hasMarker, setMarker, type MessageText } from '@dass/errors';
 import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseLlama2cHeader } from './llama2c/checkpoint.js';
@@ -20,18 +21,33 @@ export interface NamedPath {
   role?: 'input' | 'output';
 }
 
-/** An output that would replace, swallow or sit inside an input, or that `force` must not replace. */
-export class OutputPathError extends Error {
-  override readonly name = 'OutputPathError';
+const OUTPUT_PATH_MARKER = Symbol.for('dass.error.OutputPathError');
+
+/**
+ * An output that would replace, swallow or sit inside an input, or that `force` must not replace: code
+ * `DASS_OUTPUT_PATH`, `field` the output's label. Labels in the message go through the namer (`describe`).
+ */
+export class OutputPathError extends DassError {
+  declare readonly field: string;
+  /** What was wrong, without the label and path (they are prepended to `message`). */
+  readonly problem: string;
+
   constructor(
     /** The output's label (flag or option field). */
     readonly output: string,
     /** The output path as given. */
     readonly path: string,
-    /** What was wrong, without the label and path (they are prepended to `message`). */
-    readonly problem: string,
+    problem: MessageText,
   ) {
-    super(`${output} ${path} ${problem}`);
+    const text = typeof problem === 'function' ? problem : () => problem;
+    super('DASS_OUTPUT_PATH', (name) => `${name(output)} ${path} ${text(name)}`, { field: output });
+    this.name = 'OutputPathError';
+    this.problem = text((field) => field);
+    setMarker(this, OUTPUT_PATH_MARKER);
+  }
+
+  static override isInstance(error: unknown): error is OutputPathError {
+    return hasMarker(error, OUTPUT_PATH_MARKER);
   }
 }
 
@@ -96,13 +112,13 @@ export async function assertOutputApartFromInputs(output: NamedPath, inputs: rea
     if (relation === undefined && (await sameFile(out, real))) relation = 'same';
     if (relation === undefined) continue;
     const resolved = real !== resolve(input.path) || out !== resolve(output.path) ? ` (resolved: ${out} and ${real})` : '';
-    const other = `the ${input.role ?? 'input'} ${input.name} ${input.path}`;
-    const what = relation === 'same' ? `is ${other}` : relation === 'output-contains' ? `contains ${other}` : `lies inside ${other}`;
+    const verb = relation === 'same' ? 'is' : relation === 'output-contains' ? 'contains' : 'lies inside';
+    const what = (name: (field: string) => string) => `${verb} the ${input.role ?? 'input'} ${name(input.name)} ${input.path}`;
     const rule =
       input.role === 'output'
         ? 'two outputs of one run never share a path or nest'
         : 'an output never replaces, holds or goes inside an input';
-    throw new OutputPathError(output.name, output.path, `${what}${resolved}; ${rule}: choose another path`);
+    throw new OutputPathError(output.name, output.path, (name) => `${what(name)}${resolved}; ${rule}: choose another path`);
   }
 }
 

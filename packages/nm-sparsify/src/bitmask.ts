@@ -1,5 +1,6 @@
 import type { MatrixShape } from './mask-types.js';
 import { validateMatrix, validateShape } from './matrix-shape.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Bytes per packed row: each row is padded to whole bytes. */
 export function packedRowBytes(cols: number): number {
@@ -11,7 +12,7 @@ export function packedRowBytes(cols: number): number {
  * row (little bit order); each row starts on a fresh byte. Returns `[rows, ceil(cols/8)]` bytes.
  */
 export function packBitmask(mask: Uint8Array, shape: MatrixShape): { bytes: Uint8Array; shape: [number, number] } {
-  if (!(mask instanceof Uint8Array)) throw new TypeError(`mask: expected a Uint8Array, got ${String(mask)}`);
+  if (!(mask instanceof Uint8Array)) throw new InvalidArgumentError('mask', `expected a Uint8Array, got ${String(mask)}`);
   validateMatrix(mask, shape, 'mask');
   const [rows, cols] = shape;
   const rowBytes = packedRowBytes(cols);
@@ -30,8 +31,7 @@ export function unpackBitmask(bytes: Uint8Array, shape: MatrixShape): Uint8Array
   const [rows, cols] = shape;
   const rowBytes = packedRowBytes(cols);
   if (!(bytes instanceof Uint8Array) || bytes.length !== rows * rowBytes) {
-    throw new RangeError(
-      `bytes: expected ${rows * rowBytes} bytes ([${rows}, ${rowBytes}]) for a [${rows}, ${cols}] mask, got ${bytes?.length}`,
+    throw new InvalidArgumentError('bytes', `expected ${rows * rowBytes} bytes ([${rows}, ${rowBytes}]) for a [${rows}, ${cols}] mask, got ${bytes?.length}`,
     );
   }
   const mask = new Uint8Array(rows * cols);
@@ -41,7 +41,7 @@ export function unpackBitmask(bytes: Uint8Array, shape: MatrixShape): Uint8Array
     const dst = r * cols;
     for (let c = 0; c < cols; c++) mask[dst + c] = (bytes[src + (c >> 3)] >> (c & 7)) & 1;
     if (padding && bytes[src + rowBytes - 1] & padding) {
-      throw new RangeError(`bytes: row ${r} has padding bits set beyond column ${cols} (wrong shape?)`);
+      throw new InvalidArgumentError('bytes', `row ${r} has padding bits set beyond column ${cols} (wrong shape?)`);
     }
   }
   return mask;

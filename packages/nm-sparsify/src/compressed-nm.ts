@@ -2,6 +2,7 @@ import { packBitmask, unpackBitmask } from './bitmask.js';
 import type { MatrixShape } from './mask-types.js';
 import { validateMatrix, validateShape } from './matrix-shape.js';
 import { nmPattern } from './sparsity-pattern.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** The compressed layout of an `in`-axis N:M matrix (2:4 is the sparse-tensor-core case). */
 export interface CompressedNM {
@@ -33,7 +34,7 @@ export function compressNM(weight: Float32Array, mask: Uint8Array, shape: Matrix
       let pruned = 0;
       for (let i = 0; i < m; i++) pruned += mask[base + i] !== 0 ? 1 : 0;
       if (pruned !== n) {
-        throw new RangeError(`mask: row ${r}, columns ${g}..${g + m - 1} prune ${pruned} weights, expected exactly ${n} (${n}:${m})`);
+        throw new InvalidArgumentError('mask', `row ${r}, columns ${g}..${g + m - 1} prune ${pruned} weights, expected exactly ${n} (${n}:${m})`);
       }
       for (let i = 0; i < m; i++) {
         if (mask[base + i] === 0) {
@@ -55,7 +56,7 @@ export function decompressNM(values: Float32Array, kept: Uint8Array, shape: Matr
   let total = 0;
   for (let i = 0; i < keptMask.length; i++) total += keptMask[i];
   if (!(values instanceof Float32Array) || values.length !== total) {
-    throw new RangeError(`values: the bitmask keeps ${total} positions of [${rows}, ${cols}], got ${values?.length} values`);
+    throw new InvalidArgumentError('values', `the bitmask keeps ${total} positions of [${rows}, ${cols}], got ${values?.length} values`);
   }
   const out = new Float32Array(rows * cols);
   let v = 0;

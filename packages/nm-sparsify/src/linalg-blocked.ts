@@ -10,6 +10,7 @@ import { currentBackend } from '@dass/tensor-backend';
 import { releaseScratch as releaseCoreScratch, syrkRows, type RealArray, type WriteMode } from './gemm-core.js';
 import { activeLinalgPool, productAnywhere, sharedFloat64Array } from './linalg-pool.js';
 import { NotPositiveDefiniteError, checkSquare, pivotRatio, type CholeskyOptions } from './linalg.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * Recursion cut-offs. `leaf`: order of the diagonal blocks factored and inverted in float64 (a matrix of at most this
@@ -248,7 +249,7 @@ export function choleskyLowerBlocked(a: Float64Array, n: number, options?: Chole
 export function invertLowerBlocked(l: Float64Array, n: number): Float64Array {
   checkSquare('l', l, n);
   for (let i = 0; i < n; i++) {
-    if (l[i * n + i] === 0) throw new RangeError(`l: diagonal entry ${i} is 0: the triangular matrix is singular`);
+    if (l[i * n + i] === 0) throw new InvalidArgumentError('l', `diagonal entry ${i} is 0: the triangular matrix is singular`);
   }
   if (n > blockedTuning.leaf) requireBackend('invertLowerBlocked');
   const x = copyShared(l);

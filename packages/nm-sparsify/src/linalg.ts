@@ -3,6 +3,7 @@
 // C -= A·Bᵀ products (see linalg-kernels.ts) so n = 4096 takes seconds, not minutes.
 import { transposeMatrix } from './bitmask.js';
 import { subtractProductNT } from './linalg-kernels.js';
+import { DassError, hasMarker, InvalidArgumentError, setMarker } from '@dass/errors';
 
 /** Panel width of the blocked Cholesky and of the blocked triangular inverse. */
 const PANEL = 64;
@@ -11,8 +12,13 @@ const TILE = 64;
 /** Length of the k-chunks in the triangular inverse's products: a 64-row operand chunk is 128 KiB (L2-resident). */
 const K_CHUNK = 256;
 
-/** Thrown when a Cholesky pivot is not positive: the matrix is not (numerically) positive definite. */
-export class NotPositiveDefiniteError extends Error {
+const NOT_POSITIVE_DEFINITE = Symbol.for('dass.error.NotPositiveDefiniteError');
+
+/**
+ * Thrown when a Cholesky pivot is not positive: the matrix is not (numerically) positive definite. Code
+ * `DASS_NOT_POSITIVE_DEFINITE`, `field` the matrix argument's name.
+ */
+export class NotPositiveDefiniteError extends DassError {
   /** Row/column index of the failing pivot in the caller's matrix. */
   readonly pivot: number;
   /** The pivot's value after elimination (≤ 0 or NaN). */
@@ -24,14 +30,20 @@ export class NotPositiveDefiniteError extends Error {
 
   constructor(argName: string, order: number, pivot: number, value: number, floor = 0) {
     super(
-      `${argName}: the ${order}×${order} matrix is not positive definite: ` +
-        `Cholesky pivot ${pivot} is ${value} after elimination (must be > ${floor})`,
+      'DASS_NOT_POSITIVE_DEFINITE',
+      `${argName}: the ${order}×${order} matrix is not positive definite: Cholesky pivot ${pivot} is ${value} after elimination (must be > ${floor})`,
+      { field: argName },
     );
+    setMarker(this, NOT_POSITIVE_DEFINITE);
     this.name = 'NotPositiveDefiniteError';
     this.pivot = pivot;
     this.value = value;
     this.order = order;
     this.floor = floor;
+  }
+
+  static override isInstance(error: unknown): error is NotPositiveDefiniteError {
+    return hasMarker(error, NOT_POSITIVE_DEFINITE);
   }
 }
 
@@ -47,46 +59,45 @@ export interface CholeskyOptions {
 export function pivotRatio(options: CholeskyOptions | undefined): number {
   const r = options?.minPivotRatio ?? 0;
   if (typeof r !== 'number' || !Number.isFinite(r) || r < 0 || r >= 1) {
-    throw new RangeError(`minPivotRatio: expected a number in [0, 1), got ${String(r)}`);
+    throw new InvalidArgumentError('minPivotRatio', `expected a number in [0, 1), got ${String(r)}`);
   }
   return r;
 }
 
 function checkOrder(argName: string, n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`${argName}: expected a positive integer order, got ${n}`);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(argName, `expected a positive integer order, got ${n}`);
 }
 
 /** Checks that `a` is a finite n×n Float64Array (internal; shared with linalg-blocked.ts). */
 export function checkSquare(argName: string, a: unknown, n: number): asserts a is Float64Array {
   checkOrder('n', n);
   if (!(a instanceof Float64Array)) {
-    throw new TypeError(`${argName}: expected a Float64Array, got ${a === null ? 'null' : typeof a === 'object' ? a.constructor.name : typeof a}`);
+    throw new InvalidArgumentError(argName, `expected a Float64Array, got ${a === null ? 'null' : typeof a === 'object' ? a.constructor.name : typeof a}`);
   }
   if (a.length !== n * n) {
-    throw new RangeError(
-      `${argName}: expected a square ${n}×${n} matrix (${n * n} entries), got ${a.length} entries` +
+    throw new InvalidArgumentError(argName, `expected a square ${n}×${n} matrix (${n * n} entries), got ${a.length} entries` +
         (a.length % n === 0 ? ` (${a.length / n}×${n}: not square)` : ''),
     );
   }
   for (let p = 0; p < a.length; p++) {
     if (!Number.isFinite(a[p])) {
-      throw new RangeError(`${argName}: entry (${Math.floor(p / n)}, ${p % n}) is ${a[p]}, expected a finite number`);
+      throw new InvalidArgumentError(argName, `entry (${Math.floor(p / n)}, ${p % n}) is ${a[p]}, expected a finite number`);
     }
   }
 }
 
 function checkRightHandSide(argName: string, b: unknown, n: number, nrhs: number): asserts b is Float64Array {
-  if (!Number.isInteger(nrhs) || nrhs < 1) throw new RangeError(`nrhs: expected a positive integer, got ${nrhs}`);
-  if (!(b instanceof Float64Array)) throw new TypeError(`${argName}: expected a Float64Array`);
+  if (!Number.isInteger(nrhs) || nrhs < 1) throw new InvalidArgumentError('nrhs', `expected a positive integer, got ${nrhs}`);
+  if (!(b instanceof Float64Array)) throw new InvalidArgumentError(argName, `expected a Float64Array`);
   if (b.length !== n * nrhs) {
-    throw new RangeError(`${argName}: expected ${n}×${nrhs} = ${n * nrhs} entries, got ${b.length}`);
+    throw new InvalidArgumentError(argName, `expected ${n}×${nrhs} = ${n * nrhs} entries, got ${b.length}`);
   }
 }
 
 function checkTriangularDiagonal(argName: string, t: Float64Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const d = t[i * n + i];
-    if (d === 0) throw new RangeError(`${argName}: diagonal entry ${i} is 0: the triangular matrix is singular`);
+    if (d === 0) throw new InvalidArgumentError(argName, `diagonal entry ${i} is 0: the triangular matrix is singular`);
   }
 }
 

@@ -5,6 +5,7 @@ import { compressNM, decompressNM } from './compressed-nm.js';
 import type { MatrixShape, NmAxis } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';
 import { formatSparsity, parseSparsity, type SparsityPattern } from './sparsity-pattern.js';
+import { DassError, InvalidArgumentError } from '@dass/errors';
 
 /** Written to `__metadata__.format`; readers refuse other values. */
 export const MASK_FILE_FORMAT = 'dass-mask/1';
@@ -50,11 +51,11 @@ export interface ImportedMask {
  * when every entry agrees.
  */
 export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskExportOptions): Uint8Array {
-  if (!Array.isArray(entries) || entries.length === 0) throw new RangeError(`entries: expected at least one mask, got ${String(entries?.length ?? entries)}`);
+  if (!Array.isArray(entries) || entries.length === 0) throw new InvalidArgumentError('entries', `expected at least one mask, got ${String(entries?.length ?? entries)}`);
   const pattern = options?.pattern;
   const patternText = formatSparsity(pattern);
   if (options.compressed && pattern.kind !== 'nm') {
-    throw new RangeError(`compressed: the compressed layout needs an N:M pattern, got "${patternText}"`);
+    throw new InvalidArgumentError('compressed', `the compressed layout needs an N:M pattern, got "${patternText}"`);
   }
   const metadata: Record<string, string> = {
     ...(options.metadata ?? {}),
@@ -67,11 +68,11 @@ export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskE
   const names = new Set<string>();
   for (const [i, entry] of entries.entries()) {
     const where = `entries[${i}]`;
-    if (typeof entry?.name !== 'string' || entry.name.length === 0) throw new TypeError(`${where}.name: expected a tensor name, got ${JSON.stringify(entry?.name)}`);
-    if (names.has(entry.name)) throw new RangeError(`${where}.name: duplicate ${JSON.stringify(entry.name)}`);
+    if (typeof entry?.name !== 'string' || entry.name.length === 0) throw new InvalidArgumentError(`${where}.name`, `expected a tensor name, got ${JSON.stringify(entry?.name)}`);
+    if (names.has(entry.name)) throw new InvalidArgumentError(`${where}.name`, `duplicate ${JSON.stringify(entry.name)}`);
     names.add(entry.name);
-    if (entry.axis !== 'in' && entry.axis !== 'out') throw new RangeError(`${entry.name}: axis: expected 'in' or 'out', got ${JSON.stringify(entry.axis)}`);
-    if (!(entry.mask instanceof Uint8Array)) throw new TypeError(`${entry.name}: mask: expected a Uint8Array`);
+    if (entry.axis !== 'in' && entry.axis !== 'out') throw new InvalidArgumentError(entry.name, `axis: expected 'in' or 'out', got ${JSON.stringify(entry.axis)}`);
+    if (!(entry.mask instanceof Uint8Array)) throw new InvalidArgumentError(entry.name, `mask: expected a Uint8Array`);
     validateMatrix(entry.mask, entry.shape, `${entry.name}: mask`, `${entry.name}: shape`);
     const transposed = entry.axis === 'out';
     const [rows, cols] = entry.shape;
@@ -83,7 +84,7 @@ export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskE
     metadata[`${entry.name}.axis`] = entry.axis;
     metadata[`${entry.name}.transposed`] = String(transposed);
     if (options.compressed && pattern.kind === 'nm') {
-      if (!(entry.weight instanceof Float32Array)) throw new TypeError(`${entry.name}: weight: the compressed layout needs the pruned Float32Array weight`);
+      if (!(entry.weight instanceof Float32Array)) throw new InvalidArgumentError(entry.name, `weight: the compressed layout needs the pruned Float32Array weight`);
       validateMatrix(entry.weight, entry.shape, `${entry.name}: weight`, `${entry.name}: shape`);
       const weight = transposed ? transposeMatrix(entry.weight, entry.shape) : entry.weight;
       const c = compressNM(weight, mask, stored, pattern.n, pattern.m);
@@ -121,7 +122,7 @@ export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
 } {
   const { tensors, metadata } = decodeSafetensors(bytes, file);
   if (metadata.format !== MASK_FILE_FORMAT) {
-    throw new RangeError(`${file}: __metadata__.format is ${JSON.stringify(metadata.format)}, expected "${MASK_FILE_FORMAT}"`);
+    throw new DassError('DASS_FILE_FORMAT', `${file}: __metadata__.format is ${JSON.stringify(metadata.format)}, expected "${MASK_FILE_FORMAT}"`);
   }
   const pattern = parseSparsity(metadata.pattern ?? '');
   const masks = new Map<string, ImportedMask>();
@@ -132,7 +133,7 @@ export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
     const axis = metadata[`${name}.axis`] as NmAxis;
     const transposed = metadata[`${name}.transposed`] === 'true';
     if (!Array.isArray(shape) || shape.length !== 2 || (axis !== 'in' && axis !== 'out')) {
-      throw new RangeError(`${file}: ${name}: missing or bad ${name}.shape / ${name}.axis metadata`);
+      throw new DassError('DASS_FILE_FORMAT', `${file}: ${name}: missing or bad ${name}.shape / ${name}.axis metadata`);
     }
     const stored: [number, number] = transposed ? [shape[1], shape[0]] : [shape[0], shape[1]];
     if (tensor.dtype !== 'U8') throw new RangeError(`${file}: ${tensor.name}: dtype ${tensor.dtype}, expected U8`);

@@ -2,6 +2,7 @@ import type { MaskPlan, MaskSelection, MatrixShape, PartialGroups, ScoreArray } 
 import { selectNMMask } from './nm-mask.js';
 import type { SparsityPattern } from './sparsity-pattern.js';
 import { selectUnstructuredMask } from './unstructured-mask.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface SelectMaskOptions {
   /** Incomplete N:M tail groups: 'error' (default) or leave them 'dense'. */
@@ -39,10 +40,9 @@ export function selectMask(
 ): MaskSelection {
   const selector = maskPatterns[pattern?.kind] as MaskPatternSelector<SparsityPattern['kind']> | undefined;
   if (!selector) {
-    throw new RangeError(
-      `pattern: unknown kind ${JSON.stringify(pattern?.kind)}; known: ${Object.keys(maskPatterns).join(', ')}`,
+    throw new InvalidArgumentError('pattern', `unknown kind ${JSON.stringify(pattern?.kind)}; known: ${Object.keys(maskPatterns).join(', ')}`,
     );
   }
-  if (plan === null || typeof plan !== 'object') throw new TypeError(`plan: expected {group, nmAxis}, got ${String(plan)}`);
+  if (plan === null || typeof plan !== 'object') throw new InvalidArgumentError('plan', `expected {group, nmAxis}, got ${String(plan)}`);
   return selector(scores, shape, pattern, plan, options);
 }

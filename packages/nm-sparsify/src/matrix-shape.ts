@@ -1,4 +1,5 @@
 import type { MatrixShape } from './mask-types.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Checks `shape` is two positive integers and returns its element count. */
 export function validateShape(shape: unknown, argName = 'shape'): number {
@@ -7,7 +8,7 @@ export function validateShape(shape: unknown, argName = 'shape'): number {
     shape.length !== 2 ||
     !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)
   ) {
-    throw new RangeError(`${argName}: expected [rows, cols] of positive integers, got ${JSON.stringify(shape)}`);
+    throw new InvalidArgumentError(argName, `expected [rows, cols] of positive integers, got ${JSON.stringify(shape)}`);
   }
   return (shape[0] as number) * (shape[1] as number);
 }
@@ -21,11 +22,10 @@ export function validateMatrix(
 ): number {
   const size = validateShape(shape, shapeName);
   if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
-    throw new TypeError(`${argName}: expected a typed array, got ${String(data)}`);
+    throw new InvalidArgumentError(argName, `expected a typed array, got ${String(data)}`);
   }
   if (data.length !== size) {
-    throw new RangeError(
-      `${argName}: length ${data.length} does not match ${shapeName} [${shape[0]}, ${shape[1]}] (${size} elements)`,
+    throw new InvalidArgumentError(argName, `length ${data.length} does not match ${shapeName} [${shape[0]}, ${shape[1]}] (${size} elements)`,
     );
   }
   return size;
@@ -35,7 +35,7 @@ export function validateMatrix(
 export function assertNoNaN(scores: ArrayLike<number>, argName: string, cols: number): void {
   for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i])) {
-      throw new RangeError(`${argName}: NaN at [${Math.floor(i / cols)}, ${i % cols}] (scores must be comparable)`);
+      throw new InvalidArgumentError(argName, `NaN at [${Math.floor(i / cols)}, ${i % cols}] (scores must be comparable)`);
     }
   }
 }

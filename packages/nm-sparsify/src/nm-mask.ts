@@ -2,6 +2,7 @@ import type { MaskSelection, MatrixShape, NmAxis, PartialGroups, ScoreArray } fr
 import { assertNoNaN, validateMatrix } from './matrix-shape.js';
 import { markSmallest, scratchLike } from './select-smallest.js';
 import { nmPattern } from './sparsity-pattern.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Up to this group length the N smallest are found by counting ranks (m² compares, no scratch, no branches on k). */
 const RANK_COUNT_MAX_M = 32;
@@ -14,9 +15,9 @@ export function nmGroupLayout(
   partialGroups: PartialGroups,
   name: string,
 ): { fullGroups: number; tail: number; denseTailWeights: number } {
-  if (axis !== 'in' && axis !== 'out') throw new RangeError(`axis: expected 'in' or 'out', got ${JSON.stringify(axis)}`);
+  if (axis !== 'in' && axis !== 'out') throw new InvalidArgumentError('axis', `expected 'in' or 'out', got ${JSON.stringify(axis)}`);
   if (partialGroups !== 'error' && partialGroups !== 'dense') {
-    throw new RangeError(`partialGroups: expected 'error' or 'dense', got ${JSON.stringify(partialGroups)}`);
+    throw new InvalidArgumentError('partialGroups', `expected 'error' or 'dense', got ${JSON.stringify(partialGroups)}`);
   }
   const [rows, cols] = shape;
   const length = axis === 'in' ? cols : rows;

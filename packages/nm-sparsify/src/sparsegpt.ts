@@ -11,6 +11,7 @@ import { nmGroupLayout } from './nm-mask.js';
 import { markSmallest } from './select-smallest.js';
 import { nmPattern, unstructured, type SparsityPattern } from './sparsity-pattern.js';
 import { prunedPerGroup } from './unstructured-mask.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * Where SparseGPT's O(n³) linear algebra runs. `tfjs`: float32 matrix products on the active tfjs backend — the
@@ -99,22 +100,22 @@ function validatePattern(pattern: unknown): SparsityPattern {
   const p = pattern as SparsityPattern | undefined;
   if (p?.kind === 'unstructured') return unstructured(p.ratio);
   if (p?.kind === 'nm') return nmPattern(p.n, p.m);
-  throw new TypeError(`pattern: expected {kind: 'unstructured', ratio} or {kind: 'nm', n, m}, got ${JSON.stringify(pattern)}`);
+  throw new InvalidArgumentError('pattern', `expected {kind: 'unstructured', ratio} or {kind: 'nm', n, m}, got ${JSON.stringify(pattern)}`);
 }
 
 function validateGram(gram: unknown, cols: number, label: string): Float64Array | Float32Array {
   if (!(gram instanceof Float64Array) && !(gram instanceof Float32Array)) {
-    throw new TypeError(`gram: expected a Float64Array or Float32Array of ${cols}×${cols}, got ${describe(gram)}`);
+    throw new InvalidArgumentError('gram', `expected a Float64Array or Float32Array of ${cols}×${cols}, got ${describe(gram)}`);
   }
   if (gram.length !== cols * cols) {
-    throw new RangeError(`gram: expected ${cols}×${cols} = ${cols * cols} entries (cols of ${label}), got ${gram.length}`);
+    throw new InvalidArgumentError('gram', `expected ${cols}×${cols} = ${cols * cols} entries (cols of ${label}), got ${gram.length}`);
   }
   for (let p = 0; p < gram.length; p++) {
-    if (!Number.isFinite(gram[p])) throw new RangeError(`gram: entry (${Math.floor(p / cols)}, ${p % cols}) is ${gram[p]}`);
+    if (!Number.isFinite(gram[p])) throw new InvalidArgumentError('gram', `entry (${Math.floor(p / cols)}, ${p % cols}) is ${gram[p]}`);
   }
   for (let j = 0; j < cols; j++) {
     const d = gram[j * cols + j];
-    if (d < 0) throw new RangeError(`gram: diagonal entry ${j} is ${d}; a Gram matrix XᵀX has a nonnegative diagonal`);
+    if (d < 0) throw new InvalidArgumentError('gram', `diagonal entry ${j} is ${d}; a Gram matrix XᵀX has a nonnegative diagonal`);
   }
   for (let i = 0; i < cols; i++) {
     const dii = gram[i * cols + i];
@@ -122,7 +123,7 @@ function validateGram(gram: unknown, cols: number, label: string): Float64Array 
       const a = gram[i * cols + j];
       const b = gram[j * cols + i];
       if (Math.abs(a - b) > SYMMETRY_TOLERANCE * Math.sqrt(dii * gram[j * cols + j]) + 1e-30 && a !== b) {
-        throw new RangeError(`gram: not symmetric: (${i}, ${j}) = ${a} but (${j}, ${i}) = ${b}`);
+        throw new InvalidArgumentError('gram', `not symmetric: (${i}, ${j}) = ${a} but (${j}, ${i}) = ${b}`);
       }
     }
   }
@@ -139,51 +140,51 @@ function validateGram(gram: unknown, cols: number, label: string): Float64Array 
  * Ties: lower index pruned first. Synchronous: tfjs (when active) runs the big products via dataSync.
  */
 export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
-  if (options === null || typeof options !== 'object') throw new TypeError(`options: expected an object, got ${describe(options)}`);
+  if (options === null || typeof options !== 'object') throw new InvalidArgumentError('options', `expected an object, got ${describe(options)}`);
   const label = options.name ?? 'weight';
-  if (typeof label !== 'string') throw new TypeError(`name: expected a string, got ${describe(label)}`);
+  if (typeof label !== 'string') throw new InvalidArgumentError('name', `expected a string, got ${describe(label)}`);
   const { weight, shape } = options;
-  if (!(weight instanceof Float32Array)) throw new TypeError(`weight: expected a Float32Array, got ${describe(weight)}`);
+  if (!(weight instanceof Float32Array)) throw new InvalidArgumentError('weight', `expected a Float32Array, got ${describe(weight)}`);
   validateMatrix(weight, shape, 'weight');
   const rows = shape[0];
   const cols = shape[1];
   for (let p = 0; p < weight.length; p++) {
     if (!Number.isFinite(weight[p])) {
-      throw new RangeError(`weight: ${label} [${Math.floor(p / cols)}, ${p % cols}] is ${weight[p]}`);
+      throw new InvalidArgumentError('weight', `${label} [${Math.floor(p / cols)}, ${p % cols}] is ${weight[p]}`);
     }
   }
   const gram = validateGram(options.gram, cols, `${label} [${rows}, ${cols}]`);
   const tokens = options.tokens;
   if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens <= 0) {
-    throw new RangeError(`tokens: expected a positive number of calibration tokens, got ${describe(tokens)}`);
+    throw new InvalidArgumentError('tokens', `expected a positive number of calibration tokens, got ${describe(tokens)}`);
   }
   const fixedMask = options.mask === undefined ? undefined : validateFixedMask(options.mask, rows, cols, label);
   // With a fixed mask no pattern selects anything: a ratio of 0 keeps the selection code paths idle.
   const pattern = fixedMask ? unstructured(0) : validatePattern(options.pattern);
   const blocksize = options.blocksize ?? 128;
   if (!Number.isSafeInteger(blocksize) || blocksize < 1) {
-    throw new RangeError(`blocksize: expected a positive integer, got ${describe(blocksize)}`);
+    throw new InvalidArgumentError('blocksize', `expected a positive integer, got ${describe(blocksize)}`);
   }
   const percdamp = options.percdamp ?? 0.01;
   if (typeof percdamp !== 'number' || !Number.isFinite(percdamp) || percdamp < 0) {
-    throw new RangeError(`percdamp: expected a finite number >= 0, got ${describe(percdamp)}`);
+    throw new InvalidArgumentError('percdamp', `expected a finite number >= 0, got ${describe(percdamp)}`);
   }
   const maxRetries = options.maxRetries ?? 4;
   if (!Number.isSafeInteger(maxRetries) || maxRetries < 0) {
-    throw new RangeError(`maxRetries: expected an integer >= 0, got ${describe(maxRetries)}`);
+    throw new InvalidArgumentError('maxRetries', `expected an integer >= 0, got ${describe(maxRetries)}`);
   }
   const matmulChoice = options.matmul ?? 'auto';
   if (!MATMUL_CHOICES.includes(matmulChoice)) {
-    throw new RangeError(`matmul: expected one of ${MATMUL_CHOICES.join(', ')}, got ${describe(matmulChoice)}`);
+    throw new InvalidArgumentError('matmul', `expected one of ${MATMUL_CHOICES.join(', ')}, got ${describe(matmulChoice)}`);
   }
   let denseTailWeights = 0;
   if (pattern.kind === 'nm') {
     if (blocksize % pattern.m !== 0) {
-      throw new RangeError(`blocksize: ${blocksize} is not a multiple of M=${pattern.m}: N:M groups would straddle blocks`);
+      throw new InvalidArgumentError('blocksize', `${blocksize} is not a multiple of M=${pattern.m}: N:M groups would straddle blocks`);
     }
     denseTailWeights = nmGroupLayout(shape, pattern.m, 'in', options.partialGroups ?? 'error', label).denseTailWeights;
   } else if (options.partialGroups !== undefined && options.partialGroups !== 'error' && options.partialGroups !== 'dense') {
-    throw new RangeError(`partialGroups: expected 'error' or 'dense', got ${describe(options.partialGroups)}`);
+    throw new InvalidArgumentError('partialGroups', `expected 'error' or 'dense', got ${describe(options.partialGroups)}`);
   }
   const matmul = chooseMatmul(matmulChoice, rows, cols);
 
@@ -222,7 +223,7 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
         hinv = upperCholeskyOfInverse(h, cols, { minPivotRatio });
       }
     } catch (err) {
-      if (!(err instanceof NotPositiveDefiniteError)) throw err;
+      if (!NotPositiveDefiniteError.isInstance(err)) throw err;
       lastProblem = `pivot ${err.pivot} was ${err.value}`;
       continue;
     }
@@ -284,10 +285,10 @@ function chooseMatmul(choice: SparseGPTMatmul, rows: number, cols: number): 'tfj
 }
 
 function validateFixedMask(mask: unknown, rows: number, cols: number, label: string): Uint8Array {
-  if (!(mask instanceof Uint8Array)) throw new TypeError(`mask: expected a Uint8Array of ${rows}×${cols} (1 = prune), got ${describe(mask)}`);
-  if (mask.length !== rows * cols) throw new RangeError(`mask: expected ${rows * cols} entries for ${label} [${rows}, ${cols}], got ${mask.length}`);
+  if (!(mask instanceof Uint8Array)) throw new InvalidArgumentError('mask', `expected a Uint8Array of ${rows}×${cols} (1 = prune), got ${describe(mask)}`);
+  if (mask.length !== rows * cols) throw new InvalidArgumentError('mask', `expected ${rows * cols} entries for ${label} [${rows}, ${cols}], got ${mask.length}`);
   for (let p = 0; p < mask.length; p++) {
-    if (mask[p] > 1) throw new RangeError(`mask: entry (${Math.floor(p / cols)}, ${p % cols}) is ${mask[p]}; expected 0 (keep) or 1 (prune)`);
+    if (mask[p] > 1) throw new InvalidArgumentError('mask', `entry (${Math.floor(p / cols)}, ${p % cols}) is ${mask[p]}; expected 0 (keep) or 1 (prune)`);
   }
   return mask;
 }

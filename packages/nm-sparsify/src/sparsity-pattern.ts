@@ -1,4 +1,5 @@
 /** A sparsity target: a ratio zeroed per comparison group, or N zeroed in every M consecutive weights (SPEC §1). */
+import { InvalidArgumentError } from '@dass/errors';
 export type SparsityPattern = UnstructuredPattern | NmPattern;
 export interface UnstructuredPattern {
   kind: 'unstructured';
@@ -23,19 +24,19 @@ const N_OF_M = /^(\d+):(\d+)$/;
  */
 export function parseSparsity(text: string | number): SparsityPattern {
   if (typeof text === 'number') return unstructured(text, String(text));
-  if (typeof text !== 'string') throw new TypeError(`sparsity: ${EXPECTED}, got ${String(text)}`);
+  if (typeof text !== 'string') throw new InvalidArgumentError('sparsity', `${EXPECTED}, got ${String(text)}`);
   const trimmed = text.trim();
   const nm = N_OF_M.exec(trimmed);
   if (nm) return nmPattern(Number(nm[1]), Number(nm[2]), text);
   const body = trimmed.startsWith('unstructured:') ? trimmed.slice('unstructured:'.length) : trimmed;
-  if (!DECIMAL.test(body)) throw new RangeError(`sparsity: ${EXPECTED}, got ${JSON.stringify(text)}`);
+  if (!DECIMAL.test(body)) throw new InvalidArgumentError('sparsity', `${EXPECTED}, got ${JSON.stringify(text)}`);
   return unstructured(Number(body), text);
 }
 
 /** Builds a validated N:M pattern. */
 export function nmPattern(n: number, m: number, shown = `${n}:${m}`): NmPattern {
   if (!Number.isSafeInteger(n) || !Number.isSafeInteger(m) || n < 1 || n >= m) {
-    throw new RangeError(`sparsity: ${EXPECTED}, got ${JSON.stringify(shown)} (N=${n}, M=${m})`);
+    throw new InvalidArgumentError('sparsity', `${EXPECTED}, got ${JSON.stringify(shown)} (N=${n}, M=${m})`);
   }
   return { kind: 'nm', n, m };
 }
@@ -43,7 +44,7 @@ export function nmPattern(n: number, m: number, shown = `${n}:${m}`): NmPattern 
 /** Builds a validated unstructured pattern. */
 export function unstructured(ratio: number, shown = String(ratio)): UnstructuredPattern {
   if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio < 0 || ratio >= 1) {
-    throw new RangeError(`sparsity: ${EXPECTED}, got ${JSON.stringify(shown)}`);
+    throw new InvalidArgumentError('sparsity', `${EXPECTED}, got ${JSON.stringify(shown)}`);
   }
   return { kind: 'unstructured', ratio };
 }
@@ -52,7 +53,7 @@ export function unstructured(ratio: number, shown = String(ratio)): Unstructured
 export function formatSparsity(pattern: SparsityPattern): string {
   if (pattern?.kind === 'nm') return `${nmPattern(pattern.n, pattern.m).n}:${pattern.m}`;
   if (pattern?.kind === 'unstructured') return String(unstructured(pattern.ratio).ratio);
-  throw new TypeError(`pattern: expected {kind: 'unstructured' | 'nm'}, got ${JSON.stringify(pattern)}`);
+  throw new InvalidArgumentError('pattern', `expected {kind: 'unstructured' | 'nm'}, got ${JSON.stringify(pattern)}`);
 }
 
 /** The fraction of weights the pattern zeroes when every group is complete. */

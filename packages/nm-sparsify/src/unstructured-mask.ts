@@ -2,6 +2,7 @@ import type { ComparisonGroup, MatrixShape, ScoreArray } from './mask-types.js';
 import { assertNoNaN, validateMatrix } from './matrix-shape.js';
 import { markSmallest, scratchLike } from './select-smallest.js';
 import { unstructured } from './sparsity-pattern.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 const GROUPS: readonly ComparisonGroup[] = ['row', 'column', 'matrix'];
 /** Columns gathered at once for column groups: reading whole rows of a block keeps memory access sequential. */
@@ -25,7 +26,7 @@ export function selectUnstructuredMask(
   validateMatrix(scores, shape, 'scores');
   unstructured(ratio);
   if (!GROUPS.includes(group)) {
-    throw new RangeError(`group: expected one of ${GROUPS.join(', ')}, got ${JSON.stringify(group)}`);
+    throw new InvalidArgumentError('group', `expected one of ${GROUPS.join(', ')}, got ${JSON.stringify(group)}`);
   }
   const [rows, cols] = shape;
   assertNoNaN(scores, 'scores', cols);

@@ -32,7 +32,7 @@ describe('loadCalibration', () => {
   it("refuses a tokenizer whose ids reach past the model's vocabulary, naming the tokenizer file (a user error)", async () => {
     const err = await loadCalibration({ ...request, vocabSize: 512, tokenizerPath: '/models/other/tokenizer.json' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe('BAD_TOKENIZER');
+    expect((err as ModelLoadError).reason).toBe('BAD_TOKENIZER');
     expect((err as ModelLoadError).file).toBe('/models/other/tokenizer.json');
     expect((err as ModelLoadError).message).toMatch(/^\/models\/other\/tokenizer\.json: token \d+ has id 51[23] but the model's vocab has 512 entries .*the tokenizer does not match the model$/);
   });

@@ -7,6 +7,7 @@ import { loadTextSource, readCalibArtifact, sampleCalibration } from '@dass/cali
 import type { TextSourceFormat } from '@dass/calibration';
 import { checkIdsInVocab } from '@dass/model-loader';
 import type { Tokenizer } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface CalibrationRequest {
   /** A text / JSON-lines / .json.gz source, or a `calib.safetensors` artifact. */
@@ -73,7 +74,7 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
       },
     };
   }
-  if (!request.tokenizer) throw new RangeError(`calib: sampling ${request.calib} needs a tokenizer (pass --tokenizer)`);
+  if (!request.tokenizer) throw new InvalidArgumentError('calib', (name) => `sampling ${request.calib} needs a tokenizer (pass ${name('tokenizer')})`);
   const source = await loadTextSource(request.calib, request.format ?? 'auto');
   const samples = sampleCalibration({
     source,

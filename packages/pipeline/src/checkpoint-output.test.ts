@@ -34,13 +34,14 @@ describe('openCheckpointOutput on a full disk', () => {
     { what: 'llama2.c → HF, writing config.json', source: () => llama2c, modelPath: fixtures.stories260K.bin, format: 'hf' as const, syscall: 'write' },
   ];
   for (const c of cases) {
-    it(`${c.what}: a UserInputError naming --out, and no temporary left`, async () => {
+    it(`${c.what}: a UserInputError (DASS_IO) naming out, and no temporary left`, async () => {
       const folder = mkdtempSync(join(root, 'out-'));
       const out = join(folder, 'pruned');
       diskFull.syscalls.add(c.syscall);
       const err = await openCheckpointOutput({ source: c.source(), modelPath: c.modelPath, out, format: c.format, targets }).catch((e: unknown) => e);
       diskFull.syscalls.clear();
       expect(err).toBeInstanceOf(UserInputError);
+      expect(err).toMatchObject({ code: 'DASS_IO', field: 'out' });
       expect((err as Error).message).toMatch(new RegExp(`^cannot write ${out}: ENOSPC: no space left on device, ${c.syscall}`));
       expect(readdirSync(folder)).toEqual([]);
     });

@@ -8,6 +8,7 @@ import {
   halvesToInterleavedRows,
   hfConfigJson,
   linearTensorName,
+  ModelLoadError,
   llama2cLayout,
   openCheckpointDir,
   parseLlama2cHeader,
@@ -53,7 +54,7 @@ async function exists(path: string): Promise<boolean> {
 /** Moves `temp` to `target`, replacing an existing target only when forced (old one moved aside, then removed). */
 async function publish(temp: string, target: string, force: boolean): Promise<void> {
   if (await exists(target)) {
-    if (!force) throw new UserInputError(`${target} already exists; pass --force to replace it`);
+    if (!force) throw new UserInputError((name) => `${target} already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' });
     const aside = tempPathFor(target + '.old');
     await rename(target, aside);
     await rename(temp, target);
@@ -71,19 +72,23 @@ async function prepare(options: CheckpointOutputOptions, format: 'hf' | 'llama2c
     { name: 'tokenizer', path: tokenizerPath },
   ]);
   const target = resolve(out);
-  if (!force && (await exists(target))) throw new UserInputError(`${out} already exists; pass --force to replace it`);
+  if (!force && (await exists(target))) throw new UserInputError((name) => `${out} already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' });
   if (force) await assertReplaceableOutput({ name: 'out', path: out }, format === 'hf' ? 'checkpoint-dir' : 'llama2c-file');
   const parent = dirname(target);
   try {
     if (!(await stat(parent)).isDirectory()) throw new Error('not a directory');
   } catch {
-    throw new UserInputError(`cannot write ${out}: its folder ${parent} does not exist`);
+    throw new UserInputError(`cannot write ${out}: its folder ${parent} does not exist`, { code: 'DASS_IO', field: 'out' });
   }
 }
 
 function unwritable(out: string, err: unknown): never {
   const code = (err as NodeJS.ErrnoException)?.code;
-  throw new UserInputError(`cannot write ${out}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (err as Error).message}`);
+  throw new UserInputError(`cannot write ${out}: ${code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'permission denied' : (err as Error).message}`, {
+    code: 'DASS_IO',
+    field: 'out',
+    cause: err,
+  });
 }
 
 /**
@@ -92,9 +97,9 @@ function unwritable(out: string, err: unknown): never {
  */
 function writeFailure(out: string, temp: string, err: unknown): unknown {
   const e = err as (NodeJS.ErrnoException & { dest?: unknown; file?: unknown }) | undefined;
-  const inTemp = [e?.path, e?.dest, e?.name === 'ModelLoadError' ? e.file : undefined].some((p) => typeof p === 'string' && p.startsWith(temp));
-  const isWriteError = typeof e?.syscall === 'string' || (e?.name === 'ModelLoadError' && e.code === 'IO');
-  return inTemp && isWriteError ? new UserInputError(`cannot write ${out}: ${(err as Error).message}`) : err;
+  const inTemp = [e?.path, e?.dest, ModelLoadError.isInstance(err) ? err.file : undefined].some((p) => typeof p === 'string' && p.startsWith(temp));
+  const isWriteError = typeof e?.syscall === 'string' || (ModelLoadError.isInstance(err) && err.code === 'DASS_IO');
+  return inTemp && isWriteError ? new UserInputError(`cannot write ${out}: ${(err as Error).message}`, { code: 'DASS_IO', field: 'out', cause: err }) : err;
 }
 
 /** Opens the output writer for the requested format (`same` keeps the input's format). */
@@ -104,7 +109,10 @@ export async function openCheckpointOutput(options: CheckpointOutputOptions): Pr
   if (options.source.format === 'hf' && format === 'hf') return hfToHf(options);
   if (options.source.format === 'llama2c' && format === 'llama2c') return llama2cToLlama2c(options);
   if (options.source.format === 'llama2c' && format === 'hf') return llama2cToHf(options);
-  throw new UserInputError(`--out-format ${options.format}: writing a ${options.source.format} model as ${format} is not supported (llama2.c output needs a llama2.c input)`);
+  throw new UserInputError((name) => `${name('outFormat')} ${options.format}: writing a ${options.source.format} model as ${format} is not supported (llama2.c output needs a llama2.c input)`, {
+    code: 'DASS_UNSUPPORTED',
+    field: 'outFormat',
+  });
 }
 
 function isTarget(options: CheckpointOutputOptions, name: string): boolean {

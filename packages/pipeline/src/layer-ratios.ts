@@ -6,6 +6,7 @@ import { unstructured } from '@dass/nm-sparsify';
 import type { SparsityPattern } from '@dass/nm-sparsify';
 import { wandaScores } from '@dass/scoring';
 import type { ProjectionKind } from '@dass/scoring';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** How the target sparsity is spread over the layers: the same everywhere, or OWL's outlier-weighted ratios. */
 export const LAYER_RATIO_STRATEGIES = ['uniform', 'owl'] as const;
@@ -28,7 +29,7 @@ export function outlierRatio(scores: readonly (Float32Array | Float64Array)[], m
     for (let i = 0; i < s.length; i++) sum += s[i]!;
     count += s.length;
   }
-  if (count === 0) throw new RangeError('outlierRatio: no scores');
+  if (count === 0) throw new InvalidArgumentError('outlierRatio', 'no scores');
   const threshold = (sum / count) * m;
   let above = 0;
   for (const s of scores) for (let i = 0; i < s.length; i++) if (s[i]! > threshold) above++;
@@ -40,14 +41,14 @@ export function outlierRatio(scores: readonly (Float32Array | Float64Array)[], m
  * that their mean is `1 − target`, and sparsity = 1 − density. The authors' layers are all the same size; here the
  * mean is weighted by each layer's weight count, so `Σ_l w_l·ratio_l / Σ_l w_l = target` exactly (up to rounding)
  * whatever the sizes. More outliers → lower sparsity. Equal outlier ratios give the uniform target.
- * Throws a RangeError when a ratio leaves [0, 1).
+ * Throws an InvalidArgumentError (field `lambda`) when a ratio leaves [0, 1).
  */
 export function owlLayerRatios(outlierRatios: readonly number[], weights: readonly number[], target: number, lambda: number): number[] {
   if (outlierRatios.length === 0 || outlierRatios.length !== weights.length) {
-    throw new RangeError(`owlLayerRatios: expected one weight count per layer (${outlierRatios.length} ratios, ${weights.length} counts)`);
+    throw new InvalidArgumentError('weights', `expected one weight count per layer (${outlierRatios.length} ratios, ${weights.length} counts)`);
   }
-  if (!(target >= 0 && target < 1)) throw new RangeError(`owlLayerRatios: target: expected a ratio in [0, 1), got ${target}`);
-  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new RangeError(`owlLayerRatios: lambda: expected a finite number >= 0, got ${lambda}`);
+  if (!(target >= 0 && target < 1)) throw new InvalidArgumentError('target', `expected a ratio in [0, 1), got ${target}`);
+  if (!(lambda >= 0 && Number.isFinite(lambda))) throw new InvalidArgumentError('lambda', `expected a finite number >= 0, got ${lambda}`);
   const lo = Math.min(...outlierRatios);
   const hi = Math.max(...outlierRatios);
   const spread = outlierRatios.map((d) => (hi > lo ? ((d - lo) / (hi - lo)) * 2 * lambda : 0));
@@ -56,7 +57,10 @@ export function owlLayerRatios(outlierRatios: readonly number[], weights: readon
   const ratios = spread.map((s) => 1 - (s - mean + (1 - target)));
   ratios.forEach((r, l) => {
     if (!(r >= 0 && r < 1)) {
-      throw new RangeError(`layer ${l} would get sparsity ${r.toFixed(4)} (target ${target}, λ = ${lambda}): outside [0, 1); lower --owl-lambda or the target`);
+      throw new InvalidArgumentError(
+        'lambda',
+        (name) => `layer ${l} would get sparsity ${r.toFixed(4)} (${name('target')} ${target}, λ = ${lambda}): outside [0, 1); lower ${name('lambda')} or ${name('target')}`,
+      );
     }
   });
   return ratios;

@@ -100,11 +100,15 @@ describe('--update obs on every MLP matrix of stories260K', () => {
 
   it('refuses an update on a method with its own step, an unknown update and options nobody declares', async () => {
     const out = join(tmp(), 'o');
-    await expect(runPrune({ ...base, method: 'sparsegpt', update: 'obs', sparsity: '0.5', out })).rejects.toThrow(/--update obs: sparsegpt chooses its mask inside its own step/);
-    await expect(runPrune({ ...base, method: 'wanda', update: 'ols', sparsity: '0.5', out })).rejects.toThrow('--update: unknown weight update "ols"; registered: none, obs');
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, alpha: 1 })).rejects.toThrow('--alpha: wanda takes no options');
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, percdamp: 0.1 })).rejects.toThrow('--percdamp: wanda takes no options');
-    await expect(runPrune({ ...base, method: 'wanda', update: 'obs', sparsity: '0.5', out, percdamp: 2 })).rejects.toThrow('--percdamp: expected a number in (0, 1), got 2');
+    await expect(runPrune({ ...base, method: 'sparsegpt', update: 'obs', sparsity: '0.5', out })).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'update',
+      message: expect.stringMatching(/^update obs: sparsegpt chooses its mask inside its own step \(it updates weights itself\); update needs a method that scores/),
+    });
+    await expect(runPrune({ ...base, method: 'wanda', update: 'ols', sparsity: '0.5', out })).rejects.toMatchObject({ field: 'update', message: 'update: unknown weight update "ols"; registered: none, obs' });
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, alpha: 1 })).rejects.toMatchObject({ field: 'alpha', message: 'alpha: wanda takes no options' });
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, percdamp: 0.1 })).rejects.toMatchObject({ field: 'percdamp', message: 'percdamp: wanda takes no options' });
+    await expect(runPrune({ ...base, method: 'wanda', update: 'obs', sparsity: '0.5', out, percdamp: 2 })).rejects.toMatchObject({ field: 'percdamp', message: 'percdamp: expected a number in (0, 1), got 2' });
   });
 });
 
@@ -118,7 +122,7 @@ describe('--layer-ratios owl', () => {
     [0.64, 0.44, 0.54].forEach((v, i) => expect(w[i]).toBeCloseTo(v, 12));
     expect(w[0]! * 1 + w[1]! * 3 + w[2]! * 1).toBeCloseTo(0.5 * 5, 12);
     expect(owlLayerRatios([2, 2], [1, 1], 0.7, 0.08)).toEqual([0.7, 0.7]);
-    expect(() => owlLayerRatios([0, 1], [1, 1], 0.05, 0.08)).toThrow('layer 1 would get sparsity -0.0300');
+    expect(() => owlLayerRatios([0, 1], [1, 1], 0.05, 0.08)).toThrow('lambda: layer 1 would get sparsity -0.0300 (target 0.05, λ = 0.08): outside [0, 1); lower lambda or target');
   });
 
   it('wanda 0.5 on stories260K: the per-layer ratios average to the target by weight count and follow the outlier order', async () => {
@@ -142,9 +146,9 @@ describe('--layer-ratios owl', () => {
   it('refuses N:M with OWL before touching any file', async () => {
     const dir = tmp();
     await expect(runPrune({ ...base, method: 'wanda', sparsity: '2:4', layerRatios: 'owl', out: join(dir, 'o') })).rejects.toThrow(
-      /--layer-ratios owl: OWL gives each layer its own unstructured ratio, but --sparsity 2:4 fixes N of every M/,
+      /^layerRatios owl: OWL gives each layer its own unstructured ratio, but sparsity 2:4 fixes N of every M weights in every layer; use an unstructured sparsity \(e.g. 0.5\) or layerRatios uniform$/,
     );
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', layerRatios: 'owls', out: join(dir, 'o') })).rejects.toThrow('--layer-ratios: expected one of uniform, owl');
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', layerRatios: 'owls', out: join(dir, 'o') })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'layerRatios', message: 'layerRatios: expected one of uniform, owl, got "owls"' });
     expect(readdirSync(dir)).toEqual([]);
   });
 });

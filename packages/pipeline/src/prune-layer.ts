@@ -6,6 +6,7 @@ import { sparsityOf } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { pruneMatrix } from '@dass/scoring';
 import type { LinearStats, MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
+import { DassError } from '@dass/errors';
 
 export interface PruneLayerOptions {
   /** A registry entry (`getScoringMethod`). */
@@ -36,7 +37,7 @@ function outputErrorOf(before: Float32Array, after: Float32Array, cols: number, 
 function checkFinite(name: string, data: Float32Array | Float64Array, what: string): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) {
-      throw new RangeError(`${name}: ${what} has a non-finite value (${data[i]}) at index ${i}; the layer's activations or weights contain NaN/Inf, so pruning stops here`);
+      throw new DassError('DASS_INVALID_DATA', `${name}: ${what} has a non-finite value (${data[i]}) at index ${i}; the layer's activations or weights contain NaN/Inf, so pruning stops here`);
     }
   }
 }

@@ -96,6 +96,7 @@ describe('runPrune on stories260K', () => {
     const out = join(dir, 'exists.bin');
     writeFileSync(out, 'keep me');
     await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out })).rejects.toThrow(UserInputError);
+    await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out })).rejects.toMatchObject({ code: 'DASS_OUTPUT_PATH', field: 'out' });
     expect(readFileSync(out, 'utf8')).toBe('keep me');
     await expect(runPrune({ ...base, method: 'magnitude', sparsity: '0.5', out, force: true })).rejects.toThrow(
       `out ${out} exists and does not start with a llama2.c header, so it is not a checkpoint this tool wrote`,
@@ -168,13 +169,13 @@ describe('runPrune on stories260K', () => {
   it('rejects bad options before touching any file', async () => {
     const dir = tmp();
     const out = join(dir, 'o');
-    await expect(runPrune({ ...base, method: 'nope', sparsity: '0.5', out })).rejects.toThrow(/--method: .*magnitude/);
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toThrow(/--sparsity/);
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toThrow(/--sparsity/);
+    await expect(runPrune({ ...base, method: 'nope', sparsity: '0.5', out })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'method', message: expect.stringMatching(/^method: .*magnitude/) });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toMatchObject({ field: 'sparsity', message: expect.stringMatching(/^sparsity: .*1\.5/) });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toMatchObject({ field: 'sparsity', message: expect.stringMatching(/^sparsity: .*4:2/) });
     await expect(runPrune({ ...base, method: 'dass', sparsity: '4:8', out })).rejects.toThrow(
-      /--sparsity 4:8: gate_proj \[172, 64\] has 172 output rows along the N:M axis \(out\), not divisible by 8; pass --partial-groups dense/,
+      /^sparsity 4:8: gate_proj \[172, 64\] has 172 output rows along the N:M axis \(out\), not divisible by 8; pass partialGroups dense/,
     );
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toThrow(/--alpha/);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toMatchObject({ field: 'alpha', message: expect.stringMatching(/^alpha: /) });
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -323,6 +324,6 @@ describe('runPrune with worker threads', () => {
   }
 
   it('refuses --threads 0', async () => {
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toThrow(UserInputError);
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'threads', message: 'threads: expected a positive integer, got 0' });
   });
 });

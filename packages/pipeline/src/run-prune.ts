@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from '@dass/errors';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
@@ -16,7 +17,7 @@ import {
 import type { LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { formatSparsity, parseSparsity, targetRatio, withLinalgPool } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
-import { getScoringMethod, getWeightUpdate, neededStatistics, optionFlag, resolveMethodOptions, scoringMethodNames } from '@dass/scoring';
+import { getScoringMethod, getWeightUpdate, neededStatistics, resolveMethodOptions, scoringMethodNames } from '@dass/scoring';
 import type { MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
 import { BACKEND_NAMES, backendReport, selectBackend, tf } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
@@ -30,7 +31,6 @@ import { pruneLayer } from './prune-layer.js';
 import { SparsityTally } from './run-manifest.js';
 import type { LayerReport, RunManifest } from './run-manifest.js';
 import { targetLinears } from './targets.js';
-import { UserInputError } from './user-error.js';
 
 export interface PruneProgress {
   stage: 'load' | 'calibrate' | 'embed' | 'dense' | 'prune' | 'pruned' | 'write' | 'done';
@@ -123,7 +123,7 @@ const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'hf', 'llama2c'];
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new UserInputError(`--${name}: expected a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(name, `expected a positive integer, got ${JSON.stringify(value)}`);
   return v;
 }
 
@@ -132,67 +132,66 @@ export function runLabel(method: PruningMethod, update?: WeightUpdate, layerRati
   return `${method.label}${update ? ` + ${update.label}` : ''}${layerRatios === 'owl' ? ' (OWL)' : ''}`;
 }
 
-function finiteIn(flag: string, value: unknown, fallback: number, ok: (v: number) => boolean, expected: string): number {
+function finiteIn(field: string, value: unknown, fallback: number, ok: (v: number) => boolean, expected: string): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new UserInputError(`--${flag}: expected ${expected}, got ${JSON.stringify(value)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new InvalidArgumentError(field, `expected ${expected}, got ${JSON.stringify(value)}`);
   return v;
 }
 
-/** Checks every option before any file is touched; each problem is a UserInputError naming the flag. */
+/**
+ * Checks every option before any file is touched; each problem is an InvalidArgumentError whose `field` is the
+ * option's (`method`, `sparsity`, `seqlen`, a method option's name such as `percdamp`).
+ */
 export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptions {
-  const asUser = <T>(flag: string, f: () => T): T => {
-    try {
-      return f();
-    } catch (err) {
-      throw new UserInputError(`--${flag}: ${(err as Error).message.replace(/^[a-zA-Z.]+: /, '')}`);
-    }
-  };
-  const method = asUser('method', () => getScoringMethod(options.method));
-  const update = options.update === undefined || options.update === 'none' ? undefined : asUser('update', () => getWeightUpdate(options.update!));
+  // The registry and parseSparsity name the same fields as PruneOptions (method, update, sparsity, an option's name).
+  const method = getScoringMethod(options.method);
+  const update = options.update === undefined || options.update === 'none' ? undefined : getWeightUpdate(options.update);
   if (update && method.prune) {
-    throw new UserInputError(`--update ${update.name}: ${method.name} chooses its mask inside its own step (it updates weights itself); --update needs a method that scores (${scoringMethodNames().filter((n) => !getScoringMethod(n).prune).join(', ')})`);
+    const scorers = scoringMethodNames().filter((n) => !getScoringMethod(n).prune);
+    throw new InvalidArgumentError(
+      'update',
+      (name) => `${method.name} chooses its mask inside its own step (it updates weights itself); ${name('update')} needs a method that scores (${scorers.join(', ')})`,
+      { shown: update.name },
+    );
   }
-  const pattern = typeof options.sparsity === 'string' ? asUser('sparsity', () => parseSparsity(options.sparsity as string)) : options.sparsity;
+  const pattern = typeof options.sparsity === 'string' ? parseSparsity(options.sparsity) : options.sparsity;
   const given: Record<string, unknown> = { ...options.methodOptions };
   for (const [name, value] of [['alpha', options.alpha], ['percdamp', options.percdamp], ['blocksize', options.blocksize]] as const) {
     if (value !== undefined) given[name] = value;
   }
-  let methodOptions: MethodOptions;
-  try {
-    methodOptions = resolveMethodOptions(method, update, given);
-  } catch (err) {
-    const message = (err as Error).message;
-    const name = /^(\w+): /.exec(message)?.[1] ?? 'method';
-    throw new UserInputError(`--${optionFlag(name)}: ${message.slice(name.length + 2)}`);
-  }
+  // Errors name the method option's own field (`percdamp`); the CLI shows it as that option's flag.
+  const methodOptions: MethodOptions = resolveMethodOptions(method, update, given);
   const layerRatios = (options.layerRatios ?? 'uniform') as LayerRatioStrategy;
   if (!LAYER_RATIO_STRATEGIES.includes(layerRatios)) {
-    throw new UserInputError(`--layer-ratios: expected one of ${LAYER_RATIO_STRATEGIES.join(', ')}, got ${JSON.stringify(options.layerRatios)}`);
+    throw new InvalidArgumentError('layerRatios', `expected one of ${LAYER_RATIO_STRATEGIES.join(', ')}, got ${JSON.stringify(options.layerRatios)}`);
   }
   if (layerRatios === 'owl' && pattern.kind === 'nm') {
-    throw new UserInputError(
-      `--layer-ratios owl: OWL gives each layer its own unstructured ratio, but --sparsity ${formatSparsity(pattern)} fixes N of every M weights in every layer; use an unstructured --sparsity (e.g. 0.5) or --layer-ratios uniform`,
+    throw new InvalidArgumentError(
+      'layerRatios',
+      (name) =>
+        `OWL gives each layer its own unstructured ratio, but ${name('sparsity')} ${formatSparsity(pattern)} fixes N of every M weights in every layer; use an unstructured ${name('sparsity')} (e.g. 0.5) or ${name('layerRatios')} uniform`,
+      { shown: 'owl' },
     );
   }
   const owl = {
-    m: finiteIn('owl-m', options.owlM, OWL_DEFAULTS.m, (v) => v > 0, 'a number > 0'),
-    lambda: finiteIn('owl-lambda', options.owlLambda, OWL_DEFAULTS.lambda, (v) => v >= 0 && v < 0.5, 'a number in [0, 0.5)'),
+    m: finiteIn('owlM', options.owlM, OWL_DEFAULTS.m, (v) => v > 0, 'a number > 0'),
+    lambda: finiteIn('owlLambda', options.owlLambda, OWL_DEFAULTS.lambda, (v) => v >= 0 && v < 0.5, 'a number in [0, 0.5)'),
   };
   const targetsName = options.targets ?? 'mlp';
-  const targets = asUser('targets', () => targetLinears(targetsName));
+  const targets = targetLinears(targetsName);
   const partialGroups = options.partialGroups ?? 'error';
-  if (partialGroups !== 'error' && partialGroups !== 'dense') throw new UserInputError(`--partial-groups: expected error or dense, got ${JSON.stringify(partialGroups)}`);
+  if (partialGroups !== 'error' && partialGroups !== 'dense') throw new InvalidArgumentError('partialGroups', `expected error or dense, got ${JSON.stringify(partialGroups)}`);
   if (options.outFormat !== undefined && !OUTPUT_FORMATS.includes(options.outFormat)) {
-    throw new UserInputError(`--out-format: expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(options.outFormat)}`);
+    throw new InvalidArgumentError('outFormat', `expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(options.outFormat)}`);
   }
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new UserInputError(`--seed: expected an integer, got ${JSON.stringify(options.seed)}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError('seed', `expected an integer, got ${JSON.stringify(options.seed)}`);
   if (options.backend !== undefined && options.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
-    throw new UserInputError(`--backend: expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(options.backend)}`);
+    throw new InvalidArgumentError('backend', `expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(options.backend)}`);
   }
-  if (!options.model) throw new UserInputError('--model: required');
-  if (!options.calib) throw new UserInputError('--calib: required');
-  if (!options.out) throw new UserInputError('--out: required');
+  if (!options.model) throw new InvalidArgumentError('model', 'required');
+  if (!options.calib) throw new InvalidArgumentError('calib', 'required');
+  if (!options.out) throw new InvalidArgumentError('out', 'required');
   return {
     method,
     update,
@@ -220,8 +219,11 @@ function checkGroupsDivide(source: WeightSource, v: ValidatedPruneOptions): void
     const axis = v.method.plan(linear).nmAxis;
     const length = axis === 'in' ? cols : rows;
     if (length % m !== 0) {
-      throw new UserInputError(
-        `--sparsity ${formatSparsity(v.pattern)}: ${linear} [${rows}, ${cols}] has ${length} ${axis === 'in' ? 'input columns' : 'output rows'} along the N:M axis (${axis}), not divisible by ${m}; pass --partial-groups dense to leave the tail group dense`,
+      throw new InvalidArgumentError(
+        'sparsity',
+        (name) =>
+          `${linear} [${rows}, ${cols}] has ${length} ${axis === 'in' ? 'input columns' : 'output rows'} along the N:M axis (${axis}), not divisible by ${m}; pass ${name('partialGroups')} dense to leave the tail group dense`,
+        { shown: formatSparsity(v.pattern) },
       );
     }
   }
@@ -232,7 +234,7 @@ async function resolveTokenizer(options: PruneOptions, source: WeightSource): Pr
   // A calibration artifact already holds token ids: no tokenizer is needed (an HF dir may ship none).
   if (isCalibArtifactPath(options.calib)) return undefined;
   if (source.format === 'hf') return loadTokenizer(options.model, { vocabSize: source.config.vocabSize });
-  throw new UserInputError(`--tokenizer: a llama2.c model (${options.model}) needs its tokenizer file to sample calibration text`);
+  throw new InvalidArgumentError('tokenizer', `a llama2.c model (${options.model}) needs its tokenizer file to sample calibration text`);
 }
 
 /**
@@ -285,7 +287,7 @@ async function prepareCalibration(options: PruneOptions, v: ValidatedPruneOption
   if (unused !== undefined) log.warn(unused);
   let seqlen = v.seqlen;
   if (seqlen > config.maxPositionEmbeddings && !isCalibArtifactPath(options.calib)) {
-    log.warn(`--seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
+    log.warn(`seqlen ${seqlen} exceeds the model's context (${config.maxPositionEmbeddings}); using ${config.maxPositionEmbeddings}`);
     seqlen = config.maxPositionEmbeddings;
   }
   checkGroupsDivide(source, v);
@@ -302,7 +304,7 @@ async function prepareCalibration(options: PruneOptions, v: ValidatedPruneOption
     vocabSize: config.vocabSize,
   });
   if (calibration.seqlen > config.maxPositionEmbeddings) {
-    throw new UserInputError(`--calib ${options.calib}: windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`);
+    throw new InvalidArgumentError('calib', `windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`, { shown: options.calib });
   }
   return calibration;
 }
@@ -333,7 +335,12 @@ async function layerPatterns(
       onProgress: (layer) => log.progress({ stage: 'dense', layer, layers, message: 'OWL outlier ratios' }),
     });
   } catch (err) {
-    if (err instanceof RangeError && /^layer \d+ would get sparsity/.test(err.message)) throw new UserInputError(`--layer-ratios owl: ${err.message}`);
+    // OWL's ratios left [0, 1): owlLayerRatios names its own λ and target; here they are owlLambda and the sparsity.
+    if (InvalidArgumentError.isInstance(err) && err.field === 'lambda') {
+      const owl = err;
+      const ours = (name: (field: string) => string) => (field: string) => name(field === 'lambda' ? 'owlLambda' : field === 'target' ? 'sparsity' : field);
+      throw new InvalidArgumentError('layerRatios', (name) => owl.describeProblem(ours(name)), { shown: 'owl', cause: err });
+    }
     throw err;
   } finally {
     model.dispose();

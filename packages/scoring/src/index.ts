@@ -38,6 +38,7 @@ export {
   resolveMethodOptions,
   allMethodOptions,
 } from './scoring-registry.js';
+export type { OptionOwner } from './scoring-registry.js';
 export { optionFlag, optionProblem, resolveOptions } from './method-options.js';
 export { pruneMatrix } from './prune-matrix.js';
 export { magnitudeMethod, absoluteWeights } from './magnitude-method.js';

@@ -1,4 +1,5 @@
 import type { MethodOption, MethodOptions, OptionValue } from './types.js';
+import { InvalidArgumentError, type MessageText } from '@dass/errors';
 
 const OPTION_NAME = /^[a-z][A-Za-z0-9]*$/;
 const OPTION_TYPES = ['number', 'integer', 'string', 'boolean'] as const;
@@ -30,25 +31,26 @@ export function optionProblem(option: MethodOption, value: unknown): string | un
 
 /** Checks one declaration (at registration): identifier, type, default valid under its own rules. */
 export function checkOptionDeclaration(owner: string, option: MethodOption): void {
-  if (option === null || typeof option !== 'object') throw new TypeError(`${owner}: options: expected {name, type, default, description}, got ${String(option)}`);
+  if (option === null || typeof option !== 'object') throw new InvalidArgumentError(owner, `options: expected {name, type, default, description}, got ${String(option)}`);
   if (typeof option.name !== 'string' || !OPTION_NAME.test(option.name)) {
-    throw new RangeError(`${owner}: option name: expected a camelCase identifier, got ${JSON.stringify(option.name)}`);
+    throw new InvalidArgumentError(owner, `option name: expected a camelCase identifier, got ${JSON.stringify(option.name)}`);
   }
   if (!(OPTION_TYPES as readonly string[]).includes(option.type)) {
-    throw new RangeError(`${owner}: option ${option.name}: type: expected one of ${OPTION_TYPES.join(', ')}, got ${JSON.stringify(option.type)}`);
+    throw new InvalidArgumentError(owner, `option ${option.name}: type: expected one of ${OPTION_TYPES.join(', ')}, got ${JSON.stringify(option.type)}`);
   }
-  if (typeof option.description !== 'string' || option.description === '') throw new TypeError(`${owner}: option ${option.name}: description: expected a non-empty string`);
-  if (option.validate !== undefined && typeof option.validate !== 'function') throw new TypeError(`${owner}: option ${option.name}: validate: expected a function`);
+  if (typeof option.description !== 'string' || option.description === '') throw new InvalidArgumentError(owner, `option ${option.name}: description: expected a non-empty string`);
+  if (option.validate !== undefined && typeof option.validate !== 'function') throw new InvalidArgumentError(owner, `option ${option.name}: validate: expected a function`);
   const problem = optionProblem(option, option.default);
-  if (problem) throw new RangeError(`${owner}: option ${option.name}: default ${JSON.stringify(option.default)} is not ${problem}`);
+  if (problem) throw new InvalidArgumentError(owner, `option ${option.name}: default ${JSON.stringify(option.default)} is not ${problem}`);
 }
 
 /**
  * Fills in the defaults of `declared` and checks every given value; a given name nobody declared is an error.
- * Errors are RangeErrors `<name>: expected ..., got ...` (callers prefix the flag or grid key). `owners` names
- * who declared the options, for the unknown-name message.
+ * Errors are InvalidArgumentErrors whose field is the option's name (`percdamp: expected ..., got ...`). `owners`
+ * names who declared the options, for the unknown-name message (a function of the field namer when it names fields).
  */
-export function resolveOptions(declared: readonly MethodOption[], given: Readonly<Record<string, unknown>> | undefined, owners: string): MethodOptions {
+export function resolveOptions(declared: readonly MethodOption[], given: Readonly<Record<string, unknown>> | undefined, owners: MessageText): MethodOptions {
+  const ownersText = typeof owners === 'function' ? owners : () => owners;
   const out: Record<string, OptionValue> = {};
   for (const option of declared) out[option.name] = option.default;
   for (const [name, value] of Object.entries(given ?? {})) {
@@ -56,10 +58,10 @@ export function resolveOptions(declared: readonly MethodOption[], given: Readonl
     const option = declared.find((o) => o.name === name);
     if (!option) {
       const known = declared.map((o) => o.name);
-      throw new RangeError(`${name}: ${owners} take${known.length ? `s only ${known.join(', ')}` : 's no options'}`);
+      throw new InvalidArgumentError(name, (field) => `${ownersText(field)} take${known.length ? `s only ${known.join(', ')}` : 's no options'}`);
     }
     const problem = optionProblem(option, value);
-    if (problem) throw new RangeError(`${name}: expected ${problem}, got ${JSON.stringify(value)}`);
+    if (problem) throw new InvalidArgumentError(name, `expected ${problem}, got ${JSON.stringify(value)}`);
     out[name] = value as OptionValue;
   }
   return out;

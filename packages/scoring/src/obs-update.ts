@@ -19,7 +19,7 @@ export const obsUpdate: WeightUpdate = {
     const result = runSparseGPT({
       weight: input.weight,
       shape: input.shape,
-      gram: requireGram('--update obs', input),
+      gram: requireGram('update obs', input),
       tokens: input.stats!.tokens,
       mask: input.mask,
       blocksize: input.options.blocksize as number,

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@dass/errors';
 import { applyMask, selectMask } from '@dass/nm-sparsify';
 import type { MatrixPruneInput, MatrixPruneResult, PruningMethod, WeightUpdate } from './types.js';
 
@@ -8,7 +9,9 @@ import type { MatrixPruneInput, MatrixPruneResult, PruningMethod, WeightUpdate }
  */
 export function pruneMatrix(method: PruningMethod, input: MatrixPruneInput, update?: WeightUpdate): MatrixPruneResult {
   if (method.prune) {
-    if (update) throw new RangeError(`--update ${update.name}: ${method.name} chooses its mask inside its own step (prune()); an update needs a method that scores`);
+    if (update) {
+      throw new InvalidArgumentError('update', `${method.name} chooses its mask inside its own step (prune()); an update needs a method that scores`, { shown: update.name });
+    }
     return method.prune(input);
   }
   const scores = method.score!(input.weight, input.shape, input.kind, input.stats, input.options);

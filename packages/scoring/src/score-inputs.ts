@@ -1,11 +1,12 @@
 import { PROJECTION_KINDS, type LinearStats, type ProjectionKind, type ScoreOptions } from './types.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Default DaSS exponent: score = |W_ij|·‖h_i‖^α with α = 0.5 (SPEC §2). */
 export const DEFAULT_ALPHA = 0.5;
 
 export function validateKind(method: string, kind: unknown): asserts kind is ProjectionKind {
   if (!(PROJECTION_KINDS as readonly unknown[]).includes(kind)) {
-    throw new RangeError(`${method}: kind: expected one of ${PROJECTION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new InvalidArgumentError(method, `kind: expected one of ${PROJECTION_KINDS.join(', ')}, got ${JSON.stringify(kind)}`);
   }
 }
 
@@ -73,7 +74,7 @@ export function requireSumSq(
 export function resolveAlpha(method: string, options: ScoreOptions | undefined): number {
   const alpha = options?.alpha ?? DEFAULT_ALPHA;
   if (typeof alpha !== 'number' || !Number.isFinite(alpha) || alpha < 0) {
-    throw new RangeError(`${method}: alpha: expected a finite number >= 0, got ${String(alpha)}`);
+    throw new InvalidArgumentError(method, `alpha: expected a finite number >= 0, got ${String(alpha)}`);
   }
   return alpha;
 }

@@ -1,3 +1,4 @@
+import type { InvalidArgumentError } from '@dass/errors';
 import { parseSparsity, runSparseGPT } from '@dass/nm-sparsify';
 import { describe, expect, it } from 'vitest';
 import { magnitudeMethod } from './magnitude-method.js';
@@ -60,7 +61,36 @@ describe('pruning-method registry', () => {
     expect([...neededStatistics(dass, obs)].sort()).toEqual(['downInputSumSq', 'gram', 'inputSumSq']);
     const flags = allMethodOptions();
     expect(flags.find((f) => f.option.name === 'alpha')!.owners).toEqual(['dass', 'ria']);
-    expect(flags.find((f) => f.option.name === 'percdamp')!.owners).toEqual(['sparsegpt', '--update obs']);
+    expect(flags.find((f) => f.option.name === 'percdamp')!.owners).toEqual(['sparsegpt', 'update obs']);
+    expect(flags.find((f) => f.option.name === 'percdamp')!.declaredBy).toEqual([
+      { kind: 'method', name: 'sparsegpt' },
+      { kind: 'update', name: 'obs' },
+    ]);
+  });
+
+  it('errors name option fields, never CLI flags; an application renames them through describe()', () => {
+    const caught = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return err as InvalidArgumentError;
+      }
+      throw new Error('expected a throw');
+    };
+    const obs = getWeightUpdate('obs');
+    const flags = (field: string) => `--${field}`;
+    const selfStep = caught(() => resolveMethodOptions(getScoringMethod('sparsegpt'), obs));
+    expect(selfStep).toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'update' });
+    expect(selfStep.message).toBe('update: sparsegpt chooses its mask inside its own step (prune()); update needs a method that scores');
+    expect(selfStep.describe(flags)).toBe('--update: sparsegpt chooses its mask inside its own step (prune()); --update needs a method that scores');
+    const unknown = caught(() => resolveMethodOptions(getScoringMethod('wanda'), obs, { alpha: 1 }));
+    expect(unknown).toMatchObject({ field: 'alpha', message: 'alpha: wanda with update obs takes only percdamp, blocksize' });
+    expect(unknown.describe(flags)).toBe('--alpha: wanda with --update obs takes only percdamp, blocksize');
+    const ownStep = caught(() => pruneMatrix(getScoringMethod('sparsegpt'), {} as never, obs));
+    expect(ownStep).toMatchObject({ field: 'update', message: 'update obs: sparsegpt chooses its mask inside its own step (prune()); an update needs a method that scores' });
+    const noGram = caught(() => obs.apply({ weight: new Float32Array(4), shape: [2, 2], kind: 'up_proj', stats: { inputSumSq: new Float64Array(2), tokens: 1 }, name: 'w' } as never));
+    expect(noGram.message).toBe("w: update obs needs XᵀX of this linear's inputs (stats.gram), which was not gathered");
+    for (const err of [selfStep, unknown, ownStep, noGram]) expect(err.message).not.toContain('--');
   });
 
   it('a toy method is one entry: its score goes through the pattern code, its option is resolved', () => {

@@ -1,15 +1,36 @@
+import { DassError, hasMarker, setMarker, type DassErrorOptions, type MessageText } from '@dass/errors';
+
+const BACKEND_UNAVAILABLE = Symbol.for('dass.error.BackendUnavailableError');
+const DEVICE_LIMIT = Symbol.for('dass.error.DeviceLimitError');
+
 /**
  * A backend asked for by name cannot start on this machine (not installed, no GPU adapter): the user's environment,
- * not a bug. The CLI exits 2 with this one-line message.
+ * not a bug. Code `DASS_BACKEND_UNAVAILABLE`, field `backend`.
  */
-export class BackendUnavailableError extends Error {
-  override readonly name = 'BackendUnavailableError';
+export class BackendUnavailableError extends DassError {
+  constructor(message: MessageText, options: Omit<DassErrorOptions, 'field'> = {}) {
+    super('DASS_BACKEND_UNAVAILABLE', message, { ...options, field: 'backend' });
+    this.name = 'BackendUnavailableError';
+    setMarker(this, BACKEND_UNAVAILABLE);
+  }
+
+  static override isInstance(error: unknown): error is BackendUnavailableError {
+    return hasMarker(error, BACKEND_UNAVAILABLE);
+  }
 }
 
 /**
  * A model or batch that cannot fit the device's buffer limits (WebGPU maxStorageBufferBindingSize / maxBufferSize);
- * the message names the tensor, its size and the limit.
+ * the message names the tensor, its size and the limit. Code `DASS_DEVICE_LIMIT`.
  */
-export class DeviceLimitError extends RangeError {
-  override readonly name = 'DeviceLimitError';
+export class DeviceLimitError extends DassError {
+  constructor(message: MessageText, options: DassErrorOptions = {}) {
+    super('DASS_DEVICE_LIMIT', message, options);
+    this.name = 'DeviceLimitError';
+    setMarker(this, DEVICE_LIMIT);
+  }
+
+  static override isInstance(error: unknown): error is DeviceLimitError {
+    return hasMarker(error, DEVICE_LIMIT);
+  }
 }

@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, countDeviceReads, describeAdapter, layerExecution, maxTensorBytes, selectBackend, tf } from './index.js';
+import { BACKEND_NAMES, BackendUnavailableError, countDeviceReads, describeAdapter, layerExecution, maxTensorBytes, selectBackend, tf } from './index.js';
 import type { BackendName } from './index.js';
 import type { GpuAdapterLike } from './webgpu.js';
 
@@ -66,12 +66,16 @@ describe('selectBackend', () => {
   });
 
   it('rejects an unknown backend name, naming it', async () => {
-    await expect(selectBackend('metal' as never)).rejects.toThrow(/backend: expected one of .* got "metal"/);
+    await expect(selectBackend('metal' as never)).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'backend', message: expect.stringMatching(/^backend: expected one of .* got "metal"/) });
   });
 
   // Skipped (visibly) where tfjs-node-gpu is installed: then there is no missing backend to ask for.
   it.skipIf(gpuInstalled)('a named backend that is missing is an error naming it', async () => {
-    await expect(selectBackend('tensorflow-gpu')).rejects.toThrow(/backend tensorflow-gpu is not available/);
+    const err = await selectBackend('tensorflow-gpu').catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'BackendUnavailableError', code: 'DASS_BACKEND_UNAVAILABLE', field: 'backend' });
+    expect(BackendUnavailableError.isInstance(err)).toBe(true);
+    expect((err as Error).message).toMatch(/^backend tensorflow-gpu is not available: /);
+    expect((err as BackendUnavailableError).describe((f) => `--${f}`)).toMatch(/^--backend tensorflow-gpu is not available: /);
   });
 
   it('countDeviceReads counts every read path once per call and unwraps on stop', async () => {

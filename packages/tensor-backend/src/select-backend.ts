@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { BackendUnavailableError } from './errors.js';
 import { activateWebGpu } from './webgpu.js';
 import type { WebGpuAdapterInfo } from './webgpu.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * Backends in the order `auto` tries them: fastest first. `webgpu` (tfjs-backend-webgpu on Dawn) counts for `auto`
@@ -71,7 +72,7 @@ const attempts: Record<BackendName, (explicit: boolean) => Promise<WebGpuAdapter
  */
 export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
   if (request !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(request)) {
-    throw new TypeError(`backend: expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(request)}`);
+    throw new InvalidArgumentError('backend', `expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(request)}`);
   }
   if (current && (request === 'auto' || request === current.name)) return current;
   const order: BackendName[] = request === 'auto' ? [...BACKEND_NAMES] : [request];
@@ -82,7 +83,7 @@ export async function selectBackend(request: BackendRequest = 'auto'): Promise<B
       current = { name, tfjsName: tf.getBackend(), skipped, ...(adapter ? { adapter } : {}) };
       return current;
     } catch (err) {
-      if (request !== 'auto') throw new BackendUnavailableError(`backend ${name} is not available: ${errorText(err)}`);
+      if (request !== 'auto') throw new BackendUnavailableError((field) => `${field('backend')} ${name} is not available: ${errorText(err)}`, { cause: err });
       skipped.push({ name, reason: errorText(err) });
     }
   }
@@ -137,7 +138,7 @@ let tensorBytesLimit = Infinity;
  * headroom on a GPU shared with other work, and for tests that exercise the chunking paths on small models.
  */
 export function limitTensorBytes(bytes?: number): void {
-  if (bytes !== undefined && !(Number.isFinite(bytes) && bytes > 0)) throw new RangeError(`bytes: expected a positive number, got ${bytes}`);
+  if (bytes !== undefined && !(Number.isFinite(bytes) && bytes > 0)) throw new InvalidArgumentError('bytes', `expected a positive number, got ${bytes}`);
   tensorBytesLimit = bytes ?? Infinity;
 }
 

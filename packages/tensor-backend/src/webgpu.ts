@@ -182,7 +182,7 @@ async function activate(allowFallback: boolean): Promise<WebGpuAdapterInfo> {
   if (!adapter) throw new Error('Dawn found no WebGPU adapter (install the GPU\'s Vulkan/Metal/D3D12 driver, or point VK_ICD_FILENAMES at a Vulkan ICD)');
   const described = describeAdapter(adapter);
   if (described.fallback && !allowFallback) {
-    throw new Error(`the only WebGPU adapter is a software one (${described.description || described.architecture}); ask for it with --backend webgpu`);
+    throw new Error(`the only WebGPU adapter is a software one (${described.description || described.architecture}); ask for the webgpu backend by name to use it`);
   }
   const requiredFeatures: string[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');

@@ -1,4 +1,5 @@
 import { llama2cConfig, llama2cLayout, type HostTensor, type Llama2cHeader, type WeightSource } from '@dass/model-loader';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** stories15M's llama2.c header (dim 288, 6 layers, 6 heads, hidden 768, vocab 32000, 256 positions). */
 export const STORIES15M_HEADER: Llama2cHeader = {
@@ -39,7 +40,7 @@ export function syntheticWeightSource(header: Llama2cHeader = STORIES15M_HEADER)
   const shapes = new Map([...spans].map(([name, span]) => [name, span.shape]));
   const shapeOf = (name: string): number[] => {
     const shape = shapes.get(name);
-    if (!shape) throw new RangeError(`name: the synthetic model has no tensor ${JSON.stringify(name)}`);
+    if (!shape) throw new InvalidArgumentError('name', `the synthetic model has no tensor ${JSON.stringify(name)}`);
     return shape;
   };
   return {

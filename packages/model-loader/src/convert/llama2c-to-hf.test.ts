@@ -120,7 +120,7 @@ describe('convertLlama2cToHf', () => {
       const err = await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir }).catch((e: unknown) => e);
       diskFull.syscalls.clear();
       expect(err).toBeInstanceOf(ModelLoadError);
-      expect(err).toMatchObject({ file: outDir, code: 'IO' });
+      expect(err).toMatchObject({ file: outDir, reason: 'IO' });
       expect((err as ModelLoadError).message).toMatch(new RegExp(`^${outDir}: cannot write the converted checkpoint: ENOSPC: no space left on device, ${syscall}$`));
       expect((await readdir(root)).filter((f) => f.includes(`full-${syscall}`))).toEqual([]);
     }
@@ -132,7 +132,7 @@ describe('convertLlama2cToHf', () => {
     const outDir = join(root, 'never');
     await expect(convertLlama2cToHf({ checkpoint: source, outDir, dtype: 'F8' as never })).rejects.toThrow(/dtype: expected F32, F16 or BF16, got "F8"/);
     await expect(convertLlama2cToHf({ checkpoint: Object.create(source, { format: { value: 'hf' } }), outDir })).rejects.toThrow(/checkpoint: expected a llama2.c checkpoint \(format "llama2c"\), got format "hf"/);
-    await expect(convertLlama2cToHf({ checkpoint: source, outDir, tokenizerPath: join(root, 'nope.bin') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(convertLlama2cToHf({ checkpoint: source, outDir, tokenizerPath: join(root, 'nope.bin') })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     await expect(convertLlama2cToHf({ checkpoint: source, outDir: '' })).rejects.toThrow(/outDir: expected a directory path, got ""/);
     expect((await readdir(root)).filter((f) => f.includes('never'))).toEqual([]);
     await source.close();

@@ -126,6 +126,6 @@ function writeFailure(outDir: string, temp: string, e: unknown): unknown {
   const err = e as (NodeJS.ErrnoException & { dest?: unknown }) | undefined;
   const paths = [err?.path, err?.dest, e instanceof ModelLoadError ? e.file : undefined];
   if (!paths.some((p) => typeof p === 'string' && p.startsWith(temp))) return e;
-  if (e instanceof ModelLoadError && e.code !== 'IO') return e;
+  if (e instanceof ModelLoadError && e.reason !== 'IO') return e;
   return new ModelLoadError(outDir, 'IO', `cannot write the converted checkpoint: ${(e as Error).message}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
+import { ModelLoadError, type ModelLoadErrorReason } from '../errors.js';
 import type { ModelConfig } from '../types.js';
 import { hfConfigJson, parseHfConfig } from './hf-config.js';
 
@@ -86,7 +86,7 @@ describe('parseHfConfig', () => {
     expect(c).toMatchObject({ architecture: 'LlamaForCausalLM', numKvHeads: 8, headDim: 8, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositionEmbeddings: 2048, tieWordEmbeddings: false });
   });
 
-  const bad: [string, unknown, ModelLoadErrorCode, RegExp][] = [
+  const bad: [string, unknown, ModelLoadErrorReason, RegExp][] = [
     ['a non-object', [1], 'BAD_CONFIG', /config must be a JSON object/],
     ['missing hidden_size', { ...MISTRAL_7B_V01, hidden_size: undefined }, 'BAD_CONFIG', /hidden_size: missing/],
     ['missing vocab_size', { ...MISTRAL_7B_V01, vocab_size: undefined }, 'BAD_CONFIG', /vocab_size: missing/],
@@ -118,7 +118,7 @@ describe('parseHfConfig', () => {
       }
     })();
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe(code);
+    expect((err as ModelLoadError).reason).toBe(code);
     expect((err as ModelLoadError).message).toMatch(/^\/models\/x\/config\.json: /);
     expect((err as ModelLoadError).message).toMatch(message);
   });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
+import { ModelLoadError, type ModelLoadErrorReason } from '../errors.js';
 import { writeSafetensors, type SafetensorsTensor } from '../safetensors/safetensors-writer.js';
 import type { DType, ModelConfig } from '../types.js';
 import { hfConfigJson } from './hf-config.js';
@@ -73,13 +73,13 @@ async function buildDir(b: Build = {}): Promise<{ dir: string; tensors: Safetens
   return { dir, tensors };
 }
 
-async function expectError(promise: Promise<unknown>, code: ModelLoadErrorCode, file: string, message: RegExp) {
+async function expectError(promise: Promise<unknown>, code: ModelLoadErrorReason, file: string, message: RegExp) {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(ModelLoadError);
-  expect((err as ModelLoadError).code).toBe(code);
+  expect((err as ModelLoadError).reason).toBe(code);
   expect((err as ModelLoadError).file).toBe(file);
   expect((err as ModelLoadError).message).toMatch(message);
 }

@@ -21,6 +21,6 @@ describe('q/k row permutation between llama2.c and HF layouts (hand-worked)', ()
 
 describe('openLlama2c', () => {
   it('names a bad path argument', async () => {
-    await expect(openLlama2c('')).rejects.toMatchObject({ code: 'BAD_VALUE', message: ': path: expected a llama2.c .bin file, got ""' });
+    await expect(openLlama2c('')).rejects.toMatchObject({ reason: 'BAD_VALUE', message: ': path: expected a llama2.c .bin file, got ""' });
   });
 });

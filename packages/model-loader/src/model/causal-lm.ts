@@ -5,6 +5,7 @@ import { DeviceHidden } from './device-hidden.js';
 import type { LayerForwardOptions } from './decoder-layer.js';
 import { LayerContext } from './layer-context.js';
 import { LayerWorkerPool } from './layer-pool.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface CausalLMOptions {
   /**
@@ -65,7 +66,7 @@ export class CausalLM {
 
   static async fromSource(source: WeightSource, options: CausalLMOptions = {}): Promise<CausalLM> {
     const threads = options.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected an integer >= 1, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('threads', `expected an integer >= 1, got ${threads}`);
     const backend = await ensureBackend();
     const model = new CausalLM(source, options);
     if (threads > 1) model.context.pool = await LayerWorkerPool.create({ threads, config: model.config, backend: backend.name });
@@ -83,14 +84,14 @@ export class CausalLM {
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
       if (!Number.isInteger(id) || id < 0 || id >= v) {
-        throw new RangeError(`ids: token ${id} at position ${i} is outside the model's vocabulary [0, ${v}); is the tokenizer the model's own?`);
+        throw new InvalidArgumentError('ids', `token ${id} at position ${i} is outside the model's vocabulary [0, ${v}); is the tokenizer the model's own?`);
       }
     }
   }
 
   /** Embeds `batch × seqLen` ids into host hidden states [batch, seqLen, hidden]. */
   async embed(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
-    if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
+    if (ids.length !== batch * seqLen) throw new InvalidArgumentError('ids', `expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
     this.checkIds(ids);
     if (!this.embedTable && !this.cacheEmbeddings && this.source.readF32Rows) {
       // Not kept: read only the rows the ids need (a 7B table is 0.5 GB of float32 to decode for a few thousand rows).
@@ -135,7 +136,7 @@ export class CausalLM {
    * the table lookup runs on the host, each chunk is uploaded once; nothing is read back.
    */
   async embedDevice(ids: Int32Array, batch: number, seqLen: number, maxTokensPerPass = this.options.maxTokensPerPass): Promise<DeviceHidden> {
-    if (ids.length !== batch * seqLen) throw new RangeError(`ids: expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
+    if (ids.length !== batch * seqLen) throw new InvalidArgumentError('ids', `expected ${batch}×${seqLen} = ${batch * seqLen} ids, got ${ids.length}`);
     this.checkIds(ids);
     const perPass = samplesPerPass(this.config, seqLen, { maxTokensPerPass });
     const table = await this.embeddingTable();
@@ -264,7 +265,7 @@ export class CausalLM {
    */
   async projectLogits(hidden: Float32Array, rows: number, onChunk: (firstRow: number, chunkRows: number, logits: Float32Array) => void): Promise<void> {
     const d = this.config.hiddenSize;
-    if (hidden.length !== rows * d) throw new RangeError(`hidden: expected ${rows}×${d} values, got ${hidden.length}`);
+    if (hidden.length !== rows * d) throw new InvalidArgumentError('hidden', `expected ${rows}×${d} values, got ${hidden.length}`);
     const { norm, headT } = await this.head();
     const chunkRows = this.logitsChunkRows();
     for (let r = 0; r < rows; r += chunkRows) {
@@ -281,7 +282,7 @@ export class CausalLM {
    * Rows may be right-padded: causal attention means padding never changes earlier positions.
    */
   async tokenNll(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array> {
-    if (seqLen < 2) throw new RangeError(`seqLen: need at least 2 tokens to score a next token, got ${seqLen}`);
+    if (seqLen < 2) throw new InvalidArgumentError('seqLen', `need at least 2 tokens to score a next token, got ${seqLen}`);
     const v = this.config.vocabSize;
     const chunkRows = this.logitsChunkRows();
     // log-sum-exp and the target's logit on tfjs: only [rows] values come back, never the [rows, vocab] logits.
@@ -344,8 +345,8 @@ export class CausalLM {
 
   /** Greedy (argmax) decoding, llama2.c style: starts from `prompt`, stops at `maxLength` tokens or a stop id. */
   async generateGreedy(prompt: readonly number[], maxLength: number, stopIds: readonly number[] = []): Promise<number[]> {
-    if (prompt.length === 0) throw new RangeError('prompt: expected at least one token (e.g. BOS)');
-    if (!Number.isSafeInteger(maxLength) || maxLength < 1) throw new RangeError(`maxLength: expected a positive integer, got ${maxLength}`);
+    if (prompt.length === 0) throw new InvalidArgumentError('prompt', 'expected at least one token (e.g. BOS)');
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) throw new InvalidArgumentError('maxLength', `expected a positive integer, got ${maxLength}`);
     const tokens = [...prompt];
     const d = this.config.hiddenSize;
     const v = this.config.vocabSize;

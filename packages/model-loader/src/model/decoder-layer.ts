@@ -7,6 +7,7 @@ import type { InputStatsAccumulator } from './input-stats.js';
 import { DEVICE_SCORES_BYTES, attendCausalDevice } from './device-attention.js';
 import { DeviceHidden } from './device-hidden.js';
 import type { LayerContext } from './layer-context.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * Receives the input of a group of linears that share it (rows = tokens): q/k/v, then o, then gate/up, then down.
@@ -380,7 +381,7 @@ export class DecoderLayer {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     const d = this.config.hiddenSize;
     if (hidden.length !== batch * seqLen * d) {
-      throw new RangeError(`hidden: expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
+      throw new InvalidArgumentError('hidden', `expected ${batch}×${seqLen}×${d} = ${batch * seqLen * d} values, got ${hidden.length}`);
     }
     if (tf.getBackend() === 'webgpu') throw new Error('DecoderLayer.forward reads synchronously, which the webgpu backend cannot: use forwardDevice');
     const perPass = samplesPerPass(this.config, seqLen, options);
@@ -448,7 +449,7 @@ export class DecoderLayer {
    */
   forwardDevice(hidden: DeviceHidden, options: Pick<LayerForwardOptions, 'capture'> = {}): DeviceHidden {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
-    if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    if (hidden.hiddenSize !== this.config.hiddenSize) throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
     const out: tf.Tensor2D[] = [];
     try {
       for (let i = 0; i < hidden.chunks.length; i++) {
@@ -468,7 +469,7 @@ export class DecoderLayer {
    */
   captureDevice(hidden: DeviceHidden, capture: LinearInputCapture): void {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
-    if (hidden.hiddenSize !== this.config.hiddenSize) throw new RangeError(`hidden: expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    if (hidden.hiddenSize !== this.config.hiddenSize) throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
     for (let i = 0; i < hidden.chunks.length; i++) {
       const x = hidden.chunks[i]!;
       // skipOutput: down_proj's product is not needed, only what the capture sees.

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import type { LinearName, ModelConfig } from '../types.js';
 import type { DecoderLayer } from './decoder-layer.js';
 import type { InputStatsData, InputStatsRequest } from './input-stats.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** One worker pass over a contiguous slice of the samples. */
 export interface PoolRunOptions {
@@ -107,7 +108,7 @@ export class LayerWorkerPool {
   /** Starts `threads` workers (≥ 2; use no pool for 1) and waits until each has initialised its backend. */
   static async create(options: { threads: number; config: ModelConfig; backend: string }): Promise<LayerWorkerPool> {
     const { threads } = options;
-    if (!Number.isInteger(threads) || threads < 2) throw new RangeError(`threads: a worker pool needs an integer >= 2, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 2) throw new InvalidArgumentError('threads', `a worker pool needs an integer >= 2, got ${threads}`);
     const entry = workerEntry();
     const workerData: LayerWorkerData = { config: options.config, backend: options.backend };
     const lanes: Lane[] = [];

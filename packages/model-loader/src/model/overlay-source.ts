@@ -1,5 +1,6 @@
 import { numelOf } from '../safetensors/dtype.js';
 import type { DType, HostTensor, WeightSource } from '../types.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * A weight source that serves some tensors from memory (e.g. pruned weights) and the rest from `base`:
@@ -7,10 +8,10 @@ import type { DType, HostTensor, WeightSource } from '../types.js';
  */
 export function overlayWeights(base: WeightSource, overrides: ReadonlyMap<string, HostTensor>): WeightSource {
   for (const [name, t] of overrides) {
-    if (!base.has(name)) throw new RangeError(`overrides: ${name} is not a tensor of ${base.path}`);
+    if (!base.has(name)) throw new InvalidArgumentError('overrides', `${name} is not a tensor of ${base.path}`);
     const shape = base.shape(name);
     const numel = numelOf(shape);
-    if (t.data.length !== numel) throw new RangeError(`overrides: ${name} has ${t.data.length} values, ${base.path} has [${shape.join(', ')}]`);
+    if (t.data.length !== numel) throw new InvalidArgumentError('overrides', `${name} has ${t.data.length} values, ${base.path} has [${shape.join(', ')}]`);
   }
   return {
     path: base.path,

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
+import { ModelLoadError, type ModelLoadErrorReason } from '../errors.js';
 import { openCheckpointDir } from './checkpoint-dir.js';
 import { writeSafetensors } from './safetensors-writer.js';
 
@@ -33,13 +33,13 @@ async function twoShards(weightMap?: Record<string, string>): Promise<string> {
   return dir;
 }
 
-async function expectError(promise: Promise<unknown>, code: ModelLoadErrorCode, file: string, message: RegExp) {
+async function expectError(promise: Promise<unknown>, code: ModelLoadErrorReason, file: string, message: RegExp) {
   const err = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(err).toBeInstanceOf(ModelLoadError);
-  expect((err as ModelLoadError).code).toBe(code);
+  expect((err as ModelLoadError).reason).toBe(code);
   expect((err as ModelLoadError).file).toBe(file);
   expect((err as ModelLoadError).message).toContain(file);
   expect((err as ModelLoadError).message).toMatch(message);

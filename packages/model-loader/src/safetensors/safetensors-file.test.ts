@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError, type ModelLoadErrorCode } from '../errors.js';
+import { ModelLoadError, type ModelLoadErrorReason } from '../errors.js';
 import { openSafetensors } from './safetensors-file.js';
 
 let dir: string;
@@ -50,8 +50,8 @@ describe('openSafetensors', () => {
     expect(Array.from(await file.readRaw('a'))).toEqual(Array.from(data.subarray(0, 16)));
     expect(file.has('a') && !file.has('c')).toBe(true);
     expect(() => file.info('c')).toThrow(/good\.safetensors: no tensor named "c"/);
-    await expect(file.readF32('b')).rejects.toMatchObject({ code: 'BAD_DTYPE', message: expect.stringMatching(/tensor "b" is U8, not a float dtype/) });
-    await expect(file.readTyped('a')).rejects.toMatchObject({ code: 'BAD_DTYPE', message: expect.stringMatching(/tensor "a" is F32, a float dtype/) });
+    await expect(file.readF32('b')).rejects.toMatchObject({ reason: 'BAD_DTYPE', message: expect.stringMatching(/tensor "b" is U8, not a float dtype/) });
+    await expect(file.readTyped('a')).rejects.toMatchObject({ reason: 'BAD_DTYPE', message: expect.stringMatching(/tensor "a" is F32, a float dtype/) });
     await file.close();
     await expect(file.readRaw('a')).rejects.toThrow(/file was closed/);
   });
@@ -66,11 +66,11 @@ describe('openSafetensors', () => {
   });
 
   it('reports a missing file as NOT_FOUND', async () => {
-    await expect(openSafetensors(join(dir, 'nope.safetensors'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(openSafetensors(join(dir, 'nope.safetensors'))).rejects.toMatchObject({ reason: 'NOT_FOUND' });
   });
 
   const good = craft({ a: t('F32', [2], 0, 8) }, 8);
-  const cases: [string, Uint8Array, ModelLoadErrorCode, RegExp][] = [
+  const cases: [string, Uint8Array, ModelLoadErrorReason, RegExp][] = [
     ['a file shorter than 8 bytes', new Uint8Array(5), 'TRUNCATED', /file has 5 bytes; a safetensors file starts with an 8-byte header length/],
     ['a file truncated inside the data', good.subarray(0, good.byteLength - 3), 'TRUNCATED', /tensor "a": data_offsets \[0, 8\] run past the data section \(5 bytes; file truncated\?\)/],
     ['a header length past the end', craft({ a: t('F32', [0], 0, 0) }, 0, 1000n), 'TRUNCATED', /header length 1000 runs past the end of the file/],
@@ -107,7 +107,7 @@ describe('openSafetensors', () => {
     const path = await put(`bad-${label.replace(/\W+/g, '-')}.safetensors`, bytes);
     const err = await openSafetensors(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe(code);
+    expect((err as ModelLoadError).reason).toBe(code);
     expect((err as ModelLoadError).file).toBe(path);
     expect((err as ModelLoadError).message.startsWith(`${path}: `)).toBe(true);
     expect((err as ModelLoadError).message).toMatch(message);

@@ -158,7 +158,7 @@ describe('writeSafetensors', () => {
     const path = join(dir, 'bad.safetensors');
     const err = await writeSafetensors(path, tensors as never).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe('BAD_VALUE');
+    expect((err as ModelLoadError).reason).toBe('BAD_VALUE');
     expect((err as ModelLoadError).message).toContain(path);
     expect((err as ModelLoadError).message).toMatch(message);
     expect((await readdir(dir)).filter((f) => f.startsWith('bad.'))).toEqual([]);

@@ -3,13 +3,16 @@
  * safetensors header naming one tensor twice would read as a different file than other readers see.
  * Objects come back with a null prototype (a key named `__proto__` is just a key).
  */
+import { DassError } from '@dass/errors';
 
-export class StrictJsonError extends Error {
+/** Malformed JSON (code `DASS_FILE_FORMAT`); callers wrap it in a ModelLoadError naming the file. */
+export class StrictJsonError extends DassError {
   constructor(
     message: string,
     readonly position: number,
   ) {
-    super(`${message} at position ${position}`);
+    super('DASS_FILE_FORMAT', `${message} at position ${position}`);
+    this.name = 'StrictJsonError';
   }
 }
 

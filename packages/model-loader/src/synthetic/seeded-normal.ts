@@ -3,10 +3,11 @@
  * stream, seeded from the run seed and the tensor's name, so a tensor's values do not depend on which tensors were
  * generated before it (shard layout and generation order never change the weights).
  */
+import { InvalidArgumentError } from '@dass/errors';
 
 /** FNV-1a of `name`, mixed with `seed`: the 32-bit stream seed of one tensor. */
 export function tensorStreamSeed(seed: number, name: string): number {
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError('seed', `expected an integer, got ${seed}`);
   let h = Math.imul(2166136261 ^ (seed >>> 0), 16777619) >>> 0;
   h = Math.imul(h ^ Math.floor(seed / 4294967296), 16777619) >>> 0;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619) >>> 0;
@@ -18,9 +19,9 @@ export function tensorStreamSeed(seed: number, name: string): number {
  * (two samples per pair of uniforms). Returns `out`.
  */
 export function fillNormal(out: Float32Array, streamSeed: number, std: number): Float32Array {
-  if (!(out instanceof Float32Array)) throw new TypeError(`out: expected a Float32Array, got ${Object.prototype.toString.call(out)}`);
-  if (!Number.isInteger(streamSeed)) throw new RangeError(`streamSeed: expected an integer, got ${streamSeed}`);
-  if (!(std >= 0) || !Number.isFinite(std)) throw new RangeError(`std: expected a finite number ≥ 0, got ${std}`);
+  if (!(out instanceof Float32Array)) throw new InvalidArgumentError('out', `expected a Float32Array, got ${Object.prototype.toString.call(out)}`);
+  if (!Number.isInteger(streamSeed)) throw new InvalidArgumentError('streamSeed', `expected an integer, got ${streamSeed}`);
+  if (!(std >= 0) || !Number.isFinite(std)) throw new InvalidArgumentError('std', `expected a finite number ≥ 0, got ${std}`);
   let a = streamSeed | 0;
   const n = out.length;
   const twoPi = 2 * Math.PI;

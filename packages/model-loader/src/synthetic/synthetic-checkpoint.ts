@@ -16,6 +16,7 @@ import type { SafetensorsWriter } from '../safetensors/safetensors-writer.js';
 import type { ModelConfig } from '../types.js';
 import { tempPathFor } from '../write-atomic.js';
 import { fillNormal, tensorStreamSeed } from './seeded-normal.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export type SyntheticDtype = 'F32' | 'F16' | 'BF16';
 
@@ -95,14 +96,14 @@ async function exists(path: string): Promise<boolean> {
  */
 export async function writeSyntheticCheckpoint(options: SyntheticCheckpointOptions): Promise<SyntheticCheckpoint> {
   const { dir, config } = options ?? ({} as SyntheticCheckpointOptions);
-  if (typeof dir !== 'string' || dir === '') throw new TypeError(`dir: expected a directory path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || dir === '') throw new InvalidArgumentError('dir', `expected a directory path, got ${JSON.stringify(dir)}`);
   const dtype = options.dtype ?? 'F32';
-  if (!hasTorchDtype(dtype)) throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
+  if (!hasTorchDtype(dtype)) throw new InvalidArgumentError('dtype', `expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   const seed = options.seed ?? 0;
-  if (!Number.isSafeInteger(seed)) throw new RangeError(`seed: expected an integer, got ${seed}`);
+  if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError('seed', `expected an integer, got ${seed}`);
   const shardBytes = options.shardBytes;
   if (shardBytes !== undefined && !(Number.isSafeInteger(shardBytes) && shardBytes > 0)) {
-    throw new RangeError(`shardBytes: expected a positive integer, got ${shardBytes}`);
+    throw new InvalidArgumentError('shardBytes', `expected a positive integer, got ${shardBytes}`);
   }
   // Validates the configuration (and renders config.json) before anything is written.
   const configJson = hfConfigJson({ ...config, torchDtype: TORCH_DTYPE_OF[dtype] });

@@ -1,5 +1,6 @@
 import { hasTorchDtype, TORCH_DTYPE_OF } from '../safetensors/dtype.js';
 import type { ModelConfig } from '../types.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** The dimensions that decide a LLaMA model's cost; everything else is LLaMA's defaults. */
 export interface SyntheticModelShape {
@@ -31,21 +32,21 @@ export const SYNTHETIC_MODEL_SHAPES = {
 export type SyntheticModelName = keyof typeof SYNTHETIC_MODEL_SHAPES;
 
 function positive(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new RangeError(`shape.${name}: expected a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`shape.${name}`, `expected a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
 /** A LlamaForCausalLM configuration with `shape`'s dimensions (RoPE θ 10000, RMSNorm ε 1e-5, SiLU, BOS 1, EOS 2). */
 export function syntheticModelConfig(shape: SyntheticModelShape, dtype: 'F32' | 'F16' | 'BF16' = 'F32'): ModelConfig {
-  if (typeof shape !== 'object' || shape === null) throw new TypeError(`shape: expected an object of model dimensions, got ${String(shape)}`);
+  if (typeof shape !== 'object' || shape === null) throw new InvalidArgumentError('shape', `expected an object of model dimensions, got ${String(shape)}`);
   const hiddenSize = positive('hiddenSize', shape.hiddenSize);
   const numHeads = positive('numHeads', shape.numHeads);
   const numKvHeads = positive('numKvHeads', shape.numKvHeads ?? numHeads);
-  if (hiddenSize % numHeads !== 0) throw new RangeError(`shape.numHeads: ${numHeads} does not divide hiddenSize ${hiddenSize}`);
-  if (numHeads % numKvHeads !== 0) throw new RangeError(`shape.numKvHeads: ${numKvHeads} does not divide numHeads ${numHeads}`);
+  if (hiddenSize % numHeads !== 0) throw new InvalidArgumentError('shape.numHeads', `${numHeads} does not divide hiddenSize ${hiddenSize}`);
+  if (numHeads % numKvHeads !== 0) throw new InvalidArgumentError('shape.numKvHeads', `${numKvHeads} does not divide numHeads ${numHeads}`);
   const headDim = hiddenSize / numHeads;
-  if (headDim % 2 !== 0) throw new RangeError(`shape: head dimension ${headDim} (hiddenSize / numHeads) must be even for RoPE`);
-  if (!hasTorchDtype(dtype)) throw new RangeError(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
+  if (headDim % 2 !== 0) throw new InvalidArgumentError('shape', `head dimension ${headDim} (hiddenSize / numHeads) must be even for RoPE`);
+  if (!hasTorchDtype(dtype)) throw new InvalidArgumentError('dtype', `expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   return {
     architecture: 'LlamaForCausalLM',
     hiddenSize,

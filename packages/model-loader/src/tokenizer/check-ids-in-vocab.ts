@@ -3,6 +3,7 @@
  * the embedding table (tfjs gathers silently return zeros or garbage rather than failing).
  */
 import { ModelLoadError } from '../errors.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /**
  * Throws ModelLoadError(source, 'BAD_TOKENIZER') naming the first id >= `vocabSize` (or not a valid id).
@@ -10,13 +11,13 @@ import { ModelLoadError } from '../errors.js';
  */
 export function checkIdsInVocab(ids: ArrayLike<number>, vocabSize: number, source: string): void {
   if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') {
-    throw new TypeError(`ids: expected an array of token ids, got ${ids === null ? 'null' : typeof ids}`);
+    throw new InvalidArgumentError('ids', `expected an array of token ids, got ${ids === null ? 'null' : typeof ids}`);
   }
   if (!Number.isInteger(vocabSize) || vocabSize <= 0) {
-    throw new RangeError(`vocabSize: expected a positive integer, got ${vocabSize}`);
+    throw new InvalidArgumentError('vocabSize', `expected a positive integer, got ${vocabSize}`);
   }
   if (typeof source !== 'string' || source.length === 0) {
-    throw new TypeError(`source: expected a non-empty string naming the tokenizer, got ${JSON.stringify(source)}`);
+    throw new InvalidArgumentError('source', `expected a non-empty string naming the tokenizer, got ${JSON.stringify(source)}`);
   }
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];

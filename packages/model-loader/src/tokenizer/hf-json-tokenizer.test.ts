@@ -122,7 +122,7 @@ describe('HfJsonTokenizer on a hand-made BPE tokenizer.json', () => {
         f();
       } catch (e) {
         expect(e).toBeInstanceOf(ModelLoadError);
-        return `${(e as ModelLoadError).code} ${(e as ModelLoadError).message}`;
+        return `${(e as ModelLoadError).reason} ${(e as ModelLoadError).message}`;
       }
       return 'no error';
     };

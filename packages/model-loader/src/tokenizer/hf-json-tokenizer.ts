@@ -8,6 +8,7 @@ import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { checkTokenIds } from './check-token-ids.js';
 import { decodeJsonText } from '../text/exact-utf8.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface HfJsonTokenizerOptions {
   /** Name used in error messages (the tokenizer.json path). */
@@ -134,7 +135,7 @@ export class HfJsonTokenizer implements Tokenizer {
   ): HfJsonTokenizer {
     const file = options.file ?? '<tokenizer.json>';
     const parse = (bytes: Uint8Array, name: string): unknown => {
-      if (!(bytes instanceof Uint8Array)) throw new TypeError(`${name}: expected a Uint8Array, got ${typeof bytes}`);
+      if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(name, `expected a Uint8Array, got ${typeof bytes}`);
       const where = name === 'tokenizerJson' ? file : (options.configFile ?? '<tokenizer_config.json>');
       const decoded = decodeJsonText(bytes);
       if ('problem' in decoded) throw new ModelLoadError(where, 'BAD_JSON', decoded.problem);
@@ -151,7 +152,7 @@ export class HfJsonTokenizer implements Tokenizer {
   }
 
   encode(text: string, options: EncodeOptions = {}): number[] {
-    if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
+    if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${typeof text}`);
     const encoding = text.length === 0 ? undefined : this.tokenizer.encode(text, { add_special_tokens: false });
     const ids = encoding ? encoding.ids.slice() : [];
     const missing = ids.findIndex((id: number | undefined) => !Number.isInteger(id));

@@ -214,7 +214,7 @@ describe('Llama2cTokenizer rejects malformed files', () => {
       error = e;
     }
     expect(error).toBeInstanceOf(ModelLoadError);
-    expect((error as ModelLoadError).code).toBe('BAD_TOKENIZER');
+    expect((error as ModelLoadError).reason).toBe('BAD_TOKENIZER');
     expect((error as ModelLoadError).message).toMatch(/^x\.bin: /);
     expect((error as ModelLoadError).message).toMatch(pattern);
   };

@@ -9,6 +9,7 @@ import type { EncodeOptions, Tokenizer } from '../types.js';
 import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
 import { checkTokenIds } from './check-token-ids.js';
 import { decodeUtf8Lossy } from '../text/exact-utf8.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 const BOS_ID = 1;
 const EOS_ID = 2;
@@ -73,10 +74,10 @@ export class Llama2cTokenizer implements Tokenizer {
   /** Parses a `tokenizer.bin`; throws ModelLoadError(file, 'BAD_TOKENIZER') when it does not fit the format. */
   static fromBytes(bytes: Uint8Array, options: Llama2cTokenizerOptions = {}): Llama2cTokenizer {
     const file = options.file ?? '<tokenizer.bin bytes>';
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected a Uint8Array, got ${typeof bytes}`);
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `expected a Uint8Array, got ${typeof bytes}`);
     const { vocabSize } = options;
     if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize < 3)) {
-      throw new RangeError(`vocabSize: expected an integer >= 3, got ${vocabSize}`);
+      throw new InvalidArgumentError('vocabSize', `expected an integer >= 3, got ${vocabSize}`);
     }
     const bad = (problem: string) => new ModelLoadError(file, 'BAD_TOKENIZER', problem);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -117,7 +118,7 @@ export class Llama2cTokenizer implements Tokenizer {
 
   /** run.c encode(): BOS, dummy-prefix " ", code points (byte fallback +3), highest-score pair merges, EOS. */
   encode(text: string, options: EncodeOptions = {}): number[] {
-    if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
+    if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${typeof text}`);
     const bos = options.bos ?? true;
     const eos = options.eos ?? false;
     const symbols: MergeSymbol[] = [];
@@ -143,8 +144,7 @@ export class Llama2cTokenizer implements Tokenizer {
         for (const b of chunk) {
           const byteId = b + BYTE_OFFSET;
           if (byteId >= this.vocabSize) {
-            throw new RangeError(
-              `text: byte 0x${b.toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
+            throw new InvalidArgumentError('text', `byte 0x${b.toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
             );
           }
           push(byteId);
@@ -193,7 +193,7 @@ export class Llama2cTokenizer implements Tokenizer {
    * byte of a multi-byte character reads as U+FFFD here; use decode() on the whole sequence for exact text).
    */
   decodeToken(prev: number, id: number): string {
-    if (!Number.isInteger(prev)) throw new TypeError(`prev: expected an integer token id, got ${prev}`);
+    if (!Number.isInteger(prev)) throw new InvalidArgumentError('prev', `expected an integer token id, got ${prev}`);
     checkTokenIds([id], this.vocabSize, 'id');
     const b = this.byteOf[id];
     if (b >= 0) return decodeUtf8Lossy(Uint8Array.of(b));

@@ -71,14 +71,14 @@ describe('loadTokenizer', () => {
 
   it('reports missing paths, empty directories and unknown types', async () => {
     const missing = await failure(loadTokenizer(join(root, 'nope', 'tokenizer.model')));
-    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.reason).toBe('NOT_FOUND');
     const empty = await failure(loadTokenizer(dir('empty', { 'config.json': '{}' })));
-    expect(empty.code).toBe('NOT_FOUND');
+    expect(empty.reason).toBe('NOT_FOUND');
     expect(empty.message).toMatch(/no tokenizer in this directory \(looked for tokenizer\.json, tokenizer\.model, tokenizer\.bin\)/);
     const txt = await failure(loadTokenizer(join(dir('txt', { 'vocab.txt': 'a\nb\n' }), 'vocab.txt')));
-    expect(txt.code).toBe('UNSUPPORTED');
+    expect(txt.reason).toBe('UNSUPPORTED');
     const cfg = await failure(loadTokenizer(join(dir('cfg', { 'tokenizer_config.json': '{}' }), 'tokenizer_config.json')));
-    expect(cfg.code).toBe('UNSUPPORTED');
+    expect(cfg.reason).toBe('UNSUPPORTED');
   });
 
   it('reports garbled files with the file named', async () => {
@@ -92,8 +92,8 @@ describe('loadTokenizer', () => {
     const badConfig = dir('bad-config', { 'tokenizer.json': tinyJson, 'tokenizer_config.json': '{bos' });
     const config = await failure(loadTokenizer(badConfig));
     expect([config.code, config.file]).toEqual(['BAD_JSON', join(badConfig, 'tokenizer_config.json')]);
-    expect((await failure(loadTokenizer(join(d, 'bad.model')))).code).toBe('BAD_TOKENIZER');
-    expect((await failure(loadTokenizer(join(d, 'bad.bin')))).code).toBe('BAD_TOKENIZER');
+    expect((await failure(loadTokenizer(join(d, 'bad.model')))).reason).toBe('BAD_TOKENIZER');
+    expect((await failure(loadTokenizer(join(d, 'bad.bin')))).reason).toBe('BAD_TOKENIZER');
     // A model checkpoint is not a tokenizer, even though both are .bin.
     const checkpoint = await failure(loadTokenizer(fixtures.stories260K.bin));
     expect([checkpoint.code, checkpoint.file]).toEqual(['BAD_TOKENIZER', fixtures.stories260K.bin]);

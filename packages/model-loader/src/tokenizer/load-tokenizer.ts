@@ -10,6 +10,7 @@ import type { Tokenizer } from '../types.js';
 import { HfJsonTokenizer } from './hf-json-tokenizer.js';
 import { Llama2cTokenizer } from './llama2c-tokenizer.js';
 import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Looked for, in this order, when `path` is a directory. */
 export const TOKENIZER_FILE_NAMES = ['tokenizer.json', 'tokenizer.model', 'tokenizer.bin'] as const;
@@ -61,12 +62,12 @@ async function readNonEmpty(path: string, expected: string, text = false): Promi
 /** Loads a tokenizer from a file or a model directory; every failure is a ModelLoadError naming the file. */
 export async function loadTokenizer(path: string, opts: LoadTokenizerOptions = {}): Promise<Tokenizer> {
   if (typeof path !== 'string' || path.length === 0) {
-    throw new TypeError(`path: expected a tokenizer file or model directory, got ${JSON.stringify(path)}`);
+    throw new InvalidArgumentError('path', `expected a tokenizer file or model directory, got ${JSON.stringify(path)}`);
   }
-  if (opts === null || typeof opts !== 'object') throw new TypeError(`opts: expected an object, got ${opts}`);
+  if (opts === null || typeof opts !== 'object') throw new InvalidArgumentError('opts', `expected an object, got ${opts}`);
   const { vocabSize } = opts;
   if (vocabSize !== undefined && (!Number.isInteger(vocabSize) || vocabSize <= 0)) {
-    throw new RangeError(`opts.vocabSize: expected a positive integer, got ${vocabSize}`);
+    throw new InvalidArgumentError('opts.vocabSize', `expected a positive integer, got ${vocabSize}`);
   }
 
   const kind = await kindOf(path);

@@ -3,6 +3,7 @@
  * whose concatenation is a known piece with the highest score; ties go to the leftmost pair. A heap over adjacent
  * pairs makes this O(n log n), where llama2.c's rescan-everything loop is O(n^2) on long texts.
  */
+import { InvalidArgumentError } from '@dass/errors';
 
 export interface MergeSymbol {
   /** The symbol's text (the key the lookup understands). */
@@ -79,9 +80,9 @@ class PairHeap {
  * `minScore` (exclusive). Returns the surviving symbols; merged ones carry `parts`. The input array is not modified.
  */
 export function mergeByScore(symbols: readonly MergeSymbol[], lookup: MergeLookup, minScore = -Infinity): MergeSymbol[] {
-  if (!Array.isArray(symbols)) throw new TypeError(`symbols: expected an array, got ${typeof symbols}`);
-  if (typeof lookup !== 'function') throw new TypeError(`lookup: expected a function, got ${typeof lookup}`);
-  if (typeof minScore !== 'number' || Number.isNaN(minScore)) throw new TypeError(`minScore: expected a number, got ${minScore}`);
+  if (!Array.isArray(symbols)) throw new InvalidArgumentError('symbols', `expected an array, got ${typeof symbols}`);
+  if (typeof lookup !== 'function') throw new InvalidArgumentError('lookup', `expected a function, got ${typeof lookup}`);
+  if (typeof minScore !== 'number' || Number.isNaN(minScore)) throw new InvalidArgumentError('minScore', `expected a number, got ${minScore}`);
   const n = symbols.length;
   const sym = symbols.slice();
   const alive = new Uint8Array(n).fill(1);

@@ -2,17 +2,18 @@
  * A minimal protobuf wire-format reader: enough to walk a SentencePiece `ModelProto` without a protobuf library.
  * It reads one message (a byte range) field by field; nested messages are read by a new reader over their bytes.
  */
+import { DassError, InvalidArgumentError } from '@dass/errors';
 
 export type WireType = 0 | 1 | 2 | 5;
 
-/** Thrown for malformed wire data; `offset` is the byte position in the whole buffer. */
-export class ProtobufError extends Error {
-  override readonly name = 'ProtobufError';
+/** Thrown for malformed wire data (code `DASS_FILE_FORMAT`); `offset` is the byte position in the whole buffer. */
+export class ProtobufError extends DassError {
   constructor(
     readonly offset: number,
     problem: string,
   ) {
-    super(`protobuf: ${problem} at byte ${offset}`);
+    super('DASS_FILE_FORMAT', `protobuf: ${problem} at byte ${offset}`);
+    this.name = 'ProtobufError';
   }
 }
 
@@ -33,7 +34,7 @@ export class ProtobufReader {
     start = 0,
     private readonly end = bytes.length,
   ) {
-    if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected a Uint8Array, got ${typeof bytes}`);
+    if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `expected a Uint8Array, got ${typeof bytes}`);
     if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > bytes.length || start > end) {
       throw new RangeError(`start/end: expected 0 <= start <= end <= ${bytes.length}, got ${start}..${end}`);
     }

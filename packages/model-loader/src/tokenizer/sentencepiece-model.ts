@@ -5,6 +5,7 @@
  */
 import { ModelLoadError } from '../errors.js';
 import { ProtobufError, ProtobufReader } from './protobuf-reader.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 export type SentencePieceType = 'normal' | 'unknown' | 'control' | 'user_defined' | 'unused' | 'byte';
 export type SentencePieceModelType = 'unigram' | 'bpe' | 'word' | 'char';
@@ -68,7 +69,7 @@ function readPiece(r: ProtobufReader, index: number, bad: (p: string) => ModelLo
 
 /** Parses ModelProto bytes; throws ModelLoadError(file, 'BAD_TOKENIZER') on malformed or implausible data. */
 export function parseSentencePieceModel(bytes: Uint8Array, file = '<tokenizer.model bytes>'): SentencePieceModel {
-  if (!(bytes instanceof Uint8Array)) throw new TypeError(`bytes: expected a Uint8Array, got ${typeof bytes}`);
+  if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError('bytes', `expected a Uint8Array, got ${typeof bytes}`);
   const bad = (problem: string) => new ModelLoadError(file, 'BAD_TOKENIZER', `SentencePiece model: ${problem}`);
   const model: SentencePieceModel = {
     pieces: [],

@@ -188,7 +188,7 @@ describe('SentencePieceTokenizer rejects what it cannot read', () => {
     } catch (e) {
       expect(e).toBeInstanceOf(ModelLoadError);
       expect((e as ModelLoadError).message).toMatch(/^m\.model: SentencePiece model: /);
-      return (e as ModelLoadError).code;
+      return (e as ModelLoadError).reason;
     }
     return 'no error';
   };

@@ -10,6 +10,7 @@ import { checkTokenIds } from './check-token-ids.js';
 import { decodeUtf8Lossy } from '../text/exact-utf8.js';
 import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
 import { parseSentencePieceModel, type SentencePieceModel, type SentencePieceType } from './sentencepiece-model.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** U+2581 LOWER ONE EIGHTH BLOCK: SentencePiece's visible space. */
 const SPACE_SYMBOL = '\u2581';
@@ -101,7 +102,7 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   /** The normalised text the merges run on: whitespace rules, dummy prefix, spaces as U+2581. */
   normalize(text: string): string {
-    if (typeof text !== 'string') throw new TypeError(`text: expected a string, got ${typeof text}`);
+    if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${typeof text}`);
     const spec = this.model.normalizer;
     let s = text;
     if (spec.removeExtraWhitespaces) s = s.replace(/ +/g, ' ').replace(/^ | $/g, '');
@@ -194,7 +195,7 @@ export class SentencePieceTokenizer implements Tokenizer {
 
   /** One token's text after `prev`: leading space dropped after BOS; a byte piece alone reads as its byte. */
   decodeToken(prev: number, id: number): string {
-    if (!Number.isInteger(prev)) throw new TypeError(`prev: expected an integer token id, got ${prev}`);
+    if (!Number.isInteger(prev)) throw new InvalidArgumentError('prev', `expected an integer token id, got ${prev}`);
     checkTokenIds([id], this.vocabSize, 'id');
     if (this.types[id] === 'control') return '';
     if (this.types[id] === 'byte' && this.byteOf[id] >= 0) return decodeUtf8Lossy(Uint8Array.of(this.byteOf[id]));
