@@ -11,6 +11,7 @@ import { parseQueueUrl } from './queue-url.js';
 import { workerMain } from './queue-worker.js';
 import { runGrid } from './run-grid.js';
 import { writeReports } from './write-reports.js';
+import { reproUserError } from './repro-errors.js';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -171,11 +172,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     }
     return 0;
   } catch (err) {
-    // By name: the error class may come from another copy of the package (src in tests, dist when built).
-    if (err instanceof UserInputError || (err instanceof Error && err.name === 'OutputPathError')) {
-      io.stderr(`dass-repro: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    // By the error contract (a Symbol.for marker), so it holds when the class comes from another copy of a package.
+    const user = reproUserError(err);
+    if (user === undefined) throw err;
+    io.stderr(`dass-repro: ${user.text}\n`);
+    return user.exitCode;
   }
 }

@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { UserInputError } from '@dass/pipeline';
 import { QUEUE_PASSWORD_ENV, QUEUE_USERNAME_ENV, parseQueueUrl } from './queue-url.js';
+import { reproUserError } from './repro-errors.js';
 
 /** What a launcher starts: `workers` copies of `dass-repro worker --queue <url> …`. */
 export interface LauncherOptions {
@@ -246,10 +247,9 @@ export async function emitMain(argv: readonly string[], io: { stdout: (t: string
     }
     return 0;
   } catch (err) {
-    if (err instanceof UserInputError) {
-      io.stderr(`dass-repro: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const user = reproUserError(err);
+    if (user === undefined) throw err;
+    io.stderr(`dass-repro: ${user.text}\n`);
+    return user.exitCode;
   }
 }

@@ -20,6 +20,7 @@ import type { CellJobData, CellJobProgress } from './queue-jobs.js';
 import { connectQueue, parseQueueUrl, redisOptions } from './queue-url.js';
 import type { QueueTarget } from './queue-url.js';
 import { failedCellRecord } from './run-cell.js';
+import { reproUserError } from './repro-errors.js';
 
 export interface QueueWorkerOptions {
   target: QueueTarget;
@@ -311,10 +312,9 @@ export async function workerMain(argv: readonly string[], io: WorkerCliIo): Prom
     process.off('SIGINT', onSignal);
     return 0;
   } catch (err) {
-    if (err instanceof UserInputError) {
-      io.stderr(`dass-repro worker: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    const user = reproUserError(err);
+    if (user === undefined) throw err;
+    io.stderr(`dass-repro worker: ${user.text}\n`);
+    return user.exitCode;
   }
 }

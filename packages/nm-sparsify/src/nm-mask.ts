@@ -2,7 +2,7 @@ import type { MaskSelection, MatrixShape, NmAxis, PartialGroups, ScoreArray } fr
 import { assertNoNaN, validateMatrix } from './matrix-shape.js';
 import { markSmallest, scratchLike } from './select-smallest.js';
 import { nmPattern } from './sparsity-pattern.js';
-import { InvalidArgumentError } from '@dass/errors';
+import { DassError, InvalidArgumentError } from '@dass/errors';
 
 /** Up to this group length the N smallest are found by counting ranks (m² compares, no scratch, no branches on k). */
 const RANK_COUNT_MAX_M = 32;
@@ -23,9 +23,12 @@ export function nmGroupLayout(
   const length = axis === 'in' ? cols : rows;
   const tail = length % m;
   if (tail !== 0 && partialGroups === 'error') {
-    throw new RangeError(
-      `${name} [${rows}, ${cols}]: ${axis === 'in' ? 'input' : 'output'} dimension ${length} is not divisible by M=${m} ` +
-        `(axis '${axis}'); use partial groups 'dense' to leave the last ${tail} ${axis === 'in' ? 'columns' : 'rows'} dense`,
+    throw new DassError(
+      'DASS_INVALID_ARGUMENT',
+      (field) =>
+        `${name} [${rows}, ${cols}]: ${axis === 'in' ? 'input' : 'output'} dimension ${length} is not divisible by M=${m} ` +
+        `(axis '${axis}'); set ${field('partialGroups')} to 'dense' to leave the last ${tail} ${axis === 'in' ? 'columns' : 'rows'} dense`,
+      { field: 'sparsity' },
     );
   }
   return { fullGroups: Math.floor(length / m), tail, denseTailWeights: tail * (axis === 'in' ? rows : cols) };

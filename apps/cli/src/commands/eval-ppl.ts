@@ -1,11 +1,12 @@
 import { availableParallelism } from 'node:os';
 /** `dass eval ppl`: perplexity of a text with the papers' protocol (SPEC §5). */
 import type { Argv } from 'yargs';
+import { InvalidArgumentError } from '@dass/errors';
 import { loadTextSource, TEXT_SOURCE_FORMATS } from '@dass/calibration';
 import { perplexityOfText } from '@dass/evaluation';
 import { BACKEND_NAMES, backendReport } from '@dass/tensor-backend';
 import { integerArg, stringArg } from '../arg-parsers.js';
-import { UsageError } from '../cli-errors.js';
+import { UsageError, flagOf } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
 import { formatSeconds } from '../format-table.js';
 import { causalLM, openModelWithTokenizer, warnUnusedTensors } from '../model-input.js';
@@ -69,8 +70,8 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
                 ctx.progress.update('perplexity', done, total);
               },
             }).catch((err: unknown) => {
-              // "text: found 6 tokens …" is about --data: name the file.
-              if (err instanceof RangeError && err.message.startsWith('text: ')) throw new UsageError(`${data}: ${err.message.slice('text: '.length)}`);
+              // The text is too short ("text: found 6 tokens …"): that is about --data, so name the file.
+              if (InvalidArgumentError.isInstance(err) && err.field === 'text') throw new UsageError(`${data}: ${err.describeProblem(flagOf)}`);
               throw err;
             });
             ctx.progress.clear();

@@ -1,5 +1,6 @@
 /** `dass inspect`: per-matrix sparsity of a checkpoint's decoder linears and N:M validity along both axes. */
 import type { Argv } from 'yargs';
+import { InvalidArgumentError } from '@dass/errors';
 import { inspectMatrixSparsity, parseLinearTensorName, summarizeSparsity } from '@dass/evaluation';
 import type { MatrixSparsity } from '@dass/evaluation';
 import { DECODER_LINEARS, openModel } from '@dass/model-loader';
@@ -39,7 +40,7 @@ export function parseNmList(list: string): NmPattern[] {
       try {
         p = parseSparsity(text);
       } catch (err) {
-        throw new UsageError(`--nm: ${(err as Error).message.replace(/^sparsity: /, '')}`);
+        throw new UsageError(`--nm: ${InvalidArgumentError.isInstance(err) ? err.problem : (err as Error).message}`);
       }
       if (p.kind !== 'nm') throw new UsageError(`--nm: expected N:M patterns such as 2:4, got ${JSON.stringify(text)}`);
       return p;
