@@ -1,5 +1,5 @@
 /**
- * The calibration artifact `calib.safetensors` (SPEC §4; the contract is in this package's README): one tensor
+ * The calibration artifact `calib.safetensors` (docs/SPEC.md §4; the contract is in this package's README): one tensor
  * `input_ids` [nsamples, seqlen] plus `__metadata__` saying where the ids came from, so a run can be repeated or
  * audited from the file alone (e.g. in Python: `safe_open(path, 'pt').metadata()`). We write I32 and the camelCase
  * keys below; files written by other tools (I32 or I64 ids, snake_case keys or no metadata) are read too, and what

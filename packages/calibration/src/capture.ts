@@ -190,7 +190,7 @@ async function runLayerSequentialDevice(options: LayerSequentialOptions, layers:
 }
 
 /**
- * The layer-sequential loop of SPEC §3: embed every sample once (host memory), then per decoder layer: load it alone,
+ * The layer-sequential loop of docs/SPEC.md §3: embed every sample once (host memory), then per decoder layer: load it alone,
  * run it dense over all samples while accumulating each target's input statistics, hand it to `onLayer` (prune),
  * run it again (now pruned) to produce the next layer's inputs, call `afterLayer`, release it. With MLP-only targets
  * the second run redoes only the MLP from the kept post-attention residual (`reuseAttention`). When the model has

@@ -1,5 +1,5 @@
 /**
- * Seeded calibration windows (SPEC §4), drawn with the same `random` calls as the Python reference tools
+ * Seeded calibration windows (docs/SPEC.md §4), drawn with the same `random` calls as the Python reference tools
  * (Wanda/SparseGPT/DaSS get_c4 / get_wikitext2), so a seed picks the same windows given the same tokenizer.
  */
 import type { Tokenizer } from '@dass/model-loader';
@@ -67,7 +67,7 @@ function copyWindow(ids: readonly number[], start: number, seqlen: number, out: 
   }
 }
 
-/** Draws `nsamples` windows of `seqlen` tokens (see SPEC §4 for the exact procedure per source kind). */
+/** Draws `nsamples` windows of `seqlen` tokens (see docs/SPEC.md §4 for the exact procedure per source kind). */
 export function sampleCalibration(options: SampleCalibrationOptions): CalibrationSamples {
   const { source, tokenizer, seed } = options;
   const nsamples = requirePositiveInteger('nsamples', options.nsamples);

@@ -45,7 +45,7 @@ describe('resolveTextSourceFormat', () => {
   });
 });
 
-describe('joinWikitextRows (SPEC §5)', () => {
+describe('joinWikitextRows (docs/SPEC.md §5)', () => {
   it('hand-worked: rows keep their \\n, whitespace-only rows become "", joined with "\\n\\n"', () => {
     // lines: " \n" | " = A = \n" | " \n" | " B c .\n"  →  rows: "" | " = A = \n" | "" | " B c .\n"
     // "" + "\n\n" + " = A = \n" + "\n\n" + "" + "\n\n" + " B c .\n"
@@ -75,7 +75,7 @@ describe('joinWikitextRows (SPEC §5)', () => {
     expect(sha256(src.text)).toBe('7cfa18a363fe76a01dbc56df511cf57bdbe72b9b32dd012b4dd2146a1a9f81f8');
   });
 
-  it.skipIf(!existsSync(sharedWikiTest))('the full wiki.test.raw joins to 1,296,370 bytes (SPEC §5)', async () => {
+  it.skipIf(!existsSync(sharedWikiTest))('the full wiki.test.raw joins to 1,296,370 bytes (docs/SPEC.md §5)', async () => {
     // Same snippet on the full file -> 4358 rows, 1296370 bytes,
     // sha256 696cca6b65a171b0a358a4be6732cdfdf2dd6164a32e20fd70e3c13fc4dfae83
     const src = await loadTextSource(sharedWikiTest);

@@ -1,6 +1,6 @@
 /**
  * Text sources for calibration and evaluation: a plain text file, WikiText-2 raw (the HF dataset's rows, joined the
- * way the Wanda/SparseGPT/DaSS `get_wikitext2` joins them: `"\n\n"` for evaluation (SPEC §5), `" "` for
+ * way the Wanda/SparseGPT/DaSS `get_wikitext2` joins them: `"\n\n"` for evaluation (docs/SPEC.md §5), `" "` for
  * calibration), or documents (JSON-lines, or a JSON array
  * unless the name ends in .jsonl; gzip of either; each document an object with a `text` field, as in the C4 shards). Bytes are read the way Python's text mode reads
  * them (UTF-8, universal newlines), so token streams match the Python reference tools.
@@ -28,7 +28,7 @@ interface LoadedFrom {
 /** One continuous text (plain or WikiText): tokenized once as a whole. */
 export interface TextSourceText extends LoadedFrom {
   kind: 'text';
-  /** The text as evaluation reads it (WikiText: rows joined with `"\n\n"`, SPEC §5). */
+  /** The text as evaluation reads it (WikiText: rows joined with `"\n\n"`, docs/SPEC.md §5). */
   text: string;
   /**
    * WikiText only: the HF dataset's rows (see wikitextRows). Calibration joins them with `" "`, as the reference
@@ -74,7 +74,7 @@ export const WIKITEXT_EVALUATION_JOIN = '\n\n';
 export const WIKITEXT_CALIBRATION_JOIN = ' ';
 
 /**
- * WikiText-2 raw → the HF `wikitext-2-raw-v1` rows (SPEC §5): the dataset script reads the file in Python text mode
+ * WikiText-2 raw → the HF `wikitext-2-raw-v1` rows (docs/SPEC.md §5): the dataset script reads the file in Python text mode
  * and yields each line with its `\n` (`for row in f: yield row if row.strip() else ""`), so a whitespace-only line
  * becomes `""`. Expects `\n` line ends (see universalNewlines).
  */
@@ -93,7 +93,7 @@ export function wikitextRows(raw: string): string[] {
 
 /**
  * WikiText-2 raw → one string: its rows (wikitextRows) joined with `separator`, by default the evaluation join
- * `"\n\n"` (SPEC §5); calibration uses `" "` (WIKITEXT_CALIBRATION_JOIN).
+ * `"\n\n"` (docs/SPEC.md §5); calibration uses `" "` (WIKITEXT_CALIBRATION_JOIN).
  */
 export function joinWikitextRows(raw: string, separator: string = WIKITEXT_EVALUATION_JOIN): string {
   return wikitextRows(raw).join(separator);

@@ -12,7 +12,7 @@ export interface EvalText {
 }
 
 /**
- * Reads an evaluation text with calibration's `loadTextSource` (plain text as is; WikiText-2 raw joined as SPEC §5
+ * Reads an evaluation text with calibration's `loadTextSource` (plain text as is; WikiText-2 raw joined as docs/SPEC.md §5
  * says; JSON-lines `text` documents). Documents are joined with a single space, as the Wanda/SparseGPT C4 evaluation
  * does (`' '.join(valdata[:1100]['text'])`); `maxDocuments` keeps the first ones (1100 in that protocol).
  */

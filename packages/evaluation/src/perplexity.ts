@@ -76,7 +76,7 @@ function planWindows(n: number, seqlen: number, stride: number | undefined, maxW
 }
 
 /**
- * Perplexity of `ids` (already tokenized, BOS first) with the DaSS/Wanda/SparseGPT protocol (SPEC §5):
+ * Perplexity of `ids` (already tokenized, BOS first) with the DaSS/Wanda/SparseGPT protocol (docs/SPEC.md §5):
  * floor(n / seqlen) non-overlapping windows, each window's mean NLL over its seqlen−1 next-token targets,
  * ppl = exp(mean of the window means). See `stride` for the sliding-window variant.
  */

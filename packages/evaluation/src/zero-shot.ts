@@ -136,7 +136,7 @@ function batchDocs(encoded: readonly EncodedDoc[], budget: number): EncodedDoc[]
 }
 
 /**
- * Zero-shot accuracy with lm-eval-harness semantics (SPEC §5): per choice the summed log-prob of the continuation
+ * Zero-shot accuracy with lm-eval-harness semantics (docs/SPEC.md §5): per choice the summed log-prob of the continuation
  * tokens given the context (`encodePair` tokenization, BOS first); acc = argmax of the sums, acc_norm = argmax of
  * the sums divided by the answer's UTF-8 byte length; per-task mean and the harness's standard error.
  */

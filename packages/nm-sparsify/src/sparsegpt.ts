@@ -11,7 +11,7 @@ import { nmGroupLayout } from './nm-mask.js';
 import { markSmallest } from './select-smallest.js';
 import { nmPattern, unstructured, type SparsityPattern } from './sparsity-pattern.js';
 import { prunedPerGroup } from './unstructured-mask.js';
-import { InvalidArgumentError } from '@dass/errors';
+import { DassError, InvalidArgumentError } from '@dass/errors';
 
 /**
  * Where SparseGPT's O(n³) linear algebra runs. `tfjs`: float32 matrix products on the active tfjs backend — the
@@ -134,7 +134,7 @@ function validateGram(gram: unknown, cols: number, label: string): Float64Array 
  * Prunes one linear layer with SparseGPT and returns the updated weight. Semantics of `fasterprune`:
  * H = 2·gram/tokens; dead columns (H_jj = 0) get H_jj = 1 and W[:, j] = 0; H += percdamp·mean(diag H)·I;
  * Hinv = cholesky(H⁻¹, upper). Per block of `blocksize` columns: unstructured picks the floor(numel·ratio) lowest
- * w²/Hinv_jj² over the whole block (SPEC §1's exact count; the reference's `<= sorted[k]` prunes one more), N:M picks
+ * w²/Hinv_jj² over the whole block (docs/SPEC.md §2.1's exact count; the reference's `<= sorted[k]` prunes one more), N:M picks
  * per row the N lowest of every M columns as the sweep reaches them; each pruned weight's error is spread over
  * the later columns of its row (OBS), and the block's errors are applied to all later columns at once.
  * Ties: lower index pruned first. Synchronous: tfjs (when active) runs the big products via dataSync.
@@ -238,7 +238,8 @@ export function runSparseGPT(options: SparseGPTOptions): SparseGPTResult {
     }
     lastProblem = 'the updated weights overflowed';
   }
-  throw new Error(
+  throw new DassError(
+    'DASS_NOT_POSITIVE_DEFINITE',
     `${label} [${rows}, ${cols}]: SparseGPT failed: the damped ${cols}×${cols} Hessian is not usable ` +
       `even with damping ${pd}·mean(diag H) after ${maxRetries} retries (${lastProblem}); check the calibration Gram matrix`,
   );
@@ -419,7 +420,7 @@ function sweep(
   for (let p = 0; p < out.length; p++) {
     const v = w[p];
     if (!Number.isFinite(v)) return undefined;
-    // Pruned entries (and any kept weight that rounded to −0) are written as +0.0 (SPEC §3).
+    // Pruned entries (and any kept weight that rounded to −0) are written as +0.0 (docs/SPEC.md §3).
     out[p] = mask[p] === 1 || v === 0 ? 0 : v;
   }
   return { weight: out, mask, error: loss / 2 };

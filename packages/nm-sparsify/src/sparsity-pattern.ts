@@ -1,4 +1,4 @@
-/** A sparsity target: a ratio zeroed per comparison group, or N zeroed in every M consecutive weights (SPEC §1). */
+/** A sparsity target: a ratio zeroed per comparison group, or N zeroed in every M consecutive weights (docs/SPEC.md §1). */
 import { InvalidArgumentError } from '@dass/errors';
 export type SparsityPattern = UnstructuredPattern | NmPattern;
 export interface UnstructuredPattern {

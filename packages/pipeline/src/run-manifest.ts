@@ -9,7 +9,7 @@ import { UserInputError } from './user-error.js';
 
 export type SparsityTotals = z.infer<typeof SparsityTotalsSchema>;
 export type LayerReport = z.infer<typeof LayerReportSchema>;
-/** `run.json` (SPEC §6): everything needed to repeat the run, and what happened (see `RunManifestSchema`). */
+/** `run.json` (docs/SPEC.md §6): everything needed to repeat the run, and what happened (see `RunManifestSchema`). */
 export type RunManifest = z.infer<typeof RunManifestSchema>;
 
 /**

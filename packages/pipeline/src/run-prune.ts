@@ -432,7 +432,7 @@ async function pruneLayers(
   return { layers, tally };
 }
 
-/** Step 4: the run manifest (SPEC §6) from what the steps produced. */
+/** Step 4: the run manifest (docs/SPEC.md §6) from what the steps produced. */
 function buildManifest(run: {
   options: PruneOptions;
   v: ValidatedPruneOptions;
@@ -511,7 +511,7 @@ async function checkOutputPaths(options: PruneOptions): Promise<void> {
 }
 
 /**
- * Prunes a checkpoint layer by layer (SPEC §3) and writes the result in the requested format: validate → calibrate
+ * Prunes a checkpoint layer by layer (docs/SPEC.md §3) and writes the result in the requested format: validate → calibrate
  * → per-layer patterns → prune layer by layer → commit → manifest. Returns the run manifest; never leaves a
  * partial output behind.
  */

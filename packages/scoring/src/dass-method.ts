@@ -12,7 +12,7 @@ const GATE_UP_PLAN: ScorePlan = { group: 'column', nmAxis: 'out', scoreKind: '|W
 
 /**
  * DaSS gate/up score |W_ij|·‖h_i‖^α = |W_ij|·(s^down_i)^(α/2): row i of gate/up feeds neuron h_i, so the factor is
- * constant along a row and the comparison runs down each input column (SPEC §2).
+ * constant along a row and the comparison runs down each input column (docs/SPEC.md §2).
  */
 export function dassGateUpScores(
   weight: Float32Array,

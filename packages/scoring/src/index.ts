@@ -1,4 +1,4 @@
-// Pruning methods as plug-ins: a registry keyed by method name (SPEC §2), and weight updates (`--update obs`).
+// Pruning methods as plug-ins: a registry keyed by method name (docs/SPEC.md §2), and weight updates (`--update obs`).
 export { PROJECTION_KINDS, STATISTIC_NAMES } from './types.js';
 export type {
   ProjectionKind,

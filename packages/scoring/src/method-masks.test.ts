@@ -1,4 +1,4 @@
-// Scores from each method, masks from @dass/nm-sparsify under the method's own plan: the end-to-end contract of SPEC §2.
+// Scores from each method, masks from @dass/nm-sparsify under the method's own plan: the end-to-end contract of docs/SPEC.md §2.
 import { applyMask, checkNM, parseSparsity, selectMask, sparsityOf } from '@dass/nm-sparsify';
 import { describe, expect, it } from 'vitest';
 import { getScoringMethod } from './scoring-registry.js';

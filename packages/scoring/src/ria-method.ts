@@ -56,7 +56,7 @@ export function riaScores(
 /**
  * RIA: relative importance times activations. Its default comparison group is the whole matrix (the authors'
  * `per_outneuron` flag is off by default: one threshold over `W_metric.flatten()`) and N:M runs along `in`
- * (`topk` over M consecutive columns of each row). Masks use SPEC §1's exact count; the reference's
+ * (`topk` over M consecutive columns of each row). Masks use docs/SPEC.md §1's exact count; the reference's
  * `W_metric <= sorted[k]` prunes one weight more.
  */
 export const riaMethod: ScoringPlugin = {

@@ -1,7 +1,7 @@
 import { PROJECTION_KINDS, type LinearStats, type ProjectionKind, type ScoreOptions } from './types.js';
 import { InvalidArgumentError } from '@dass/errors';
 
-/** Default DaSS exponent: score = |W_ij|·‖h_i‖^α with α = 0.5 (SPEC §2). */
+/** Default DaSS exponent: score = |W_ij|·‖h_i‖^α with α = 0.5 (docs/SPEC.md §2). */
 export const DEFAULT_ALPHA = 0.5;
 
 export function validateKind(method: string, kind: unknown): asserts kind is ProjectionKind {

@@ -17,7 +17,7 @@ import {
 import type { PruningMethod } from './types.js';
 
 describe('pruning-method registry', () => {
-  it('holds the SPEC methods and RIA by name, each with a label', () => {
+  it('holds the methods of docs/SPEC.md §2 by name, each with a label', () => {
     expect(scoringMethodNames().slice(0, 5)).toEqual(['magnitude', 'wanda', 'dass', 'sparsegpt', 'ria']);
     for (const name of ['magnitude', 'wanda', 'dass', 'sparsegpt', 'ria']) {
       expect(getScoringMethod(name).name).toBe(name);

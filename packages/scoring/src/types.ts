@@ -4,7 +4,7 @@ import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 export const PROJECTION_KINDS = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'] as const;
 export type ProjectionKind = (typeof PROJECTION_KINDS)[number];
 
-/** Where one unstructured threshold applies (SPEC §2): each output row, each input column, or the whole matrix. */
+/** Where one unstructured threshold applies (docs/SPEC.md §2): each output row, each input column, or the whole matrix. */
 export type ComparisonGroup = 'row' | 'column' | 'matrix';
 
 /** N:M groups run along `in` (M consecutive input columns of a row) or `out` (M consecutive output rows of a column). */
@@ -19,7 +19,7 @@ export type NmAxis = 'in' | 'out';
 export const STATISTIC_NAMES = ['inputSumSq', 'downInputSumSq', 'gram'] as const;
 export type StatisticName = (typeof STATISTIC_NAMES)[number];
 
-/** Calibration statistics of one target linear (SPEC §2). Sums, not means: a constant factor changes no ranking. */
+/** Calibration statistics of one target linear (docs/SPEC.md §2). Sums, not means: a constant factor changes no ranking. */
 export interface LinearStats {
   /** s_j = Σ_tokens X_tj² over this linear's input columns (length = in). */
   inputSumSq: Float64Array | Float32Array;

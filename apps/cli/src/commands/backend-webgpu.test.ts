@@ -15,7 +15,7 @@ describe('--backend webgpu', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^dass: error: backend webgpu is not available: Dawn found no WebGPU adapter/);
+    expect(lines[0]).toMatch(/^dass: error: --backend webgpu is not available: Dawn found no WebGPU adapter/);
   });
 
   it('eval ppl --json names the backend and why faster ones were skipped', async () => {

@@ -26,7 +26,7 @@ describe('dass calib', () => {
     ]);
     expect(written).toMatchObject({ nsamples: 8, seqlen: 128, seed: 7, sampler: 'text', source: 'tinystories_train_head.txt' });
 
-    // The artifact holds exactly what the seeded sampler draws from this text (SPEC §4).
+    // The artifact holds exactly what the seeded sampler draws from this text (docs/SPEC.md §4).
     const artifact = await readCalibArtifact(calib, { vocabSize: 512 });
     const tokenizer = await loadTokenizer(bundled.tokenizer, { vocabSize: 512 });
     const expected = sampleCalibration({ source: await loadTextSource(bundled.calibrationText), tokenizer, nsamples: 8, seqlen: 128, seed: 7 });

@@ -1,4 +1,4 @@
-/** `dass calib`: sample calibration windows once and store them as `calib.safetensors` (SPEC §4). */
+/** `dass calib`: sample calibration windows once and store them as `calib.safetensors` (docs/SPEC.md §4). */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Argv } from 'yargs';

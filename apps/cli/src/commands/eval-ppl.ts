@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-/** `dass eval ppl`: perplexity of a text with the papers' protocol (SPEC §5). */
+/** `dass eval ppl`: perplexity of a text with the papers' protocol (docs/SPEC.md §5). */
 import type { Argv } from 'yargs';
 import { InvalidArgumentError } from '@dass/errors';
 import { loadTextSource, TEXT_SOURCE_FORMATS } from '@dass/calibration';

@@ -35,7 +35,7 @@ interface Ppl {
   tokensPerSecond: number;
 }
 
-/** The N:M axis SPEC §2 assigns: DaSS ranks gate/up along output rows, everything else along input columns. */
+/** The N:M axis docs/SPEC.md §2 assigns: DaSS ranks gate/up along output rows, everything else along input columns. */
 const axisOf = (method: string, linear: LinearName): 'in' | 'out' => (method === 'dass' && (linear === 'gate_proj' || linear === 'up_proj') ? 'out' : 'in');
 const MLP: readonly string[] = ['gate_proj', 'up_proj', 'down_proj'];
 

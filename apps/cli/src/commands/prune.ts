@@ -6,7 +6,7 @@ import { runPrune } from '@dass/pipeline';
 import type { PruneProgress, RunManifest } from '@dass/pipeline';
 import { LAYER_RATIO_STRATEGIES } from '@dass/pipeline';
 import { allMethodOptions, getScoringMethod, optionFlag, scoringMethodNames, weightUpdateNames } from '@dass/scoring';
-import type { MethodOption } from '@dass/scoring';
+import type { MethodOption, OptionOwner } from '@dass/scoring';
 import { BACKEND_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { SelectCommand } from '../command-context.js';
@@ -26,9 +26,9 @@ const STAGE_LABEL: Record<PruneProgress['stage'], string> = {
 };
 
 /** The yargs declaration of one method option (no default: the method's own applies when the flag is absent). */
-function optionFlagSpec(option: MethodOption, owners: string[]): Record<string, unknown> {
+function optionFlagSpec(option: MethodOption, owners: readonly OptionOwner[]): Record<string, unknown> {
   const flag = `--${optionFlag(option.name)}`;
-  const describe = `${option.description} [${owners.join(', ')}]`;
+  const describe = `${option.description} [${owners.map((o) => (o.kind === 'method' ? o.name : `--update ${o.name}`)).join(', ')}]`;
   const defaultDescription = JSON.stringify(option.default);
   switch (option.type) {
     case 'boolean':
@@ -49,8 +49,8 @@ function optionFlagSpec(option: MethodOption, owners: string[]): Record<string, 
 function methodOptionFlags(): { flags: Record<string, Record<string, unknown>>; names: string[] } {
   const flags: Record<string, Record<string, unknown>> = {};
   const names: string[] = [];
-  for (const { option, owners } of allMethodOptions()) {
-    flags[optionFlag(option.name)] = optionFlagSpec(option, owners);
+  for (const { option, declaredBy } of allMethodOptions()) {
+    flags[optionFlag(option.name)] = optionFlagSpec(option, declaredBy);
     names.push(option.name);
   }
   return { flags, names };

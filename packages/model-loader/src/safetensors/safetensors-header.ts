@@ -1,5 +1,5 @@
 /**
- * Validation of a safetensors header (SPEC §6) before any tensor byte is read: every entry well-formed, dtypes
+ * Validation of a safetensors header (docs/SPEC.md §6) before any tensor byte is read: every entry well-formed, dtypes
  * known, shapes non-negative integers, offsets exactly tiling the data section, sizes matching shapes.
  */
 import { ModelLoadError } from '../errors.js';
