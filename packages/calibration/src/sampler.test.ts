@@ -162,11 +162,12 @@ describe('sampleCalibration edge cases and errors', () => {
       fromFile();
     } catch (err) {
       expect((err as TextSourceError).reason).toBe('TOO_SHORT');
+      expect((err as TextSourceError).code).toBe('DASS_INVALID_DATA');
       expect((err as TextSourceError).file).toBe('my data/small.txt');
     }
     // In memory, without a path: the caller's argument.
     const inMemory = () => sampleCalibration({ source: { kind: 'text', text: 'abc' }, tokenizer: tok, nsamples: 1, seqlen: 4, seed: 0 });
-    expect(inMemory).toThrow(RangeError);
+    expect(inMemory).toThrow(expect.objectContaining({ code: 'DASS_INVALID_ARGUMENT', field: 'source' }));
     expect(inMemory).toThrow('source: has 4 tokens; a window of seqlen 4 needs at least 5');
   });
 
