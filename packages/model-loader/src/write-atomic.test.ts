@@ -29,7 +29,8 @@ describe('writeFileAtomic', async () => {
     const path = join(dir, 'missing-folder', 'run.json');
     const err = await writeJsonAtomic(path, {}).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe('IO');
+    expect((err as ModelLoadError).reason).toBe('IO');
+    expect((err as ModelLoadError).code).toBe('DASS_IO');
     expect((err as Error).message).toMatch(new RegExp(`^${path}: cannot write: ENOENT: no such file or directory`));
   });
 

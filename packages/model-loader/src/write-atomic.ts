@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelLoadError } from './errors.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** A fresh temporary path beside `path`: `<path>.tmp-<pid>-<12 hex digits>`. */
 export function tempPathFor(path: string): string {
@@ -39,9 +40,9 @@ export interface WriteFileAtomicOptions {
  * directory) is a ModelLoadError with code `IO` naming `path`, after the temporary has been removed.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string, options: WriteFileAtomicOptions = {}): Promise<void> {
-  if (typeof path !== 'string' || path === '') throw new TypeError(`path: expected a file path, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', `expected a file path, got ${JSON.stringify(path)}`);
   if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
-    throw new TypeError(`data: expected a Uint8Array or a string, got ${Object.prototype.toString.call(data)}`);
+    throw new InvalidArgumentError('data', `expected a Uint8Array or a string, got ${Object.prototype.toString.call(data)}`);
   }
   const temp = tempPathFor(path);
   try {

@@ -136,13 +136,13 @@ export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
       throw new DassError('DASS_FILE_FORMAT', `${file}: ${name}: missing or bad ${name}.shape / ${name}.axis metadata`);
     }
     const stored: [number, number] = transposed ? [shape[1], shape[0]] : [shape[0], shape[1]];
-    if (tensor.dtype !== 'U8') throw new RangeError(`${file}: ${tensor.name}: dtype ${tensor.dtype}, expected U8`);
+    if (tensor.dtype !== 'U8') throw new DassError('DASS_FILE_FORMAT', `${file}: ${tensor.name}: dtype ${tensor.dtype}, expected U8`);
     const storedMask = unpackBitmask(tensor.data as Uint8Array, stored);
     const entry: ImportedMask = { name, shape, axis, transposed, mask: transposed ? transposeMatrix(storedMask, stored) : storedMask };
     const values = tensors.get(`${name}.values`);
     const kept = tensors.get(`${name}.kept`);
     if (values && kept) {
-      if (values.dtype !== 'F32' || kept.dtype !== 'U8') throw new RangeError(`${file}: ${name}: expected .values F32 and .kept U8, got ${values.dtype} and ${kept.dtype}`);
+      if (values.dtype !== 'F32' || kept.dtype !== 'U8') throw new DassError('DASS_FILE_FORMAT', `${file}: ${name}: expected .values F32 and .kept U8, got ${values.dtype} and ${kept.dtype}`);
       const dense = decompressNM(values.data as Float32Array, kept.data as Uint8Array, stored);
       entry.weight = transposed ? transposeMatrix(dense, stored) : dense;
     }

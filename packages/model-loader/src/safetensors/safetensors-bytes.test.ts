@@ -72,7 +72,8 @@ describe('decodeSafetensors validation (the lazy reader\'s rules)', () => {
       }
     })();
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as ModelLoadError).code).toBe('BAD_HEADER');
+    expect((err as ModelLoadError).reason).toBe('BAD_HEADER');
+    expect((err as ModelLoadError).code).toBe('DASS_FILE_FORMAT');
     expect((err as Error).message).toMatch(/^f: header names tensor "a" twice/);
   });
 
