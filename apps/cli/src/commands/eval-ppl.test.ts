@@ -68,7 +68,7 @@ describe('dass eval ppl', () => {
 
     const explicit = await runCli(['eval', 'ppl', ...MODEL, '--data', data, '--seqlen', '1024']);
     expect(explicit.code).toBe(2);
-    expect(explicit.stderr.trim()).toBe('dass: error: seqlen: the model takes at most 512 positions, got 1024');
+    expect(explicit.stderr.trim()).toBe('dass: error: --seqlen: the model takes at most 512 positions, got 1024');
   });
 
   it('exits 2 with one line for a missing file, a llama2.c model without tokenizer, and a text shorter than a window', async () => {
