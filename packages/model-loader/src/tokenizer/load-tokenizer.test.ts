@@ -88,15 +88,15 @@ describe('loadTokenizer', () => {
       'bad.bin': Uint8Array.of(1, 0),
     });
     const json = await failure(loadTokenizer(d));
-    expect([json.code, json.file]).toEqual(['BAD_JSON', join(d, 'tokenizer.json')]);
+    expect([json.reason, json.file]).toEqual(['BAD_JSON', join(d, 'tokenizer.json')]);
     const badConfig = dir('bad-config', { 'tokenizer.json': tinyJson, 'tokenizer_config.json': '{bos' });
     const config = await failure(loadTokenizer(badConfig));
-    expect([config.code, config.file]).toEqual(['BAD_JSON', join(badConfig, 'tokenizer_config.json')]);
+    expect([config.reason, config.file]).toEqual(['BAD_JSON', join(badConfig, 'tokenizer_config.json')]);
     expect((await failure(loadTokenizer(join(d, 'bad.model')))).reason).toBe('BAD_TOKENIZER');
     expect((await failure(loadTokenizer(join(d, 'bad.bin')))).reason).toBe('BAD_TOKENIZER');
     // A model checkpoint is not a tokenizer, even though both are .bin.
     const checkpoint = await failure(loadTokenizer(fixtures.stories260K.bin));
-    expect([checkpoint.code, checkpoint.file]).toEqual(['BAD_TOKENIZER', fixtures.stories260K.bin]);
+    expect([checkpoint.reason, checkpoint.file]).toEqual(['BAD_TOKENIZER', fixtures.stories260K.bin]);
     // More entries asked for than the file has.
     expect((await failure(loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: 513 }))).message).toMatch(/entry 512/);
   });
@@ -108,7 +108,7 @@ describe('loadTokenizer', () => {
       writeFileSync(path, '');
       truncateSync(path, 2 ** 30);
       const err = await failure(loadTokenizer(path));
-      expect([err.code, err.file]).toEqual(['BAD_TOKENIZER', path]);
+      expect([err.reason, err.file]).toEqual(['BAD_TOKENIZER', path]);
       expect(err.message).toMatch(/is 1073741824 bytes, over the 200000000-byte cap for a tokenizer file$/);
     }
   });
