@@ -15,7 +15,7 @@ import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const PACKAGES = ['tensor-backend', 'model-loader', 'calibration', 'scoring', 'nm-sparsify', 'evaluation', 'pipeline'];
+const PACKAGES = ['errors', 'tensor-backend', 'model-loader', 'calibration', 'scoring', 'nm-sparsify', 'evaluation', 'pipeline'];
 
 /** Files that are tests, benchmarks or test fixtures: none may ship. `fixtures/` ships only where the runtime reads it. */
 const FORBIDDEN = [

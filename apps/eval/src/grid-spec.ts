@@ -1,4 +1,5 @@
 import { basename, isAbsolute, resolve } from 'node:path';
+import { InvalidArgumentError } from '@dass/errors';
 import { getZeroShotTask } from '@dass/evaluation';
 import { formatSparsity, parseSparsity } from '@dass/nm-sparsify';
 import { describeIssue, describeValue, firstProblem, runLabel } from '@dass/pipeline';
@@ -125,7 +126,7 @@ function patterns(file: string, items: ParsedGridFile['patterns']): GridPattern[
     try {
       sparsity = formatSparsity(parseSparsity((short ? item : item.sparsity) as string));
     } catch (err) {
-      throw new GridError(file, at, (err as Error).message.replace(/^sparsity: /, ''));
+      throw new GridError(file, at, InvalidArgumentError.isInstance(err) ? err.problem : (err as Error).message);
     }
     if (sparsity === '0') throw new GridError(file, at, 'a ratio of 0 prunes nothing; the dense baseline is always run');
     return { sparsity, partialGroups: short ? 'error' : item.partialGroups };
@@ -139,7 +140,7 @@ function zeroShot(file: string, z: NonNullable<ParsedGridFile['evaluation']['zer
     try {
       return getZeroShotTask(v).name;
     } catch (err) {
-      throw new GridError(file, `evaluation.zeroShot.tasks[${i}]`, (err as Error).message.replace(/^task: /, ''));
+      throw new GridError(file, `evaluation.zeroShot.tasks[${i}]`, InvalidArgumentError.isInstance(err) ? err.problem : (err as Error).message);
     }
   });
   unique(file, 'evaluation.zeroShot.tasks', tasks, 'task');
