@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { currentBackend } from '@dass/tensor-backend';
 import { productRows, productSerial, syrkRows, gemmTuning, uploadB, type ProductArgs, type RealArray } from './gemm-core.js';
+import { InvalidArgumentError } from '@dass/errors';
 
 /** Int32 slots of one worker's control block. */
 export const CTRL = { cmd: 0, done: 1, packed: 2, go: 3, failed: 4, stride: 16 } as const;
@@ -105,7 +106,7 @@ export class LinalgPool {
 
   /** Starts threads − 1 workers on the active backend (which must be wasm) and waits until each is ready. */
   static async create(threads: number): Promise<LinalgPool> {
-    if (!Number.isInteger(threads) || threads < 2) throw new RangeError(`threads: a linalg pool needs an integer >= 2, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 2) throw new InvalidArgumentError('threads', `a linalg pool needs an integer >= 2, got ${threads}`);
     const backend = currentBackend()?.name;
     if (backend !== 'wasm') throw new Error(`linalg pool: needs the wasm backend active in the main thread (got ${backend ?? 'none'})`);
     const count = threads - 1;
@@ -330,7 +331,7 @@ export function defaultLinalgThreads(): number {
  * (or a backend other than wasm) runs `fn` with no pool: today's single-threaded path.
  */
 export async function withLinalgPool<T>(threads: number, fn: () => Promise<T> | T): Promise<T> {
-  if (!Number.isInteger(threads) || threads < 1) throw new RangeError(`threads: expected a positive integer, got ${threads}`);
+  if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('threads', `expected a positive integer, got ${threads}`);
   if (threads < 2 || active || currentBackend()?.name !== 'wasm') return fn();
   const pool = await LinalgPool.create(threads);
   active = pool;
