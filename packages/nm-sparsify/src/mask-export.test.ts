@@ -82,9 +82,9 @@ describe('mask files: malformed input', () => {
     expect(() => decodeMaskSafetensors(bytes, 'masks.safetensors')).toThrow('masks.safetensors: header names tensor "d.mask" twice');
   });
 
-  it('a safetensors file that is not a mask file is a RangeError naming it', () => {
+  it('a safetensors file that is not a mask file is a DASS_FILE_FORMAT error naming it', () => {
     const bytes = encodeSafetensors([{ name: 'w', dtype: 'U8', shape: [1], data: new Uint8Array([1]) }], { format: 'pt' });
-    expect(() => decodeMaskSafetensors(bytes, 'model.safetensors')).toThrow(RangeError);
+    expect(() => decodeMaskSafetensors(bytes, 'model.safetensors')).toThrow(expect.objectContaining({ code: 'DASS_FILE_FORMAT' }));
     expect(() => decodeMaskSafetensors(bytes, 'model.safetensors')).toThrow('model.safetensors: __metadata__.format is "pt", expected "dass-mask/1"');
   });
 });
