@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatPercent, renderTable } from './format-table.js';
+import { formatBytes, renderTable } from './format-table.js';
 
 describe('renderTable', () => {
   it('pads columns to the widest cell, right-aligning the named ones', () => {
@@ -12,9 +12,7 @@ describe('renderTable', () => {
 });
 
 describe('number formats', () => {
-  it('formats percentages and byte sizes', () => {
-    expect(formatPercent(0.5)).toBe('50.00%');
-    expect(formatPercent(1 / 3, 1)).toBe('33.3%');
+  it('formats byte sizes', () => {
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(1536)).toBe('1.5 KiB');
     expect(formatBytes(3 * 2 ** 30)).toBe('3.0 GiB');

@@ -1,8 +1,4 @@
-/** Plain-text tables and number formats for the human-readable (non --json) output. */
-
-export function formatPercent(ratio: number, digits = 2): string {
-  return `${(ratio * 100).toFixed(digits)}%`;
-}
+/** Plain-text tables and number formats for the human-readable (non --json) output (percentages: `formatPercent` of @dass/evaluation). */
 
 export function formatSeconds(seconds: number): string {
   return seconds < 10 ? `${seconds.toFixed(2)} s` : `${seconds.toFixed(1)} s`;

@@ -1,3 +1,4 @@
+import { formatPercent } from '@dass/evaluation';
 import type { PerplexityResult, ZeroShotResult } from '@dass/evaluation';
 import type { CellRecord } from './cell-record.js';
 import { gridCells } from './grid-cells.js';
@@ -160,7 +161,8 @@ export function formatPerplexity(v: number): string {
   return v >= 1000 ? v.toFixed(0) : v.toFixed(2);
 }
 
-export const formatPercent = (v: number) => `${(100 * v).toFixed(1)}`;
+/** Table cells under a `(%)` header: one decimal, no sign. */
+export const formatPercentCell = (v: number) => formatPercent(v, 1, { unit: false });
 
 function perplexityValue(set: GridPerplexitySet) {
   return (r: CellRecord): Value | undefined => {
@@ -185,7 +187,7 @@ function zeroShotDetailTable(index: ResultIndex, model: GridModel): ResultTable 
       if (!z) return undefined;
       return 'error' in z ? { text: 'n/a', note: z.error } : z.acc;
     }), (rec: CellRecord) => rec.zeroShotMeanAcc];
-    const cells = picks.map((p) => cellOf(r, p, formatPercent));
+    const cells = picks.map((p) => cellOf(r, p, formatPercentCell));
     return { row: { label, cells: cells.map((c) => c.cell), ...(dense ? { dense } : {}) }, values: cells.map((c) => c.value) };
   };
   rows.push(rowOf('Dense', index.dense(model.name), true).row);
@@ -293,7 +295,7 @@ export function resultTables(index: ResultIndex): ResultTable[] {
         title: `Zero-shot mean accuracy (%) over ${grid.zeroShot.tasks.join(', ')}`,
         caption: `Higher is better${grid.zeroShot.limit ? `; first ${grid.zeroShot.limit} items per task` : ''}.`,
         pick: (r) => r.zeroShotMeanAcc,
-        format: formatPercent,
+        format: formatPercentCell,
         better: 'higher',
       })),
     );
@@ -311,9 +313,9 @@ export function resultTables(index: ResultIndex): ResultTable[] {
       pick: (r) => {
         const s = r.sparsity;
         if (!s) return undefined;
-        return { text: `${(100 * s.overTargets.ratio).toFixed(2)}${s.nmValid === undefined ? '' : s.nmValid ? ' ✓' : ' ✗'}` };
+        return { text: `${formatPercent(s.overTargets.ratio, 2, { unit: false })}${s.nmValid === undefined ? '' : s.nmValid ? ' ✓' : ' ✗'}` };
       },
-      format: formatPercent,
+      format: formatPercentCell,
       better: 'none',
       includeDense: false,
     })),

@@ -9,6 +9,7 @@ export type { EncodedPair } from './encode-pair.js';
 export { scoreContinuations } from './continuation-scores.js';
 export type { ContinuationScore } from './continuation-scores.js';
 export { mean, meanStderr } from './mean-stderr.js';
+export { formatPercent } from './format-percent.js';
 export { TaskFileError } from './task-file-error.js';
 export { utf8Bytes, answerChoice } from './zero-shot-task.js';
 export type { ZeroShotTask, ZeroShotDoc, ZeroShotChoice, ZeroShotMetrics } from './zero-shot-task.js';

@@ -24,3 +24,4 @@ export {
 } from './run-manifest-schema.js';
 export { parseRunManifest } from './run-manifest.js';
 export { describeIssue, describeValue, firstProblem, keyPath } from './schema-problems.js';
+export { peakRssBytes } from './peak-rss.js';

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { InvalidArgumentError } from '@dass/errors';
 import { createRequire } from 'node:module';
 import { runLayerSequential } from '@dass/calibration';
@@ -29,6 +28,7 @@ import { openCheckpointOutput } from './checkpoint-output.js';
 import type { CheckpointOutput, OutputFormat } from './checkpoint-output.js';
 import { pruneLayer } from './prune-layer.js';
 import { SparsityTally } from './run-manifest.js';
+import { peakRssBytes } from './peak-rss.js';
 import type { LayerReport, RunManifest } from './run-manifest.js';
 import { targetLinears } from './targets.js';
 
@@ -235,20 +235,6 @@ async function resolveTokenizer(options: PruneOptions, source: WeightSource): Pr
   if (isCalibArtifactPath(options.calib)) return undefined;
   if (source.format === 'hf') return loadTokenizer(options.model, { vocabSize: source.config.vocabSize });
   throw new InvalidArgumentError('tokenizer', `a llama2.c model (${options.model}) needs its tokenizer file to sample calibration text`);
-}
-
-/**
- * Peak resident memory of this process. Linux's VmHWM is the process's own high-water mark; `maxRSS` (the fallback
- * elsewhere) starts at the spawning parent's RSS on Linux, so it can overstate a child's peak.
- */
-function peakRssBytes(): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {
-    // not Linux
-  }
-  return process.resourceUsage().maxRSS * 1024;
 }
 
 /** This package's version (package.json sits one level above both src/ and dist/). */

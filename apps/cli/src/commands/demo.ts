@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { Argv } from 'yargs';
-import { parseLinearTensorName, perplexityOfText } from '@dass/evaluation';
+import { formatPercent, parseLinearTensorName, perplexityOfText } from '@dass/evaluation';
 import { MLP_LINEARS, openModel } from '@dass/model-loader';
 import { sparsityOf } from '@dass/nm-sparsify';
 import { runPrune } from '@dass/pipeline';
@@ -17,7 +17,7 @@ import type { BackendRequest } from '@dass/tensor-backend';
 import { integerArg } from '../arg-parsers.js';
 import { bundled } from '../assets.js';
 import type { CommandContext, SelectCommand } from '../command-context.js';
-import { formatPercent, formatSeconds, renderTable } from '../format-table.js';
+import { formatSeconds, renderTable } from '../format-table.js';
 import { causalLM, openModelWithTokenizer } from '../model-input.js';
 import { evaluationText } from './eval-ppl.js';
 

@@ -1,7 +1,7 @@
 /** `dass inspect`: per-matrix sparsity of a checkpoint's decoder linears and N:M validity along both axes. */
 import type { Argv } from 'yargs';
 import { InvalidArgumentError } from '@dass/errors';
-import { inspectMatrixSparsity, parseLinearTensorName, summarizeSparsity } from '@dass/evaluation';
+import { formatPercent, inspectMatrixSparsity, parseLinearTensorName, summarizeSparsity } from '@dass/evaluation';
 import type { MatrixSparsity } from '@dass/evaluation';
 import { DECODER_LINEARS, openModel } from '@dass/model-loader';
 import type { DType } from '@dass/model-loader';
@@ -10,7 +10,7 @@ import type { NmPattern } from '@dass/nm-sparsify';
 import { stringArg } from '../arg-parsers.js';
 import { UsageError } from '../cli-errors.js';
 import type { SelectCommand } from '../command-context.js';
-import { formatPercent, renderTable } from '../format-table.js';
+import { renderTable } from '../format-table.js';
 import { warnUnusedTensors } from '../model-input.js';
 
 export interface InspectRow {

@@ -12,7 +12,8 @@ import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { SelectCommand } from '../command-context.js';
 import { checkOutputPath, checkpointOutputKind } from '../model-input.js';
 import { removeOwnTemporaries } from '../temp-files.js';
-import { formatBytes, formatPercent, formatSeconds } from '../format-table.js';
+import { formatPercent } from '@dass/evaluation';
+import { formatBytes, formatSeconds } from '../format-table.js';
 
 const STAGE_LABEL: Record<PruneProgress['stage'], string> = {
   load: 'loading model',

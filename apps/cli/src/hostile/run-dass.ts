@@ -8,6 +8,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { peakRssBytes } from '@dass/pipeline';
 import type { HostileCase } from './hostile-case.js';
 
 /** apps/cli (the same from src/hostile and dist/hostile). */
@@ -37,17 +38,10 @@ export interface RunDassOptions {
   onSpawn?: (pid: number, kill: (signal: NodeJS.Signals) => void) => void;
 }
 
-// Linux's VmHWM is the process's own peak; maxRSS (the fallback elsewhere) starts at the spawning test worker's RSS
-// on Linux, so it would measure the parent rather than dass.
+// The probe embeds @dass/pipeline's peakRssBytes (Linux's VmHWM: the process's own peak, not the spawning test worker's).
 const PROBE_SOURCE = `import { readFileSync, writeFileSync } from 'node:fs';
 const out = process.env.DASS_HOSTILE_RSS_FILE;
-const peak = () => {
-  try {
-    const m = /VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (m) return Number(m[1]) * 1024;
-  } catch {}
-  return process.resourceUsage().maxRSS * 1024;
-};
+const peak = ${peakRssBytes.toString()};
 if (out) process.on('exit', () => { try { writeFileSync(out, String(peak())); } catch {} });
 `;
 

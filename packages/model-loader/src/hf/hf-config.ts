@@ -5,31 +5,91 @@
 import { ModelLoadError } from '../errors.js';
 import type { Architecture, ModelConfig, RopeScaling } from '../types.js';
 
-export const SUPPORTED_ARCHITECTURES: readonly Architecture[] = ['LlamaForCausalLM', 'MistralForCausalLM', 'Qwen2ForCausalLM', 'GemmaForCausalLM'];
+/**
+ * What differs between the supported architectures, in one place (as transformers.js keys its model classes by
+ * `model_type`): the transformers config class's defaults for optional keys, and the feature flags that decide both
+ * how a config.json is read (`parseHfConfig`) and how one is written (`hfConfigJson`). Sources: transformers'
+ * `configuration_{llama,mistral,qwen2,gemma}.py` and `modeling_*.py`.
+ */
+interface ArchitectureSpec {
+  modelType: string;
+  /** transformers' class defaults for the optional keys. */
+  defaults: {
+    maxPositionEmbeddings: number;
+    tieWordEmbeddings: boolean;
+    /** Gemma's head size is its own key (default 256), not hidden_size / num_attention_heads. */
+    headDim?: number;
+  };
+  /** The MLP activation: the config key transformers reads, the names accepted there, and what is written. */
+  activation: { key: 'hidden_act' | 'hidden_activation'; accepts: readonly string[]; value: ModelConfig['hiddenAct']; written: string };
+  /** Biases on q/k/v_proj (Qwen2 always has them). */
+  qkvBias: boolean;
+  /** The config has an `attention_bias` key (Llama, Gemma); only false is supported, and false is written. */
+  attentionBiasKey: boolean;
+  /** The config has an `mlp_bias` key that is written (Llama); true is refused on every architecture. */
+  mlpBiasKey: boolean;
+  /** Sliding-window attention: none; `sliding_window` on every layer (Mistral); `use_sliding_window` + `max_window_layers` (Qwen2). */
+  slidingWindow: 'none' | 'all-layers' | 'qwen2';
+  /** RMSNorm multiplies by (1 + weight) (Gemma). */
+  rmsNormAddOne: boolean;
+  /** Embeddings are scaled by sqrt(hidden_size) (Gemma). */
+  embeddingScaleSqrtHidden: boolean;
+}
 
-const MODEL_TYPES: Readonly<Record<string, Architecture>> = {
-  llama: 'LlamaForCausalLM',
-  mistral: 'MistralForCausalLM',
-  qwen2: 'Qwen2ForCausalLM',
-  gemma: 'GemmaForCausalLM',
+const SILU = { key: 'hidden_act', accepts: ['silu'], value: 'silu', written: 'silu' } as const;
+const PLAIN = { qkvBias: false, rmsNormAddOne: false, embeddingScaleSqrtHidden: false } as const;
+
+const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureSpec>> = {
+  LlamaForCausalLM: {
+    ...PLAIN,
+    modelType: 'llama',
+    defaults: { maxPositionEmbeddings: 2048, tieWordEmbeddings: false },
+    activation: SILU,
+    attentionBiasKey: true,
+    mlpBiasKey: true,
+    slidingWindow: 'none',
+  },
+  MistralForCausalLM: {
+    ...PLAIN,
+    modelType: 'mistral',
+    defaults: { maxPositionEmbeddings: 4096 * 32, tieWordEmbeddings: false },
+    activation: SILU,
+    attentionBiasKey: false,
+    mlpBiasKey: false,
+    slidingWindow: 'all-layers',
+  },
+  Qwen2ForCausalLM: {
+    ...PLAIN,
+    modelType: 'qwen2',
+    defaults: { maxPositionEmbeddings: 32768, tieWordEmbeddings: false },
+    activation: SILU,
+    qkvBias: true,
+    attentionBiasKey: false,
+    mlpBiasKey: false,
+    slidingWindow: 'qwen2',
+  },
+  GemmaForCausalLM: {
+    modelType: 'gemma',
+    defaults: { maxPositionEmbeddings: 8192, tieWordEmbeddings: true, headDim: 256 },
+    // transformers' Gemma reads hidden_activation and falls back to tanh-GELU whatever hidden_act says.
+    activation: { key: 'hidden_activation', accepts: ['gelu_pytorch_tanh', 'gelu_tanh'], value: 'gelu_tanh', written: 'gelu_pytorch_tanh' },
+    qkvBias: false,
+    attentionBiasKey: true,
+    mlpBiasKey: false,
+    slidingWindow: 'none',
+    rmsNormAddOne: true,
+    embeddingScaleSqrtHidden: true,
+  },
 };
 
-const MODEL_TYPE_OF: Readonly<Record<Architecture, string>> = {
-  LlamaForCausalLM: 'llama',
-  MistralForCausalLM: 'mistral',
-  Qwen2ForCausalLM: 'qwen2',
-  GemmaForCausalLM: 'gemma',
-};
+export const SUPPORTED_ARCHITECTURES = Object.keys(ARCHITECTURES) as readonly Architecture[];
 
-/** transformers' class defaults for the optional keys. */
-const DEFAULTS: Readonly<Record<Architecture, { maxPositionEmbeddings: number; tieWordEmbeddings: boolean }>> = {
-  LlamaForCausalLM: { maxPositionEmbeddings: 2048, tieWordEmbeddings: false },
-  MistralForCausalLM: { maxPositionEmbeddings: 4096 * 32, tieWordEmbeddings: false },
-  Qwen2ForCausalLM: { maxPositionEmbeddings: 32768, tieWordEmbeddings: false },
-  GemmaForCausalLM: { maxPositionEmbeddings: 8192, tieWordEmbeddings: true },
-};
-const GEMMA_DEFAULT_HEAD_DIM = 256;
+const MODEL_TYPES: Readonly<Record<string, Architecture>> = Object.fromEntries(
+  SUPPORTED_ARCHITECTURES.map((arch) => [ARCHITECTURES[arch].modelType, arch]),
+);
+
 const QWEN2_DEFAULT_MAX_WINDOW_LAYERS = 28;
+const QWEN2_DEFAULT_SLIDING_WINDOW = 4096;
 
 const TORCH_DTYPES = ['float32', 'float16', 'bfloat16'] as const;
 
@@ -61,13 +121,13 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
     }
     architecture = name as Architecture;
   } else if (typeof c.model_type === 'string') {
-    const arch = MODEL_TYPES[c.model_type];
+    const arch = Object.hasOwn(MODEL_TYPES, c.model_type) ? MODEL_TYPES[c.model_type] : undefined;
     if (!arch) return unsupported(`model_type ${JSON.stringify(c.model_type)} is not supported (supported: ${supportedList})`);
     architecture = arch;
   } else {
     return fail('architectures: missing (and no model_type to infer it from)');
   }
-  const isGemma = architecture === 'GemmaForCausalLM';
+  const spec = ARCHITECTURES[architecture];
 
   // --- sizes
   const positiveInt = (key: string, fallback?: number): number => {
@@ -103,7 +163,7 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
   }
   let headDim: number;
   if (c.head_dim !== undefined && c.head_dim !== null) headDim = positiveInt('head_dim');
-  else if (isGemma) headDim = GEMMA_DEFAULT_HEAD_DIM;
+  else if (spec.defaults.headDim !== undefined) headDim = spec.defaults.headDim;
   else {
     if (hiddenSize % numHeads !== 0) fail(`hidden_size ${hiddenSize} is not divisible by num_attention_heads ${numHeads} (and no head_dim is given)`);
     headDim = hiddenSize / numHeads;
@@ -112,36 +172,29 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
 
   const rmsNormEps = positiveNumber('rms_norm_eps', 1e-6);
   const ropeTheta = positiveNumber('rope_theta', 10000);
-  const maxPositionEmbeddings = positiveInt('max_position_embeddings', DEFAULTS[architecture].maxPositionEmbeddings);
-  const tieWordEmbeddings = bool('tie_word_embeddings', DEFAULTS[architecture].tieWordEmbeddings);
+  const maxPositionEmbeddings = positiveInt('max_position_embeddings', spec.defaults.maxPositionEmbeddings);
+  const tieWordEmbeddings = bool('tie_word_embeddings', spec.defaults.tieWordEmbeddings);
 
   // --- activation
-  let hiddenAct: ModelConfig['hiddenAct'];
-  if (isGemma) {
-    // transformers' Gemma uses hidden_activation and falls back to tanh-GELU whatever hidden_act says.
-    const act = c.hidden_activation;
-    if (act === undefined || act === null || act === 'gelu_pytorch_tanh' || act === 'gelu_tanh') hiddenAct = 'gelu_tanh';
-    else return unsupported(`hidden_activation ${show(act)} is not supported for ${architecture} (only gelu_pytorch_tanh)`);
-  } else {
-    const act = c.hidden_act;
-    if (act !== undefined && act !== null && act !== 'silu') return unsupported(`hidden_act ${show(act)} is not supported for ${architecture} (only silu)`);
-    hiddenAct = 'silu';
+  const act = c[spec.activation.key];
+  if (act !== undefined && act !== null && !spec.activation.accepts.includes(act as string)) {
+    unsupported(`${spec.activation.key} ${show(act)} is not supported for ${architecture} (only ${spec.activation.accepts[0]})`);
   }
+  const hiddenAct = spec.activation.value;
 
   // --- biases: only Qwen2's q/k/v biases are modelled
-  if ((architecture === 'LlamaForCausalLM' || isGemma) && bool('attention_bias', false)) {
+  if (spec.attentionBiasKey && bool('attention_bias', false)) {
     unsupported(`attention_bias: true (biases on q/k/v/o_proj) is not supported for ${architecture}`);
   }
   if (bool('mlp_bias', false)) unsupported(`mlp_bias: true is not supported (GLU projections without biases only)`);
-  const attentionBias = architecture === 'Qwen2ForCausalLM';
 
   // --- sliding window
   let slidingWindow: number | undefined;
-  if (architecture === 'MistralForCausalLM') {
+  if (spec.slidingWindow === 'all-layers') {
     if (c.sliding_window !== undefined && c.sliding_window !== null) slidingWindow = positiveInt('sliding_window');
-  } else if (architecture === 'Qwen2ForCausalLM') {
+  } else if (spec.slidingWindow === 'qwen2') {
     if (bool('use_sliding_window', false)) {
-      const window = positiveInt('sliding_window', 4096);
+      const window = positiveInt('sliding_window', QWEN2_DEFAULT_SLIDING_WINDOW);
       const v = c.max_window_layers;
       const maxWindowLayers = v === undefined || v === null ? QWEN2_DEFAULT_MAX_WINDOW_LAYERS : v;
       if (typeof maxWindowLayers !== 'number' || !Number.isSafeInteger(maxWindowLayers) || maxWindowLayers < 0) {
@@ -184,9 +237,9 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
     maxPositionEmbeddings,
     tieWordEmbeddings,
     hiddenAct,
-    attentionBias,
-    rmsNormAddOne: isGemma,
-    embeddingScale: isGemma ? Math.sqrt(hiddenSize) : 1,
+    attentionBias: spec.qkvBias,
+    rmsNormAddOne: spec.rmsNormAddOne,
+    embeddingScale: spec.embeddingScaleSqrtHidden ? Math.sqrt(hiddenSize) : 1,
   };
   if (ropeScaling) config.ropeScaling = ropeScaling;
   if (slidingWindow !== undefined) config.slidingWindow = slidingWindow;
@@ -238,22 +291,22 @@ export function hfConfigJson(config: ModelConfig): Record<string, unknown> {
     const v = config[key];
     if (!Number.isSafeInteger(v) || v <= 0) bad(`config.${key}: expected a positive integer, got ${show(v)}`);
   }
-  const isGemma = arch === 'GemmaForCausalLM';
+  const spec = ARCHITECTURES[arch];
   const expectFlag = <K extends keyof ModelConfig>(key: K, expected: ModelConfig[K]) => {
     if (config[key] !== expected) bad(`config.${key}: ${arch} requires ${show(expected)}, got ${show(config[key])}`);
   };
-  expectFlag('hiddenAct', isGemma ? 'gelu_tanh' : 'silu');
-  expectFlag('attentionBias', arch === 'Qwen2ForCausalLM');
-  expectFlag('rmsNormAddOne', isGemma);
-  const scale = isGemma ? Math.sqrt(config.hiddenSize) : 1;
+  expectFlag('hiddenAct', spec.activation.value);
+  expectFlag('attentionBias', spec.qkvBias);
+  expectFlag('rmsNormAddOne', spec.rmsNormAddOne);
+  const scale = spec.embeddingScaleSqrtHidden ? Math.sqrt(config.hiddenSize) : 1;
   if (Math.abs(config.embeddingScale - scale) > 1e-6 * scale) bad(`config.embeddingScale: ${arch} implies ${scale}, got ${show(config.embeddingScale)}`);
-  if (config.slidingWindow !== undefined && arch !== 'MistralForCausalLM' && arch !== 'Qwen2ForCausalLM') {
+  if (config.slidingWindow !== undefined && spec.slidingWindow === 'none') {
     bad(`config.slidingWindow: ${arch} has no sliding window, got ${config.slidingWindow}`);
   }
 
   const out: Record<string, unknown> = {
     architectures: [arch],
-    model_type: MODEL_TYPE_OF[arch],
+    model_type: spec.modelType,
     hidden_size: config.hiddenSize,
     intermediate_size: config.intermediateSize,
     num_hidden_layers: config.numLayers,
@@ -265,14 +318,14 @@ export function hfConfigJson(config: ModelConfig): Record<string, unknown> {
     rope_theta: config.ropeTheta,
     max_position_embeddings: config.maxPositionEmbeddings,
     tie_word_embeddings: config.tieWordEmbeddings,
-    hidden_act: isGemma ? 'gelu_pytorch_tanh' : 'silu',
+    hidden_act: spec.activation.written,
     rope_scaling: null,
   };
-  if (isGemma) out.hidden_activation = 'gelu_pytorch_tanh';
-  if (arch === 'LlamaForCausalLM' || isGemma) out.attention_bias = false;
-  if (arch === 'LlamaForCausalLM') out.mlp_bias = false;
-  if (arch === 'MistralForCausalLM') out.sliding_window = config.slidingWindow ?? null;
-  if (arch === 'Qwen2ForCausalLM') {
+  out[spec.activation.key] = spec.activation.written;
+  if (spec.attentionBiasKey) out.attention_bias = false;
+  if (spec.mlpBiasKey) out.mlp_bias = false;
+  if (spec.slidingWindow === 'all-layers') out.sliding_window = config.slidingWindow ?? null;
+  if (spec.slidingWindow === 'qwen2') {
     out.use_sliding_window = config.slidingWindow !== undefined;
     out.sliding_window = config.slidingWindow ?? null;
     out.max_window_layers = config.slidingWindow !== undefined ? 0 : config.numLayers;
