@@ -3,7 +3,14 @@ import { formatBytes, renderTable } from './format-table.js';
 
 describe('renderTable', () => {
   it('pads columns to the widest cell, right-aligning the named ones', () => {
-    const text = renderTable(['method', 'ppl'], [['dense', '4.05'], ['wanda', '12.5']], ['ppl']);
+    const text = renderTable(
+      ['method', 'ppl'],
+      [
+        ['dense', '4.05'],
+        ['wanda', '12.5'],
+      ],
+      ['ppl'],
+    );
     expect(text).toBe(['method   ppl', '------  ----', 'dense   4.05', 'wanda   12.5'].join('\n'));
   });
   it('refuses a row with the wrong number of cells', () => {

@@ -107,7 +107,11 @@ export const ModelOutlierAnalysisSchema = z.strictObject({
   layers: z.array(
     z.strictObject({
       layer: count,
-      outlierRatio: z.strictObject({ gate_proj: z.array(measuredNumber), up_proj: z.array(measuredNumber), down_proj: z.array(measuredNumber) } satisfies Record<AnalyzedLinear, unknown>),
+      outlierRatio: z.strictObject({
+        gate_proj: z.array(measuredNumber),
+        up_proj: z.array(measuredNumber),
+        down_proj: z.array(measuredNumber),
+      } satisfies Record<AnalyzedLinear, unknown>),
       neuronNorms: z.strictObject({
         neurons: count,
         min: measuredNumber,

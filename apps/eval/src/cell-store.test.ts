@@ -32,7 +32,7 @@ describe('cell records on disk (CellRecordSchema at read time)', async () => {
     ['not JSON', '{'],
     ['a field of the wrong type', JSON.stringify({ ...record, seconds: '1' })],
     ['a key the format does not have', JSON.stringify({ ...record, secs: 1 })],
-    ['another cell\'s record', JSON.stringify({ ...record, id: 'other' })],
+    ["another cell's record", JSON.stringify({ ...record, id: 'other' })],
     ['a spec without its model', JSON.stringify({ ...record, spec: { ...record.spec, model: undefined } })],
   ])('treats %s as no record (the cell runs again)', async (_what, text) => {
     await writeFile(cellRecordPath(out, 'm__dense'), text);
@@ -40,7 +40,12 @@ describe('cell records on disk (CellRecordSchema at read time)', async () => {
   });
 
   it('reads a record whose measured number JSON wrote as null (NaN) as NaN', async () => {
-    const ok = { ...record, status: 'ok', error: undefined, perplexity: { wiki: { ppl: null, windows: 1, tokens: 8, targets: 7, seqlen: 8, meanNll: null, seconds: 0.1, tokensPerSecond: 80 } } };
+    const ok = {
+      ...record,
+      status: 'ok',
+      error: undefined,
+      perplexity: { wiki: { ppl: null, windows: 1, tokens: 8, targets: 7, seqlen: 8, meanNll: null, seconds: 0.1, tokensPerSecond: 80 } },
+    };
     await writeFile(cellRecordPath(out, 'm__dense'), JSON.stringify(ok));
     const back = await readCellRecord(out, 'm__dense');
     expect(back?.perplexity?.wiki).toMatchObject({ ppl: NaN, meanNll: NaN, windows: 1 });

@@ -71,7 +71,15 @@ export function gridCells(grid: GridSpec): CellSpec[] {
       }
     }
     if (grid.analysis.enabled) {
-      cells.push({ id: `${model.name}__analysis`, kind: 'analysis', model, calibration: grid.calibration, perplexity: [], analysis: grid.analysis, ...runtime });
+      cells.push({
+        id: `${model.name}__analysis`,
+        kind: 'analysis',
+        model,
+        calibration: grid.calibration,
+        perplexity: [],
+        analysis: grid.analysis,
+        ...runtime,
+      });
     }
   }
   return cells;

@@ -30,11 +30,14 @@ const nonEmptyArray = <T extends z.ZodType>(item: T) =>
   z.array(item, { error: expecting('a non-empty array') }).min(1, { error: () => 'expected a non-empty array, got an empty one' });
 /** One item, or a non-empty list of them; read as the list. */
 const oneOrMore = <T extends z.ZodType>(item: T, what: string) =>
-  z.union([item, nonEmptyArray(item)], { error: expecting(`${what}, or a non-empty list of them`) }).transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
+  z
+    .union([item, nonEmptyArray(item)], { error: expecting(`${what}, or a non-empty list of them`) })
+    .transform((v) => (Array.isArray(v) ? v : [v]) as z.output<T>[]);
 /** An object that refuses unknown keys (typos such as `tokeniser`), listing the known ones. */
 const strict = <S extends z.ZodRawShape>(shape: S) =>
   z.strictObject(shape, {
-    error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key; expected one of ${Object.keys(shape).join(', ')}` : expecting('an object', 'got')(issue)),
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? `unknown key; expected one of ${Object.keys(shape).join(', ')}` : expecting('an object', 'got')(issue),
   });
 
 // ---- the validated grid (what validateGrid returns and cells carry) ----
@@ -150,7 +153,7 @@ export function gridFileSchema() {
     .catchall(
       z
         .union([optionValue, z.array(optionValue)], { error: expecting('an option value (number, string or true/false) or a list of them') })
-        .describe("An option the method (or its update) declares; a list is a sweep axis, one row per value"),
+        .describe('An option the method (or its update) declares; a list is a sweep axis, one row per value'),
     );
   const perplexitySet = strict({
     path: text(),
@@ -171,7 +174,9 @@ export function gridFileSchema() {
       }),
     ),
     methods: nonEmptyArray(
-      z.union([oneOf(methods), methodEntry], { error: expecting(`one of ${methods.join(', ')}, or an entry {method, update?, layerRatios?, key?, label?, <option>: value | [values]}`) }),
+      z.union([oneOf(methods), methodEntry], {
+        error: expecting(`one of ${methods.join(', ')}, or an entry {method, update?, layerRatios?, key?, label?, <option>: value | [values]}`),
+      }),
     ),
     alpha: z
       .number({ error: expecting('a finite number >= 0') })
@@ -206,7 +211,10 @@ export function gridFileSchema() {
       k: nonEmptyArray(z.number({ error: expecting('a number > 0') }).positive({ error: expecting('a number > 0') })).default([3, 5, 7, 10]),
       bins: integer(2).default(30),
     }).default(DEFAULT_ANALYSIS),
-    $schema: z.string({ error: expecting('a string') }).optional().describe('For editors: where this JSON Schema lies (e.g. "node_modules/@dass/eval/schemas/grid.schema.json"); ignored'),
+    $schema: z
+      .string({ error: expecting('a string') })
+      .optional()
+      .describe('For editors: where this JSON Schema lies (e.g. "node_modules/@dass/eval/schemas/grid.schema.json"); ignored'),
   });
 }
 

@@ -9,16 +9,7 @@ import { GridError } from './grid-error.js';
 import { DEFAULT_ANALYSIS, gridFileSchema } from './grid-schema.js';
 import type { GridMethod, GridModel, GridPattern, GridPerplexitySet, GridSpec, GridZeroShot, ParsedGridFile } from './grid-schema.js';
 
-export type {
-  GridAnalysis,
-  GridCalibration,
-  GridMethod,
-  GridModel,
-  GridPattern,
-  GridPerplexitySet,
-  GridSpec,
-  GridZeroShot,
-} from './grid-schema.js';
+export type { GridAnalysis, GridCalibration, GridMethod, GridModel, GridPattern, GridPerplexitySet, GridSpec, GridZeroShot } from './grid-schema.js';
 
 export interface ValidateGridOptions {
   /** Names the grid in error messages (its file, or `built-in "tiny"`). */
@@ -45,7 +36,9 @@ function checkName(file: string, at: string, value: string): string {
 const METHOD_ENTRY_KEYS = ['method', 'update', 'layerRatios', 'key', 'label'];
 
 function valueSlug(v: OptionValue): string {
-  return String(v).replace(/[^A-Za-z0-9]+/g, 'p').replace(/^p|p$/g, '');
+  return String(v)
+    .replace(/[^A-Za-z0-9]+/g, 'p')
+    .replace(/^p|p$/g, '');
 }
 
 /** Every combination of the list-valued options (in declaration order; scalars are one-value lists). */
@@ -100,7 +93,9 @@ function methods(file: string, items: ParsedGridFile['methods'], alpha: number):
       const options: Record<string, OptionValue> = { ...given };
       // The grid-level alpha (DaSS's α in the paper grid) applies to every row whose method declares alpha.
       if (declared.some((o) => o.name === 'alpha') && options.alpha === undefined) options.alpha = alpha;
-      const key = (keyBase ?? [name, update?.name, layerRatios === 'owl' ? 'owl' : undefined].filter(Boolean).join('-')) + inKey.map((k) => `-${k}${valueSlug(given[k]!)}`).join('');
+      const key =
+        (keyBase ?? [name, update?.name, layerRatios === 'owl' ? 'owl' : undefined].filter(Boolean).join('-')) +
+        inKey.map((k) => `-${k}${valueSlug(given[k]!)}`).join('');
       const label = (labelBase ?? runLabel(method, update, layerRatios)) + (inLabel.length ? ` (${inLabel.map((k) => `${k} ${given[k]}`).join(', ')})` : '');
       return {
         key,
@@ -114,7 +109,12 @@ function methods(file: string, items: ParsedGridFile['methods'], alpha: number):
     });
   });
   out.forEach((m) => checkName(file, 'methods', m.key));
-  unique(file, 'methods', out.map((m) => m.key), 'method row');
+  unique(
+    file,
+    'methods',
+    out.map((m) => m.key),
+    'method row',
+  );
   return out;
 }
 
@@ -131,7 +131,12 @@ function patterns(file: string, items: ParsedGridFile['patterns']): GridPattern[
     if (sparsity === '0') throw new GridError(file, at, 'a ratio of 0 prunes nothing; the dense baseline is always run');
     return { sparsity, partialGroups: short ? 'error' : item.partialGroups };
   });
-  unique(file, 'patterns', out.map((p) => p.sparsity), 'pattern');
+  unique(
+    file,
+    'patterns',
+    out.map((p) => p.sparsity),
+    'pattern',
+  );
   return out;
 }
 
@@ -172,16 +177,27 @@ export function validateGrid(raw: unknown, options: ValidateGridOptions): GridSp
     ...(m.published ? { published: m.published } : {}),
   }));
   models.forEach((m, i) => checkName(file, `models[${i}].name`, m.name));
-  unique(file, 'models', models.map((m) => m.name), 'model name');
+  unique(
+    file,
+    'models',
+    models.map((m) => m.name),
+    'model name',
+  );
   const patternList = patterns(file, g.patterns);
   unique(file, 'targets', g.targets, 'target set');
   const perplexity: GridPerplexitySet[] = (g.evaluation.perplexity ?? []).map((p, i) => {
     const name = checkName(file, `evaluation.perplexity[${i}].name`, p.name ?? basename(p.path).replace(/\.[^.]*$/, ''));
     return { name, path: abs(p.path), format: p.format, seqlen: p.seqlen, ...(p.maxWindows !== undefined ? { maxWindows: p.maxWindows } : {}) };
   });
-  unique(file, 'evaluation.perplexity', perplexity.map((s) => s.name), 'perplexity set name');
+  unique(
+    file,
+    'evaluation.perplexity',
+    perplexity.map((s) => s.name),
+    'perplexity set name',
+  );
   const zero = g.evaluation.zeroShot ? zeroShot(file, g.evaluation.zeroShot, abs) : undefined;
-  if (perplexity.length === 0 && !zero) throw new GridError(file, 'evaluation.perplexity', 'the grid evaluates nothing: give perplexity sets, zeroShot tasks, or both');
+  if (perplexity.length === 0 && !zero)
+    throw new GridError(file, 'evaluation.perplexity', 'the grid evaluates nothing: give perplexity sets, zeroShot tasks, or both');
   return {
     name: g.name,
     ...(g.description ? { description: g.description } : {}),

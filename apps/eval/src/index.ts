@@ -5,7 +5,17 @@ export type { LoadedGrid } from './builtin-grids.js';
 export { validateGrid } from './grid-spec.js';
 export type { GridSpec, GridModel, GridPattern, GridCalibration, GridPerplexitySet, GridZeroShot, GridAnalysis, ValidateGridOptions } from './grid-spec.js';
 export { GridError } from './grid-error.js';
-export { gridFileSchema, GridSpecSchema, GridModelSchema, GridPatternSchema, GridCalibrationSchema, GridPerplexitySetSchema, GridZeroShotSchema, GridAnalysisSchema, GridMethodSchema } from './grid-schema.js';
+export {
+  gridFileSchema,
+  GridSpecSchema,
+  GridModelSchema,
+  GridPatternSchema,
+  GridCalibrationSchema,
+  GridPerplexitySetSchema,
+  GridZeroShotSchema,
+  GridAnalysisSchema,
+  GridMethodSchema,
+} from './grid-schema.js';
 export type { GridFile, GridMethod } from './grid-schema.js';
 export { CellRecordSchema, CellSpecSchema } from './cell-record.js';
 export { jsonSchemas } from './json-schemas.js';

@@ -10,7 +10,7 @@ describe('committed JSON Schema files', () => {
     expect(committed).toEqual(schema);
   });
 
-  it('the grid schema lists the registries\' names and the defaults a hand-written grid may leave out', () => {
+  it("the grid schema lists the registries' names and the defaults a hand-written grid may leave out", () => {
     const grid = jsonSchemas()['grid.schema.json'] as any;
     expect(grid.additionalProperties).toBe(false);
     expect(grid.required).toEqual(['name', 'models', 'methods', 'patterns', 'calibration', 'evaluation']);

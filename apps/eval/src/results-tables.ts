@@ -71,13 +71,17 @@ export class ResultIndex {
   /** The prune cell of a grid row (`GridMethod.key`, the method name for plain rows). */
   prune(model: string, row: string, sparsity: string, targets: string): CellRecord | undefined {
     return this.record(
-      this.cells.find((c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets),
+      this.cells.find(
+        (c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets,
+      ),
     );
   }
 
   /** Whether the grid has a cell for this row and pattern (OWL rows have none for N:M). */
   hasPrune(model: string, row: string, sparsity: string, targets: string): boolean {
-    return this.cells.some((c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets);
+    return this.cells.some(
+      (c) => c.kind === 'prune' && c.model.name === model && (c.row ?? c.method) === row && c.pattern?.sparsity === sparsity && c.targets === targets,
+    );
   }
 }
 
@@ -107,7 +111,11 @@ type Value = number | { text: string; note?: string };
 /** A row × pattern the grid does not run (OWL with N:M). */
 const NOT_APPLICABLE = { cell: { text: 'n/a', note: 'not applicable: per-layer ratios are unstructured only' } };
 
-function cellOf(record: CellRecord | undefined, pick: (r: CellRecord) => Value | undefined, format: (v: number) => string): { cell: TableCell; value?: number } {
+function cellOf(
+  record: CellRecord | undefined,
+  pick: (r: CellRecord) => Value | undefined,
+  format: (v: number) => string,
+): { cell: TableCell; value?: number } {
   if (!record) return { cell: { text: '–', note: 'not run yet' } };
   if (record.status === 'failed') return { cell: { text: 'failed', note: record.error?.message } };
   const v = pick(record);
@@ -153,7 +161,14 @@ export function methodTable(
     });
   }
   index.grid.methods.forEach((m, mi) => rows.push({ label: methodLabel(m), cells: methodCells[mi]!.map((c) => c.cell) }));
-  return { id: options.id, title: options.title, ...(options.caption ? { caption: options.caption } : {}), corner: 'Method', header: columns.map((c) => c.label), rows };
+  return {
+    id: options.id,
+    title: options.title,
+    ...(options.caption ? { caption: options.caption } : {}),
+    corner: 'Method',
+    header: columns.map((c) => c.label),
+    rows,
+  };
 }
 
 export function formatPerplexity(v: number): string {
@@ -182,11 +197,14 @@ function zeroShotDetailTable(index: ResultIndex, model: GridModel): ResultTable 
   const tasks = index.grid.zeroShot!.tasks;
   const rows: TableRow[] = [];
   const rowOf = (label: string, r: CellRecord | undefined, dense = false): { row: TableRow; values: (number | undefined)[] } => {
-    const picks = [...tasks.map((t) => (rec: CellRecord): Value | undefined => {
-      const z = zeroShotOf(rec, t);
-      if (!z) return undefined;
-      return 'error' in z ? { text: 'n/a', note: z.error } : z.acc;
-    }), (rec: CellRecord) => rec.zeroShotMeanAcc];
+    const picks = [
+      ...tasks.map((t) => (rec: CellRecord): Value | undefined => {
+        const z = zeroShotOf(rec, t);
+        if (!z) return undefined;
+        return 'error' in z ? { text: 'n/a', note: z.error } : z.acc;
+      }),
+      (rec: CellRecord) => rec.zeroShotMeanAcc,
+    ];
     const cells = picks.map((p) => cellOf(r, p, formatPercentCell));
     return { row: { label, cells: cells.map((c) => c.cell), ...(dense ? { dense } : {}) }, values: cells.map((c) => c.value) };
   };
@@ -195,7 +213,12 @@ function zeroShotDetailTable(index: ResultIndex, model: GridModel): ResultTable 
     for (const targets of index.grid.targets) {
       const group = index.grid.methods
         .filter((m) => index.hasPrune(model.name, m.key, pattern.sparsity, targets))
-        .map((m) => rowOf(`${methodLabel(m)} ${patternLabel(pattern.sparsity)}${index.grid.targets.length > 1 ? ` ${targets}` : ''}`, index.prune(model.name, m.key, pattern.sparsity, targets)));
+        .map((m) =>
+          rowOf(
+            `${methodLabel(m)} ${patternLabel(pattern.sparsity)}${index.grid.targets.length > 1 ? ` ${targets}` : ''}`,
+            index.prune(model.name, m.key, pattern.sparsity, targets),
+          ),
+        );
       for (let ci = 0; ci <= tasks.length; ci++) {
         const values = group.map((g) => g.values[ci]).filter((v): v is number => v !== undefined);
         if (values.length < 2) continue;
@@ -275,29 +298,37 @@ export function splitByModels(table: ResultTable, models: readonly string[], max
 export function resultTables(index: ResultIndex): ResultTable[] {
   const grid = index.grid;
   const tables: ResultTable[] = [];
-  const split = (t: ResultTable) => splitByModels(t, grid.models.map((m) => m.name));
+  const split = (t: ResultTable) =>
+    splitByModels(
+      t,
+      grid.models.map((m) => m.name),
+    );
   for (const set of grid.perplexity) {
     tables.push(
-      ...split(methodTable(index, {
-        id: `ppl-${set.name}`,
-        title: `${set.name} perplexity (context ${set.seqlen}${set.maxWindows ? `, first ${set.maxWindows} windows` : ''})`,
-        caption: 'Lower is better; best pruned result per column in bold.',
-        pick: perplexityValue(set),
-        format: formatPerplexity,
-        better: 'lower',
-      })),
+      ...split(
+        methodTable(index, {
+          id: `ppl-${set.name}`,
+          title: `${set.name} perplexity (context ${set.seqlen}${set.maxWindows ? `, first ${set.maxWindows} windows` : ''})`,
+          caption: 'Lower is better; best pruned result per column in bold.',
+          pick: perplexityValue(set),
+          format: formatPerplexity,
+          better: 'lower',
+        }),
+      ),
     );
   }
   if (grid.zeroShot) {
     tables.push(
-      ...split(methodTable(index, {
-        id: 'zero-shot-mean',
-        title: `Zero-shot mean accuracy (%) over ${grid.zeroShot.tasks.join(', ')}`,
-        caption: `Higher is better${grid.zeroShot.limit ? `; first ${grid.zeroShot.limit} items per task` : ''}.`,
-        pick: (r) => r.zeroShotMeanAcc,
-        format: formatPercentCell,
-        better: 'higher',
-      })),
+      ...split(
+        methodTable(index, {
+          id: 'zero-shot-mean',
+          title: `Zero-shot mean accuracy (%) over ${grid.zeroShot.tasks.join(', ')}`,
+          caption: `Higher is better${grid.zeroShot.limit ? `; first ${grid.zeroShot.limit} items per task` : ''}.`,
+          pick: (r) => r.zeroShotMeanAcc,
+          format: formatPercentCell,
+          better: 'higher',
+        }),
+      ),
     );
   }
   for (const model of grid.models) {
@@ -306,30 +337,35 @@ export function resultTables(index: ResultIndex): ResultTable[] {
   }
   if (grid.zeroShot) for (const model of grid.models) tables.push(zeroShotDetailTable(index, model));
   tables.push(
-    ...split(methodTable(index, {
-      id: 'sparsity',
-      title: 'Sparsity over the pruned matrices (%, read back from the written checkpoint)',
-      caption: 'N:M rows: ✓ = every complete group along the method’s axis holds N zeros. 4:8 on a width that is not a multiple of 8 leaves the tail groups dense.',
-      pick: (r) => {
-        const s = r.sparsity;
-        if (!s) return undefined;
-        return { text: `${formatPercent(s.overTargets.ratio, 2, { unit: false })}${s.nmValid === undefined ? '' : s.nmValid ? ' ✓' : ' ✗'}` };
-      },
-      format: formatPercentCell,
-      better: 'none',
-      includeDense: false,
-    })),
+    ...split(
+      methodTable(index, {
+        id: 'sparsity',
+        title: 'Sparsity over the pruned matrices (%, read back from the written checkpoint)',
+        caption:
+          'N:M rows: ✓ = every complete group along the method’s axis holds N zeros. 4:8 on a width that is not a multiple of 8 leaves the tail groups dense.',
+        pick: (r) => {
+          const s = r.sparsity;
+          if (!s) return undefined;
+          return { text: `${formatPercent(s.overTargets.ratio, 2, { unit: false })}${s.nmValid === undefined ? '' : s.nmValid ? ' ✓' : ' ✗'}` };
+        },
+        format: formatPercentCell,
+        better: 'none',
+        includeDense: false,
+      }),
+    ),
   );
   tables.push(
-    ...split(methodTable(index, {
-      id: 'prune-time',
-      title: 'Pruning time (s): the whole pipeline run (load, calibration, layer-sequential pruning, writing)',
-      caption: 'Lower is better; best per column in bold.',
-      pick: (r) => r.manifest?.wallSeconds,
-      format: (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)),
-      better: 'lower',
-      includeDense: false,
-    })),
+    ...split(
+      methodTable(index, {
+        id: 'prune-time',
+        title: 'Pruning time (s): the whole pipeline run (load, calibration, layer-sequential pruning, writing)',
+        caption: 'Lower is better; best per column in bold.',
+        pick: (r) => r.manifest?.wallSeconds,
+        format: (v) => (v >= 100 ? v.toFixed(0) : v.toFixed(2)),
+        better: 'lower',
+        includeDense: false,
+      }),
+    ),
   );
   return tables;
 }

@@ -104,7 +104,12 @@ export async function planGridRun(grid: GridSpec, options: Pick<RunGridOptions, 
   const only = options.only?.filter((s) => s !== '') ?? [];
   const selected = only.length > 0 ? all.filter((c) => only.some((s) => c.id.includes(s))) : all;
   if (only.length > 0 && selected.length === 0) {
-    throw new UserInputError(`--only ${only.join(',')}: matches no cell; cell ids look like ${all.slice(0, 3).map((c) => c.id).join(', ')}`);
+    throw new UserInputError(
+      `--only ${only.join(',')}: matches no cell; cell ids look like ${all
+        .slice(0, 3)
+        .map((c) => c.id)
+        .join(', ')}`,
+    );
   }
   for (const path of missingGridPaths(grid)) log(`warning: ${path} does not exist; the cells that need it will fail`);
   const skipped: string[] = [];
@@ -138,7 +143,9 @@ export async function runGrid(grid: GridSpec, options: RunGridOptions): Promise<
   }
   const { outDir, selected, skipped, todo } = await planGridRun(grid, options);
   const log = options.log ?? (() => {});
-  log(`${selected.length} cells: ${skipped.length} finished earlier, ${todo.length} to run${jobs > 1 && todo.length > 1 ? ` in ${Math.min(jobs, todo.length)} worker processes` : ''}`);
+  log(
+    `${selected.length} cells: ${skipped.length} finished earlier, ${todo.length} to run${jobs > 1 && todo.length > 1 ? ` in ${Math.min(jobs, todo.length)} worker processes` : ''}`,
+  );
 
   const ran: string[] = [];
   const failed: string[] = [];

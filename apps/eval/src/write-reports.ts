@@ -62,7 +62,10 @@ export async function writeReports(outDir: string, grid: GridSpec, origin: strin
   const tables = resultTables(index);
   const paths = { resultsJson: join(outDir, 'results.json'), resultsMd: join(outDir, 'results.md'), reportHtml: join(outDir, 'report.html') };
   await writeJsonAtomic(paths.resultsJson, results);
-  await writeFileAtomic(paths.resultsMd, resultsMarkdown({ title: `DaSS reproduction: ${grid.name} grid`, description: grid.description, tables, records, pending }));
+  await writeFileAtomic(
+    paths.resultsMd,
+    resultsMarkdown({ title: `DaSS reproduction: ${grid.name} grid`, description: grid.description, tables, records, pending }),
+  );
   await writeFileAtomic(paths.reportHtml, reportHtml({ grid, origin, generatedAt, tables, sections: reportFigures(index), records, pending }));
   return { ...paths, results };
 }

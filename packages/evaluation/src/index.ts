@@ -22,12 +22,6 @@ export { zeroShotTasks, defaultTasksDir, getZeroShotTask, parseTaskList, loadTas
 export { evaluateZeroShot, scoreZeroShotDoc, scoreZeroShotDocs } from './zero-shot.js';
 export type { ZeroShotOptions, ZeroShotResult, ZeroShotProgress } from './zero-shot.js';
 export { inspectSparsity, inspectMatrixSparsity, summarizeSparsity, parseLinearTensorName } from './sparsity-inspection.js';
-export type {
-  InspectedTensor,
-  SparsityInspectionOptions,
-  MatrixSparsity,
-  ZeroCount,
-  SparsityInspection,
-} from './sparsity-inspection.js';
+export type { InspectedTensor, SparsityInspectionOptions, MatrixSparsity, ZeroCount, SparsityInspection } from './sparsity-inspection.js';
 export { loadEvalText } from './eval-text.js';
 export type { EvalText } from './eval-text.js';

@@ -15,13 +15,7 @@ export { sparsityOf } from './sparsity-of.js';
 export { packBitmask, unpackBitmask, packedRowBytes, transposeMatrix } from './bitmask.js';
 export { compressNM, decompressNM } from './compressed-nm.js';
 export type { CompressedNM } from './compressed-nm.js';
-export {
-  MASK_FILE_FORMAT,
-  encodeMaskSafetensors,
-  writeMaskSafetensors,
-  decodeMaskSafetensors,
-  readMaskSafetensors,
-} from './mask-export.js';
+export { MASK_FILE_FORMAT, encodeMaskSafetensors, writeMaskSafetensors, decodeMaskSafetensors, readMaskSafetensors } from './mask-export.js';
 export type { MaskExportEntry, MaskExportOptions, ImportedMask } from './mask-export.js';
 // SparseGPT (OBS pruning with weight updates), its float64 linear algebra and the blocked float32-product one.
 export { runSparseGPT } from './sparsegpt.js';

@@ -65,15 +65,16 @@ describe('mask export (hand-worked 4×4)', () => {
     expect(() => encodeMaskSafetensors([{ name: 'g', shape: [4, 4], mask: gate, axis: 'up' as never }], p)).toThrow("g: axis: expected 'in' or 'out'");
     expect(() => encodeMaskSafetensors([{ name: 'g', shape: [4, 3], mask: gate, axis: 'in' }], p)).toThrow('g: mask: length 16 does not match g: shape [4, 3]');
     expect(() => encodeMaskSafetensors([{ name: 'g', shape: [4, 4], mask: gate, axis: 'out' }], { ...p, compressed: true })).toThrow('g: weight');
-    expect(() =>
-      encodeMaskSafetensors([{ name: 'g', shape: [4, 4], mask: gate, axis: 'out' }], { pattern: parseSparsity('0.5'), compressed: true }),
-    ).toThrow('needs an N:M pattern, got "0.5"');
+    expect(() => encodeMaskSafetensors([{ name: 'g', shape: [4, 4], mask: gate, axis: 'out' }], { pattern: parseSparsity('0.5'), compressed: true })).toThrow(
+      'needs an N:M pattern, got "0.5"',
+    );
   });
 });
 
 describe('mask files: malformed input', () => {
   it('a header naming a tensor twice is refused (the strict codec of @dass/model-loader)', () => {
-    const json = '{"__metadata__":{"format":"dass-mask/1","pattern":"2:4"},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[0,1]},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[1,2]}}';
+    const json =
+      '{"__metadata__":{"format":"dass-mask/1","pattern":"2:4"},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[0,1]},"d.mask":{"dtype":"U8","shape":[1,1],"data_offsets":[1,2]}}';
     const text = new TextEncoder().encode(json);
     const bytes = new Uint8Array(8 + text.length + 2);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);

@@ -51,7 +51,8 @@ export interface ImportedMask {
  * when every entry agrees.
  */
 export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskExportOptions): Uint8Array {
-  if (!Array.isArray(entries) || entries.length === 0) throw new InvalidArgumentError('entries', `expected at least one mask, got ${String(entries?.length ?? entries)}`);
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new InvalidArgumentError('entries', `expected at least one mask, got ${String(entries?.length ?? entries)}`);
   const pattern = options?.pattern;
   const patternText = formatSparsity(pattern);
   if (options.compressed && pattern.kind !== 'nm') {
@@ -68,10 +69,12 @@ export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskE
   const names = new Set<string>();
   for (const [i, entry] of entries.entries()) {
     const where = `entries[${i}]`;
-    if (typeof entry?.name !== 'string' || entry.name.length === 0) throw new InvalidArgumentError(`${where}.name`, `expected a tensor name, got ${JSON.stringify(entry?.name)}`);
+    if (typeof entry?.name !== 'string' || entry.name.length === 0)
+      throw new InvalidArgumentError(`${where}.name`, `expected a tensor name, got ${JSON.stringify(entry?.name)}`);
     if (names.has(entry.name)) throw new InvalidArgumentError(`${where}.name`, `duplicate ${JSON.stringify(entry.name)}`);
     names.add(entry.name);
-    if (entry.axis !== 'in' && entry.axis !== 'out') throw new InvalidArgumentError(entry.name, `axis: expected 'in' or 'out', got ${JSON.stringify(entry.axis)}`);
+    if (entry.axis !== 'in' && entry.axis !== 'out')
+      throw new InvalidArgumentError(entry.name, `axis: expected 'in' or 'out', got ${JSON.stringify(entry.axis)}`);
     if (!(entry.mask instanceof Uint8Array)) throw new InvalidArgumentError(entry.name, `mask: expected a Uint8Array`);
     validateMatrix(entry.mask, entry.shape, `${entry.name}: mask`, `${entry.name}: shape`);
     const transposed = entry.axis === 'out';
@@ -84,7 +87,8 @@ export function encodeMaskSafetensors(entries: MaskExportEntry[], options: MaskE
     metadata[`${entry.name}.axis`] = entry.axis;
     metadata[`${entry.name}.transposed`] = String(transposed);
     if (options.compressed && pattern.kind === 'nm') {
-      if (!(entry.weight instanceof Float32Array)) throw new InvalidArgumentError(entry.name, `weight: the compressed layout needs the pruned Float32Array weight`);
+      if (!(entry.weight instanceof Float32Array))
+        throw new InvalidArgumentError(entry.name, `weight: the compressed layout needs the pruned Float32Array weight`);
       validateMatrix(entry.weight, entry.shape, `${entry.name}: weight`, `${entry.name}: shape`);
       const weight = transposed ? transposeMatrix(entry.weight, entry.shape) : entry.weight;
       const c = compressNM(weight, mask, stored, pattern.n, pattern.m);
@@ -115,7 +119,10 @@ export async function writeMaskSafetensors(path: string, entries: MaskExportEntr
  * that is not valid safetensors (truncated, a tensor named twice, offsets off) is a ModelLoadError from
  * `@dass/model-loader`'s `decodeSafetensors` naming `file`; a valid one that is not a mask file is a RangeError.
  */
-export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
+export function decodeMaskSafetensors(
+  bytes: Uint8Array,
+  file = 'mask file',
+): {
   pattern: SparsityPattern;
   metadata: Record<string, string>;
   masks: Map<string, ImportedMask>;
@@ -142,7 +149,8 @@ export function decodeMaskSafetensors(bytes: Uint8Array, file = 'mask file'): {
     const values = tensors.get(`${name}.values`);
     const kept = tensors.get(`${name}.kept`);
     if (values && kept) {
-      if (values.dtype !== 'F32' || kept.dtype !== 'U8') throw new DassError('DASS_FILE_FORMAT', `${file}: ${name}: expected .values F32 and .kept U8, got ${values.dtype} and ${kept.dtype}`);
+      if (values.dtype !== 'F32' || kept.dtype !== 'U8')
+        throw new DassError('DASS_FILE_FORMAT', `${file}: ${name}: expected .values F32 and .kept U8, got ${values.dtype} and ${kept.dtype}`);
       const dense = decompressNM(values.data as Float32Array, kept.data as Uint8Array, stored);
       entry.weight = transposed ? transposeMatrix(dense, stored) : dense;
     }

@@ -40,14 +40,18 @@ export function isCalibArtifactPath(path: string): boolean {
 }
 
 function idsDigest(ids: Int32Array): string {
-  return createHash('sha256').update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength)).digest('hex');
+  return createHash('sha256')
+    .update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength))
+    .digest('hex');
 }
 
 /** Calibration ids from an artifact (as written by `dass calib`) or freshly sampled from text with the seeded sampler. */
 export async function loadCalibration(request: CalibrationRequest): Promise<CalibrationBatch> {
   if (isCalibArtifactPath(request.calib)) {
     const artifact = await readCalibArtifact(request.calib, { vocabSize: request.vocabSize });
-    const sourceSha256 = createHash('sha256').update(await readFile(request.calib)).digest('hex');
+    const sourceSha256 = createHash('sha256')
+      .update(await readFile(request.calib))
+      .digest('hex');
     const m = artifact.metadata;
     return {
       inputIds: artifact.inputIds,

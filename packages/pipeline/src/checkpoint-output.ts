@@ -72,7 +72,8 @@ async function prepare(options: CheckpointOutputOptions, format: 'hf' | 'llama2c
     { name: 'tokenizer', path: tokenizerPath },
   ]);
   const target = resolve(out);
-  if (!force && (await exists(target))) throw new UserInputError((name) => `${out} already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' });
+  if (!force && (await exists(target)))
+    throw new UserInputError((name) => `${out} already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' });
   if (force) await assertReplaceableOutput({ name: 'out', path: out }, format === 'hf' ? 'checkpoint-dir' : 'llama2c-file');
   const parent = dirname(target);
   try {
@@ -109,10 +110,14 @@ export async function openCheckpointOutput(options: CheckpointOutputOptions): Pr
   if (options.source.format === 'hf' && format === 'hf') return hfToHf(options);
   if (options.source.format === 'llama2c' && format === 'llama2c') return llama2cToLlama2c(options);
   if (options.source.format === 'llama2c' && format === 'hf') return llama2cToHf(options);
-  throw new UserInputError((name) => `${name('outFormat')} ${options.format}: writing a ${options.source.format} model as ${format} is not supported (llama2.c output needs a llama2.c input)`, {
-    code: 'DASS_UNSUPPORTED',
-    field: 'outFormat',
-  });
+  throw new UserInputError(
+    (name) =>
+      `${name('outFormat')} ${options.format}: writing a ${options.source.format} model as ${format} is not supported (llama2.c output needs a llama2.c input)`,
+    {
+      code: 'DASS_UNSUPPORTED',
+      field: 'outFormat',
+    },
+  );
 }
 
 function isTarget(options: CheckpointOutputOptions, name: string): boolean {

@@ -59,7 +59,8 @@ export function owlLayerRatios(outlierRatios: readonly number[], weights: readon
     if (!(r >= 0 && r < 1)) {
       throw new InvalidArgumentError(
         'lambda',
-        (name) => `layer ${l} would get sparsity ${r.toFixed(4)} (${name('target')} ${target}, λ = ${lambda}): outside [0, 1); lower ${name('lambda')} or ${name('target')}`,
+        (name) =>
+          `layer ${l} would get sparsity ${r.toFixed(4)} (${name('target')} ${target}, λ = ${lambda}): outside [0, 1); lower ${name('lambda')} or ${name('target')}`,
       );
     }
   });

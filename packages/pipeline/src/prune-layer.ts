@@ -37,7 +37,10 @@ function outputErrorOf(before: Float32Array, after: Float32Array, cols: number, 
 function checkFinite(name: string, data: Float32Array | Float64Array, what: string): void {
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) {
-      throw new DassError('DASS_INVALID_DATA', `${name}: ${what} has a non-finite value (${data[i]}) at index ${i}; the layer's activations or weights contain NaN/Inf, so pruning stops here`);
+      throw new DassError(
+        'DASS_INVALID_DATA',
+        `${name}: ${what} has a non-finite value (${data[i]}) at index ${i}; the layer's activations or weights contain NaN/Inf, so pruning stops here`,
+      );
     }
   }
 }
@@ -63,7 +66,11 @@ export function pruneLayer(layer: DecoderLayer, stats: LayerStats, options: Prun
     checkFinite(name, sumSq, 'the input sum of squares');
     const linearStats: LinearStats = { inputSumSq: sumSq, downInputSumSq: downSumSq, gram: stats.gram.get(linear), tokens: stats.tokens };
     const plan = method.plan(linear);
-    const result = pruneMatrix(method, { weight: weight.data, shape, kind: linear, stats: linearStats, pattern, partialGroups: options.partialGroups, options: options.options, name }, update);
+    const result = pruneMatrix(
+      method,
+      { weight: weight.data, shape, kind: linear, stats: linearStats, pattern, partialGroups: options.partialGroups, options: options.options, name },
+      update,
+    );
     checkFinite(name, result.weight, 'the pruned weight');
     const outputError = outputErrorOf(weight.data, result.weight, shape[1], sumSq);
     layer.setLinearWeight(linear, result.weight);

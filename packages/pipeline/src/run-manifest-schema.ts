@@ -57,7 +57,7 @@ export const CalibrationInfoSchema = z.strictObject({
   artifact: z
     .strictObject({
       dtype: z.enum(['I32', 'I64']).describe('How input_ids was stored'),
-      metadata: z.enum(['dass', 'foreign', 'none']).describe('dass: our metadata, every field checked; foreign: another tool\'s; none'),
+      metadata: z.enum(['dass', 'foreign', 'none']).describe("dass: our metadata, every field checked; foreign: another tool's; none"),
       textSha256: z.union([z.string(), unknown]),
       textSource: z.union([z.string(), unknown]),
       unknown: z.array(z.string()).describe('The provenance fields the file did not record'),
@@ -70,7 +70,7 @@ export const LayerRatiosReportSchema = z.strictObject({
   strategy: z.literal('owl'),
   m: z.number(),
   lambda: z.number(),
-  outlierRatios: z.array(z.number()).describe('Per layer: the percentage of Wanda scores above m × the layer\'s mean score'),
+  outlierRatios: z.array(z.number()).describe("Per layer: the percentage of Wanda scores above m × the layer's mean score"),
   ratios: z.array(z.number()).describe('Per layer: the unstructured sparsity it was pruned at'),
   weights: z.array(z.number()).describe('Per layer: weights in its target linears (the weights of the mean)'),
 });

@@ -169,13 +169,26 @@ describe('runPrune on stories260K', () => {
   it('rejects bad options before touching any file', async () => {
     const dir = tmp();
     const out = join(dir, 'o');
-    await expect(runPrune({ ...base, method: 'nope', sparsity: '0.5', out })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'method', message: expect.stringMatching(/^method: .*magnitude/) });
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toMatchObject({ field: 'sparsity', message: expect.stringMatching(/^sparsity: .*1\.5/) });
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toMatchObject({ field: 'sparsity', message: expect.stringMatching(/^sparsity: .*4:2/) });
+    await expect(runPrune({ ...base, method: 'nope', sparsity: '0.5', out })).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'method',
+      message: expect.stringMatching(/^method: .*magnitude/),
+    });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '1.5', out })).rejects.toMatchObject({
+      field: 'sparsity',
+      message: expect.stringMatching(/^sparsity: .*1\.5/),
+    });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '4:2', out })).rejects.toMatchObject({
+      field: 'sparsity',
+      message: expect.stringMatching(/^sparsity: .*4:2/),
+    });
     await expect(runPrune({ ...base, method: 'dass', sparsity: '4:8', out })).rejects.toThrow(
       /^sparsity 4:8: gate_proj \[172, 64\] has 172 output rows along the N:M axis \(out\), not divisible by 8; pass partialGroups dense/,
     );
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toMatchObject({ field: 'alpha', message: expect.stringMatching(/^alpha: /) });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '0.5', alpha: -1, out })).rejects.toMatchObject({
+      field: 'alpha',
+      message: expect.stringMatching(/^alpha: /),
+    });
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -195,7 +208,11 @@ describe('runPrune on stories260K', () => {
     await convertLlama2cToHf({ checkpoint: await openModel(fixtures.stories260K.bin), outDir: modelDir });
     const ids = new Int32Array(4 * 32).map((_, i) => (i * 37 + 11) % 512);
     const calib = join(dir, 'calib.safetensors');
-    await writeCalibArtifact(calib, { inputIds: ids, nsamples: 4, seqlen: 32 }, { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' });
+    await writeCalibArtifact(
+      calib,
+      { inputIds: ids, nsamples: 4, seqlen: 32 },
+      { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' },
+    );
     const manifest = await runPrune({ model: modelDir, calib, method: 'dass', sparsity: '2:4', out: join(dir, 'out') });
     expect(manifest.calibration.kind).toBe('artifact');
     expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
@@ -225,7 +242,11 @@ describe('runPrune on stories260K', () => {
 
     const ids = new Int32Array(4 * 32).map((_, i) => (i * 37 + 11) % 512);
     const calib = join(dir, 'calib.safetensors');
-    await writeCalibArtifact(calib, { inputIds: ids, nsamples: 4, seqlen: 32 }, { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' });
+    await writeCalibArtifact(
+      calib,
+      { inputIds: ids, nsamples: 4, seqlen: 32 },
+      { sourceSha256: '0'.repeat(64), tokenizerSha256: '0'.repeat(64), seed: 0, seqlen: 32, nsamples: 4, sampler: 'text', source: 'ids.txt' },
+    );
     const warnings: string[] = [];
     const run = (model: string, out: string) => runPrune({ model, calib, method: 'wanda', sparsity: '2:4', out, onWarning: (w) => warnings.push(w) });
     const plain = await run(plainDir, join(dir, 'out-plain'));
@@ -259,7 +280,12 @@ describe('runPrune on stories260K', () => {
     await file.close();
     rmSync(join(sharded, 'model.safetensors'));
     const half = Math.ceil(all.length / 2);
-    const stray = { name: 'model.layers.4.mlp.up_proj.bias', dtype: 'F32' as const, shape: [172], data: new Uint8Array(Float32Array.from({ length: 172 }, (_, i) => i).buffer) };
+    const stray = {
+      name: 'model.layers.4.mlp.up_proj.bias',
+      dtype: 'F32' as const,
+      shape: [172],
+      data: new Uint8Array(Float32Array.from({ length: 172 }, (_, i) => i).buffer),
+    };
     const shards = [all.slice(0, half), [...all.slice(half), stray]];
     const weightMap: Record<string, string> = {};
     for (const [i, part] of shards.entries()) {
@@ -273,7 +299,17 @@ describe('runPrune on stories260K', () => {
     await model.close();
 
     const out = join(dir, 'out');
-    const manifest = await runPrune({ model: sharded, calib: calibText, tokenizer: fixtures.stories260K.tokenizer, nsamples: 2, seqlen: 32, seed: 0, method: 'magnitude', sparsity: '2:4', out });
+    const manifest = await runPrune({
+      model: sharded,
+      calib: calibText,
+      tokenizer: fixtures.stories260K.tokenizer,
+      nsamples: 2,
+      seqlen: 32,
+      seed: 0,
+      method: 'magnitude',
+      sparsity: '2:4',
+      out,
+    });
     expect(manifest.model.unusedTensors).toEqual([stray.name]);
     const copied = await openSafetensors(join(out, 'model-00002-of-00002.safetensors'));
     expect(Buffer.from(await copied.readRaw(stray.name)).equals(Buffer.from(stray.data))).toBe(true);
@@ -293,7 +329,14 @@ describe('runPrune with worker threads', () => {
       for (const threads of [1, 2]) {
         const pruned = new Map<string, Float32Array>();
         const out = join(tmp(), 'out.bin');
-        const manifest = await runPrune({ ...base, method, sparsity: '2:4', out, threads, onPrunedWeight: (name, data) => pruned.set(name, Float32Array.from(data)) });
+        const manifest = await runPrune({
+          ...base,
+          method,
+          sparsity: '2:4',
+          out,
+          threads,
+          onPrunedWeight: (name, data) => pruned.set(name, Float32Array.from(data)),
+        });
         expect(manifest.threads).toBe(threads);
         weights.push(pruned);
         const source = await openModel(out);
@@ -324,6 +367,10 @@ describe('runPrune with worker threads', () => {
   }
 
   it('refuses --threads 0', async () => {
-    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'threads', message: 'threads: expected a positive integer, got 0' });
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), threads: 0 })).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'threads',
+      message: 'threads: expected a positive integer, got 0',
+    });
   });
 });

@@ -123,7 +123,8 @@ const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'hf', 'llama2c'];
 
 function positiveInteger(name: string, value: unknown, fallback: number): number {
   const v = value ?? fallback;
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(name, `expected a positive integer, got ${JSON.stringify(value)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new InvalidArgumentError(name, `expected a positive integer, got ${JSON.stringify(value)}`);
   return v;
 }
 
@@ -150,13 +151,18 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
     const scorers = scoringMethodNames().filter((n) => !getScoringMethod(n).prune);
     throw new InvalidArgumentError(
       'update',
-      (name) => `${method.name} chooses its mask inside its own step (it updates weights itself); ${name('update')} needs a method that scores (${scorers.join(', ')})`,
+      (name) =>
+        `${method.name} chooses its mask inside its own step (it updates weights itself); ${name('update')} needs a method that scores (${scorers.join(', ')})`,
       { shown: update.name },
     );
   }
   const pattern = typeof options.sparsity === 'string' ? parseSparsity(options.sparsity) : options.sparsity;
   const given: Record<string, unknown> = { ...options.methodOptions };
-  for (const [name, value] of [['alpha', options.alpha], ['percdamp', options.percdamp], ['blocksize', options.blocksize]] as const) {
+  for (const [name, value] of [
+    ['alpha', options.alpha],
+    ['percdamp', options.percdamp],
+    ['blocksize', options.blocksize],
+  ] as const) {
     if (value !== undefined) given[name] = value;
   }
   // Errors name the method option's own field (`percdamp`); the CLI shows it as that option's flag.
@@ -180,7 +186,8 @@ export function validatePruneOptions(options: PruneOptions): ValidatedPruneOptio
   const targetsName = options.targets ?? 'mlp';
   const targets = targetLinears(targetsName);
   const partialGroups = options.partialGroups ?? 'error';
-  if (partialGroups !== 'error' && partialGroups !== 'dense') throw new InvalidArgumentError('partialGroups', `expected error or dense, got ${JSON.stringify(partialGroups)}`);
+  if (partialGroups !== 'error' && partialGroups !== 'dense')
+    throw new InvalidArgumentError('partialGroups', `expected error or dense, got ${JSON.stringify(partialGroups)}`);
   if (options.outFormat !== undefined && !OUTPUT_FORMATS.includes(options.outFormat)) {
     throw new InvalidArgumentError('outFormat', `expected one of ${OUTPUT_FORMATS.join(', ')}, got ${JSON.stringify(options.outFormat)}`);
   }
@@ -290,7 +297,9 @@ async function prepareCalibration(options: PruneOptions, v: ValidatedPruneOption
     vocabSize: config.vocabSize,
   });
   if (calibration.seqlen > config.maxPositionEmbeddings) {
-    throw new InvalidArgumentError('calib', `windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`, { shown: options.calib });
+    throw new InvalidArgumentError('calib', `windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`, {
+      shown: options.calib,
+    });
   }
   return calibration;
 }
@@ -522,7 +531,9 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       tokenizerPath: options.tokenizer,
       targets: v.targets,
     });
-    const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
+    const threads =
+      v.threads ??
+      Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
     const { patterns, report: layerRatios } = await layerPatterns(options, v, source, calibration, threads, log);
     // SparseGPT / OBS: the Hessian inverse and the sweep's products split over the same number of threads.
     const out = output;
@@ -530,7 +541,20 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       pruneLayers(options, v, source, calibration, out, patterns, threads, log),
     );
     await output.commit();
-    const manifest = buildManifest({ options, v, source, backend: backendReport(backend), threads, calibration, output, layerRatios, layers, tally, warnings: log.warnings, started });
+    const manifest = buildManifest({
+      options,
+      v,
+      source,
+      backend: backendReport(backend),
+      threads,
+      calibration,
+      output,
+      layerRatios,
+      layers,
+      tally,
+      warnings: log.warnings,
+      started,
+    });
     if (options.report) await writeJsonAtomic(options.report, manifest);
     log.progress({ stage: 'done' });
     return manifest;

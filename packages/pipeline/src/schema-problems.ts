@@ -55,7 +55,8 @@ export function describeIssue(issue: z.core.$ZodRawIssue): string {
       if (issue.origin === 'array' || issue.origin === 'set') {
         return issue.code === 'too_small' && bound === '1' ? `expected a non-empty array, got an empty one` : `expected ${op} ${bound} items, got ${got}`;
       }
-      if (issue.origin === 'string') return issue.code === 'too_small' && bound === '1' ? `expected a non-empty string, got ""` : `expected ${op} ${bound} characters, got ${got}`;
+      if (issue.origin === 'string')
+        return issue.code === 'too_small' && bound === '1' ? `expected a non-empty string, got ""` : `expected ${op} ${bound} characters, got ${got}`;
       return `expected a number ${op} ${bound}, got ${got}`;
     }
     case 'unrecognized_keys':

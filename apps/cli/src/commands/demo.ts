@@ -99,7 +99,12 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
           describe: 'evaluation windows of 256 tokens (all = the whole text, 112)',
         },
         backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
-        threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
+        threads: {
+          type: 'string',
+          coerce: integerArg('--threads', 1),
+          describe: 'worker threads for the decoder layers (1 = this thread)',
+          defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)',
+        },
         json: { type: 'boolean', default: false, describe: 'print the rows as one JSON object' },
       }),
     (a) =>
@@ -107,7 +112,9 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
         const started = performance.now();
         const text = await evaluationText(bundled.evaluationText, 'text');
         const dense = await perplexityOf(ctx, bundled.model, text, a.backend, a.threads, a.maxWindows, 'dense');
-        const rows: DemoRow[] = [{ method: 'dense', pattern: '-', ppl: dense.ppl, sparsity: await mlpSparsity(bundled.model), pruneSeconds: 0, evalSeconds: dense.seconds }];
+        const rows: DemoRow[] = [
+          { method: 'dense', pattern: '-', ppl: dense.ppl, sparsity: await mlpSparsity(bundled.model), pruneSeconds: 0, evalSeconds: dense.seconds },
+        ];
         const work = await mkdtemp(join(tmpdir(), 'dass-demo-'));
         const unregister = ctx.onForcedExit(() => rmSync(work, { recursive: true, force: true }));
         try {
@@ -128,7 +135,12 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
               threads: a.threads,
               signal: ctx.signal,
               onWarning: (message) => ctx.warn(message),
-              onProgress: (p) => ctx.progress.update(`prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`, p.layer !== undefined && p.layer >= 0 ? p.layer : undefined, p.layers),
+              onProgress: (p) =>
+                ctx.progress.update(
+                  `prune ${method} ${DEMO_SETTINGS.pattern}: ${p.stage}`,
+                  p.layer !== undefined && p.layer >= 0 ? p.layer : undefined,
+                  p.layers,
+                ),
             });
             const pruned = await perplexityOf(ctx, out, text, a.backend, a.threads, a.maxWindows, method);
             rows.push({
@@ -163,7 +175,14 @@ export function demoCommand(y: Argv, select: SelectCommand): Argv {
         ctx.print(
           renderTable(
             ['method', 'pattern', 'ppl', 'sparsity', 'prune s', 'eval s'],
-            rows.map((r) => [r.method, r.pattern, r.ppl.toFixed(3), formatPercent(r.sparsity, 1), r.method === 'dense' ? '-' : r.pruneSeconds.toFixed(2), r.evalSeconds.toFixed(2)]),
+            rows.map((r) => [
+              r.method,
+              r.pattern,
+              r.ppl.toFixed(3),
+              formatPercent(r.sparsity, 1),
+              r.method === 'dense' ? '-' : r.pruneSeconds.toFixed(2),
+              r.evalSeconds.toFixed(2),
+            ]),
             ['ppl', 'sparsity', 'prune s', 'eval s'],
           ),
         );

@@ -84,12 +84,32 @@ export function inspectCommand(y: Argv, select: SelectCommand): Argv {
                 out: checkNM(t.data, m.shape, p.n, p.m, 'out', 'dense').valid,
               };
             }
-            rows.push({ name, layer: m.layer, linear: m.linear, shape: m.shape, dtype: source.dtype(name), target: m.target, zeros: m.zeros, total: m.total, sparsity: m.sparsity, nm });
+            rows.push({
+              name,
+              layer: m.layer,
+              linear: m.linear,
+              shape: m.shape,
+              dtype: source.dtype(name),
+              target: m.target,
+              zeros: m.zeros,
+              total: m.total,
+              sparsity: m.sparsity,
+              nm,
+            });
           }
           ctx.progress.clear();
           const totals = summarizeSparsity(rows);
           if (a.json) {
-            ctx.printJson({ model: a.model, format: source.format, architecture: source.config.architecture, unusedTensors, targets: a.targets, patterns: Object.keys(rows[0]?.nm ?? {}), rows, totals });
+            ctx.printJson({
+              model: a.model,
+              format: source.format,
+              architecture: source.config.architecture,
+              unusedTensors,
+              targets: a.targets,
+              patterns: Object.keys(rows[0]?.nm ?? {}),
+              rows,
+              totals,
+            });
             return;
           }
           const keys = patterns.map((p) => `${p.n}:${p.m}`);

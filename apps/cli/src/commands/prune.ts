@@ -39,7 +39,9 @@ function optionFlagSpec(option: MethodOption, owners: readonly OptionOwner[]): R
     case 'number':
       return { type: 'string', coerce: numberArg(flag), describe, defaultDescription };
     case 'string':
-      return option.choices ? { choices: option.choices, describe, defaultDescription } : { type: 'string', coerce: stringArg(flag), describe, defaultDescription };
+      return option.choices
+        ? { choices: option.choices, describe, defaultDescription }
+        : { type: 'string', coerce: stringArg(flag), describe, defaultDescription };
   }
 }
 
@@ -87,7 +89,12 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
             defaultDescription: 'uniform',
           },
           'owl-m': { type: 'string', coerce: numberArg('--owl-m'), describe: 'OWL outlier threshold M (× the layer mean score)', defaultDescription: '5' },
-          'owl-lambda': { type: 'string', coerce: numberArg('--owl-lambda'), describe: 'OWL spread λ of the layer ratios around the target', defaultDescription: '0.08' },
+          'owl-lambda': {
+            type: 'string',
+            coerce: numberArg('--owl-lambda'),
+            describe: 'OWL spread λ of the layer ratios around the target',
+            defaultDescription: '0.08',
+          },
           sparsity: { type: 'string', demandOption: true, coerce: stringArg('--sparsity'), describe: 'a ratio (0.5) or N:M, N zeroed in every M (2:4)' },
           targets: { choices: ['mlp', 'all'] as const, default: 'mlp' as const, describe: 'which linears to prune (all adds q/k/v/o)' },
           'partial-groups': {
@@ -95,16 +102,31 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
             default: 'error' as const,
             describe: 'a dimension not divisible by M: refuse, or leave the tail group dense',
           },
-          calib: { type: 'string', demandOption: true, coerce: stringArg('--calib'), describe: 'calibration text, .jsonl, .json.gz, or a calib.safetensors from `dass calib`' },
+          calib: {
+            type: 'string',
+            demandOption: true,
+            coerce: stringArg('--calib'),
+            describe: 'calibration text, .jsonl, .json.gz, or a calib.safetensors from `dass calib`',
+          },
           'calib-format': { choices: TEXT_SOURCE_FORMATS, default: 'auto' as const, describe: 'how to read --calib text' },
           nsamples: { type: 'string', coerce: integerArg('--nsamples', 1), describe: 'calibration windows', defaultDescription: '128' },
-          seqlen: { type: 'string', coerce: integerArg('--seqlen', 2), describe: 'tokens per window (clamped to the model context)', defaultDescription: '2048' },
+          seqlen: {
+            type: 'string',
+            coerce: integerArg('--seqlen', 2),
+            describe: 'tokens per window (clamped to the model context)',
+            defaultDescription: '2048',
+          },
           seed: { type: 'string', coerce: integerArg('--seed'), describe: 'sampler seed (Python random.seed)', defaultDescription: '0' },
           out: { type: 'string', demandOption: true, coerce: stringArg('--out'), describe: 'where to write the pruned checkpoint' },
           'out-format': { choices: ['same', 'hf', 'llama2c'] as const, default: 'same' as const, describe: 'output format (same = the input format)' },
           report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
-          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
+          threads: {
+            type: 'string',
+            coerce: integerArg('--threads', 1),
+            describe: 'worker threads for the decoder layers (1 = this thread)',
+            defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)',
+          },
           force: { type: 'boolean', default: false, describe: 'replace an existing --out (only a checkpoint written earlier; never an input)' },
           json: { type: 'boolean', default: false, describe: 'print the run manifest as JSON on stdout' },
         })
@@ -163,7 +185,11 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
             const inLayer = p.layer !== undefined && p.layer >= 0 && p.layers !== undefined;
             const layer = inLayer ? ` · layer ${p.layer! + 1}/${p.layers}` : '';
             const done = inLayer ? p.layer! + (p.stage === 'write' ? 1 : 0) : undefined;
-            ctx.progress.update(`${a.method}${a.update && a.update !== 'none' ? `+${a.update}` : ''} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`, done, p.layers);
+            ctx.progress.update(
+              `${a.method}${a.update && a.update !== 'none' ? `+${a.update}` : ''} ${a.sparsity}: ${STAGE_LABEL[p.stage]}${layer}`,
+              done,
+              p.layers,
+            );
           },
         }).finally(unregister);
         ctx.progress.clear();
@@ -178,7 +204,13 @@ function summary(m: RunManifest): string {
   const d = m.sparsity.overDecoderLinears;
   return [
     `pruned ${basename(m.model.path)} (${m.model.architecture}, ${m.model.layers} layers) with ${m.label} at ${m.pattern}, targets ${m.targets}`,
-    ...(Object.keys(m.options).length ? [`  options:  ${Object.entries(m.options).map(([k, v]) => `${k} ${v}`).join(', ')}`] : []),
+    ...(Object.keys(m.options).length
+      ? [
+          `  options:  ${Object.entries(m.options)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}`,
+        ]
+      : []),
     ...(m.layerRatios ? [`  layers:   ${m.layerRatios.strategy} ratios ${m.layerRatios.ratios.map((r) => r.toFixed(3)).join(', ')}`] : []),
     `  output:   ${m.output.path} (${m.output.format})`,
     `  sparsity: ${formatPercent(t.ratio)} of target weights (${t.zeros}/${t.total}), ${formatPercent(d.ratio)} of all decoder linears`,

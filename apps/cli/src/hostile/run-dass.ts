@@ -65,7 +65,8 @@ export async function disposeProbe(): Promise<void> {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(dassBin)) throw new Error(`${dassBin} is missing: build the CLI first (\`pnpm build\` at the root, or \`npx tsc -p tsconfig.build.json\` in apps/cli)`);
+  if (!existsSync(dassBin))
+    throw new Error(`${dassBin} is missing: build the CLI first (\`pnpm build\` at the root, or \`npx tsc -p tsconfig.build.json\` in apps/cli)`);
 }
 
 export async function runDass(argv: readonly string[], options: RunDassOptions = {}): Promise<DassRun> {
@@ -122,7 +123,8 @@ export function judgeRun(c: HostileCase, run: DassRun, maxRssBytes?: number): st
   if (run.timedOut) problems.push(`did not finish in time (killed after ${run.seconds.toFixed(1)} s)`);
   if (run.code !== c.expect.exitCode) problems.push(`exit code ${run.code}${run.signal ? ` (signal ${run.signal})` : ''}, expected ${c.expect.exitCode}`);
   const lines = errorLines(run.stderr);
-  if (lines.length !== 1 || !lines[0]!.startsWith('dass: error: ')) problems.push(`expected one "dass: error: …" line on stderr, got ${lines.length}: ${JSON.stringify(run.stderr.slice(0, 600))}`);
+  if (lines.length !== 1 || !lines[0]!.startsWith('dass: error: '))
+    problems.push(`expected one "dass: error: …" line on stderr, got ${lines.length}: ${JSON.stringify(run.stderr.slice(0, 600))}`);
   if (/^\s+at /m.test(run.stderr)) problems.push('stderr holds a stack trace');
   const message = lines.join('\n');
   for (const part of c.expect.messageIncludes) {
@@ -131,6 +133,7 @@ export function judgeRun(c: HostileCase, run: DassRun, maxRssBytes?: number): st
   if (run.stdout !== '') problems.push(`stdout is not empty: ${JSON.stringify(run.stdout.slice(0, 200))}`);
   if (maxRssBytes === undefined) return problems;
   if (run.maxRssBytes === undefined) problems.push('the process died before its exit handlers ran (no RSS record)');
-  else if (run.maxRssBytes > maxRssBytes) problems.push(`peak RSS ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB exceeds ${(maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  else if (run.maxRssBytes > maxRssBytes)
+    problems.push(`peak RSS ${(run.maxRssBytes / 2 ** 20).toFixed(0)} MiB exceeds ${(maxRssBytes / 2 ** 20).toFixed(0)} MiB`);
   return problems;
 }

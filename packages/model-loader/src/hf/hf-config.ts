@@ -84,9 +84,7 @@ const ARCHITECTURES: Readonly<Record<Architecture, ArchitectureSpec>> = {
 
 export const SUPPORTED_ARCHITECTURES = Object.keys(ARCHITECTURES) as readonly Architecture[];
 
-const MODEL_TYPES: Readonly<Record<string, Architecture>> = Object.fromEntries(
-  SUPPORTED_ARCHITECTURES.map((arch) => [ARCHITECTURES[arch].modelType, arch]),
-);
+const MODEL_TYPES: Readonly<Record<string, Architecture>> = Object.fromEntries(SUPPORTED_ARCHITECTURES.map((arch) => [ARCHITECTURES[arch].modelType, arch]));
 
 const QWEN2_DEFAULT_MAX_WINDOW_LAYERS = 28;
 const QWEN2_DEFAULT_SLIDING_WINDOW = 4096;
@@ -203,7 +201,9 @@ export function parseHfConfig(json: unknown, file: string): ModelConfig {
       // Layers with index >= max_window_layers use the window; only all-or-none is modelled.
       if ((maxWindowLayers as number) === 0) slidingWindow = window;
       else if ((maxWindowLayers as number) < numLayers) {
-        unsupported(`use_sliding_window with max_window_layers ${maxWindowLayers} < num_hidden_layers ${numLayers} (a window on some layers only) is not supported`);
+        unsupported(
+          `use_sliding_window with max_window_layers ${maxWindowLayers} < num_hidden_layers ${numLayers} (a window on some layers only) is not supported`,
+        );
       }
     }
   }

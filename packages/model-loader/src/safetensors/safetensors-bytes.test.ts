@@ -51,7 +51,7 @@ describe('encodeSafetensors', () => {
   });
 });
 
-describe('decodeSafetensors validation (the lazy reader\'s rules)', () => {
+describe("decodeSafetensors validation (the lazy reader's rules)", () => {
   const good = encodeSafetensors([{ name: 'a', dtype: 'U8', shape: [4], data: new Uint8Array(4) }]);
 
   it('refuses truncated files and impossible header lengths', () => {

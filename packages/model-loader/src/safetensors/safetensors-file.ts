@@ -51,7 +51,11 @@ async function readExactly(handle: FileHandle, into: Uint8Array, position: numbe
   while (done < into.byteLength) {
     const { bytesRead } = await handle.read(into, done, Math.min(READ_CHUNK, into.byteLength - done), position + done);
     if (bytesRead === 0) {
-      throw new ModelLoadError(file, 'TRUNCATED', `file ended at byte ${position + done} while reading ${into.byteLength} bytes from ${position} (changed on disk?)`);
+      throw new ModelLoadError(
+        file,
+        'TRUNCATED',
+        `file ended at byte ${position + done} while reading ${into.byteLength} bytes from ${position} (changed on disk?)`,
+      );
     }
     done += bytesRead;
   }
@@ -162,7 +166,8 @@ class SafetensorsFileImpl implements SafetensorsFile {
     const raw = new Uint8Array(width * bytesPer);
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i]!;
-      if (!Number.isInteger(r) || r < 0 || r >= count) throw new RangeError(`readF32Rows(${JSON.stringify(name)}): row ${r} at position ${i} is outside [0, ${count})`);
+      if (!Number.isInteger(r) || r < 0 || r >= count)
+        throw new RangeError(`readF32Rows(${JSON.stringify(name)}): row ${r} at position ${i} is outside [0, ${count})`);
       await readExactly(this.handle, raw, info.byteOffset + r * width * bytesPer, this.path);
       bytesToF32Into(raw, info.dtype, out.subarray(i * width, (i + 1) * width));
     }

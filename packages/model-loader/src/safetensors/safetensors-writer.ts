@@ -253,8 +253,15 @@ class StreamingWriter implements SafetensorsWriter {
     await Promise.allSettled([...this.inflight]);
     const missing = [...this.plan.tensors.keys()].filter((n) => !this.claimed.has(n));
     if (missing.length > 0) {
-      const shown = missing.slice(0, 5).map((n) => JSON.stringify(n)).join(', ');
-      throw new ModelLoadError(this.path, 'BAD_VALUE', `commit: ${missing.length} declared tensor(s) never written: ${shown}${missing.length > 5 ? ', ...' : ''}`);
+      const shown = missing
+        .slice(0, 5)
+        .map((n) => JSON.stringify(n))
+        .join(', ');
+      throw new ModelLoadError(
+        this.path,
+        'BAD_VALUE',
+        `commit: ${missing.length} declared tensor(s) never written: ${shown}${missing.length > 5 ? ', ...' : ''}`,
+      );
     }
     try {
       // Holes would only come from zero-length tails; truncate pins the exact size either way.
