@@ -3,6 +3,7 @@ import type { LayerStats } from '@dass/calibration';
 import type { DecoderLayer, LinearName } from '@dass/model-loader';
 import { parseSparsity } from '@dass/nm-sparsify';
 import { getScoringMethod, resolveMethodOptions } from '@dass/scoring';
+import { DassError } from '@dass/errors';
 import { pruneLayer } from './prune-layer.js';
 
 /** The three things pruneLayer uses of a resident layer: its index and its linears' weights. */
@@ -29,8 +30,16 @@ describe('pruneLayer NaN/Inf guards', () => {
     for (const bad of [NaN, Infinity, -Infinity]) {
       const data = Float32Array.from([1, -4, 2, 3, -8, bad, 6, -7]);
       const layer = layerWith(1, { down_proj: { shape: [2, 4], data } });
-      expect(() => pruneLayer(layer, stats([1, 1, 1, 1]), options('magnitude'))).toThrow(
-        new RangeError(`model.layers.1.down_proj: the weight has a non-finite value (${bad}) at index 5; the layer's activations or weights contain NaN/Inf, so pruning stops here`),
+      let thrown: unknown;
+      try {
+        pruneLayer(layer, stats([1, 1, 1, 1]), options('magnitude'));
+      } catch (err) {
+        thrown = err;
+      }
+      expect(DassError.isInstance(thrown)).toBe(true);
+      expect((thrown as DassError).code).toBe('DASS_INVALID_DATA');
+      expect((thrown as DassError).message).toBe(
+        `model.layers.1.down_proj: the weight has a non-finite value (${bad}) at index 5; the layer's activations or weights contain NaN/Inf, so pruning stops here`,
       );
       expect(layer.linearWeight('down_proj').data).toBe(data); // nothing written back
     }
