@@ -6,7 +6,8 @@ import { loadTokenizer, type Tokenizer } from '@dass/model-loader';
 import { fixtures as modelFixtures } from '@dass/model-loader/test';
 import { sampleCalibration } from './sampler.js';
 import { TextSourceError } from './sources-error.js';
-import { loadTextSource, type TextSourceDocuments, type TextSourceText } from './sources.js';
+import { loadTextSource } from './sources-file.js';
+import type { TextSourceDocuments, TextSourceText } from './sources.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 

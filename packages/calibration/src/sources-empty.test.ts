@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextSourceError } from './sources-error.js';
-import { loadTextSource } from './sources.js';
+import { loadTextSource } from './sources-file.js';
 
 let tmp: string;
 beforeAll(async () => {

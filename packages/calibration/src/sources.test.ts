@@ -7,7 +7,8 @@ import { gzipSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TextSourceError } from './sources-error.js';
-import { joinWikitextRows, loadTextSource, resolveTextSourceFormat, universalNewlines } from './sources.js';
+import { joinWikitextRows, resolveTextSourceFormat, universalNewlines } from './sources.js';
+import { loadTextSource } from './sources-file.js';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 // Optional: the full WikiText-2 test split, only present next to a checkout that has ../shared.

@@ -5,12 +5,14 @@
  * unless the name ends in .jsonl; gzip of either; each document an object with a `text` field, as in the C4 shards). Bytes are read the way Python's text mode reads
  * them (UTF-8, universal newlines), so token streams match the Python reference tools.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { sha256Hex } from '@dass/model-loader';
 import { TextSourceError } from './sources-error.js';
 import { InvalidArgumentError } from '@dass/errors';
+
+/** The last path component (either separator), as path.basename without an extension argument. */
+function basename(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
 
 export const TEXT_SOURCE_FORMATS = ['auto', 'text', 'wikitext', 'jsonl'] as const;
 export type TextSourceFormat = (typeof TEXT_SOURCE_FORMATS)[number];
@@ -99,15 +101,19 @@ export function joinWikitextRows(raw: string, separator: string = WIKITEXT_EVALU
   return wikitextRows(raw).join(separator);
 }
 
-/** Reads a text source (see TextSource). Errors (TextSourceError) name the file and, for documents, the line. */
-export async function loadTextSource(path: string, format: TextSourceFormat = 'auto'): Promise<TextSource> {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new InvalidArgumentError('path', `expected a non-empty file path, got ${JSON.stringify(path)}`);
-  }
+/** Decompresses gzip bytes (Node: zlib's gunzipSync); throws on a corrupt stream. */
+export type Gunzip = (bytes: Uint8Array) => Uint8Array;
+
+/**
+ * A text source from the bytes of a file named `path` (see TextSource): the parsing `loadTextSource` does after
+ * reading, shared with browsers (an uploaded or pasted text). `gunzip` unpacks gzip input; without one (browsers),
+ * gzip input is a TextSourceError (`BAD_GZIP`). Errors name `path` and, for documents, the line.
+ */
+export function textSourceFromBytes(path: string, stored: Uint8Array, format: TextSourceFormat = 'auto', gunzip?: Gunzip): TextSource {
   const resolved = resolveTextSourceFormat(path, format);
-  const stored = await readSourceBytes(path);
-  const sha256 = createHash('sha256').update(stored).digest('hex');
-  const bytes = maybeGunzip(path, stored);
+  if (stored.length === 0) throw new TextSourceError(path, 'EMPTY', 'is empty (0 bytes)');
+  const sha256 = sha256Hex(stored);
+  const bytes = maybeGunzip(path, stored, gunzip);
   if (resolved === 'jsonl') {
     return { kind: 'documents', docs: parseDocuments(path, bytes), path, sha256, format: resolved };
   }
@@ -119,25 +125,12 @@ export async function loadTextSource(path: string, format: TextSourceFormat = 'a
   return { kind: 'text', text: rows.join(WIKITEXT_EVALUATION_JOIN), wikitextRows: rows, path, sha256, format: resolved };
 }
 
-async function readSourceBytes(path: string): Promise<Uint8Array> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new TextSourceError(path, 'NOT_FOUND', 'no such file');
-    if (code === 'EISDIR') throw new TextSourceError(path, 'IO', 'is a directory, expected a text file');
-    throw new TextSourceError(path, 'IO', `cannot read: ${(err as Error).message}`);
-  }
-  if (bytes.length === 0) throw new TextSourceError(path, 'EMPTY', 'is empty (0 bytes)');
-  return bytes;
-}
-
-function maybeGunzip(path: string, bytes: Uint8Array): Uint8Array {
+function maybeGunzip(path: string, bytes: Uint8Array, gunzip: Gunzip | undefined): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== GZIP_MAGIC_0 || bytes[1] !== GZIP_MAGIC_1) return bytes;
+  if (!gunzip) throw new TextSourceError(path, 'BAD_GZIP', 'is gzip-compressed; this build reads uncompressed text only (unpack it first)');
   let out: Uint8Array;
   try {
-    out = gunzipSync(bytes);
+    out = gunzip(bytes);
   } catch (err) {
     throw new TextSourceError(path, 'BAD_GZIP', `starts like gzip but does not decompress: ${(err as Error).message}`);
   }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLlama2cToHf } from './convert/llama2c-to-hf.js';
 import { emptyFileProblem } from './empty-file.js';
 import { ModelLoadError } from './errors.js';
-import { openLlama2c } from './llama2c/checkpoint.js';
+import { openLlama2c } from './llama2c/open-llama2c.js';
 import { openModel } from './open-model.js';
 import { fixtures } from './test/index.js';
 import { loadTokenizer } from './tokenizer/load-tokenizer.js';

@@ -5,7 +5,7 @@ import { open, stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ModelLoadError } from './errors.js';
 import { openHfModel } from './hf/hf-model.js';
-import { openLlama2c } from './llama2c/checkpoint.js';
+import { openLlama2c } from './llama2c/open-llama2c.js';
 import type { WeightSource } from './types.js';
 
 const PICKLE_ADVICE = 'pickle checkpoints are never unpickled; convert with `safetensors` first and pass the directory with config.json';

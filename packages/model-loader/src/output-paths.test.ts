@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertLlama2cToHf } from './convert/llama2c-to-hf.js';
-import { openLlama2c } from './llama2c/checkpoint.js';
+import { openLlama2c } from './llama2c/open-llama2c.js';
 import { assertOutputApartFromInputs, assertReplaceableOutput, OutputPathError, realOutputPath } from './output-paths.js';
 import { writeSafetensors } from './safetensors/safetensors-writer.js';
 import { fixtures } from './test/index.js';

@@ -8,7 +8,7 @@
 // TRTRI·TRMM); the float32 choice follows the reference `fasterprune`, which runs this step in float32 throughout.
 import { currentBackend } from '@dass/tensor-backend';
 import { releaseScratch as releaseCoreScratch, syrkRows, type RealArray, type WriteMode } from './gemm-core.js';
-import { activeLinalgPool, productAnywhere, sharedFloat64Array } from './linalg-pool.js';
+import { activeLinalgPool, productAnywhere, sharedFloat64Array } from './linalg-active.js';
 import { NotPositiveDefiniteError, checkSquare, pivotRatio, type CholeskyOptions } from './linalg.js';
 import { InvalidArgumentError } from '@dass/errors';
 

@@ -9,8 +9,9 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { currentBackend } from '@dass/tensor-backend';
-import { productRows, productSerial, syrkRows, gemmTuning, uploadB, type ProductArgs, type RealArray } from './gemm-core.js';
+import { productRows, syrkRows, gemmTuning, uploadB, type ProductArgs, type RealArray } from './gemm-core.js';
 import { InvalidArgumentError } from '@dass/errors';
+import { activeLinalgPool, setActiveLinalgPool } from './linalg-active.js';
 
 /** Int32 slots of one worker's control block. */
 export const CTRL = { cmd: 0, done: 1, packed: 2, go: 3, failed: 4, stride: 16 } as const;
@@ -311,12 +312,8 @@ export class LinalgPool {
   }
 }
 
-let active: LinalgPool | undefined;
-
-/** The pool the synchronous linear algebra uses now, if any. */
-export function activeLinalgPool(): LinalgPool | undefined {
-  return active;
-}
+// The active pool's slot and the shared-array helpers live in linalg-active.ts (no Node built-ins; browsers load it).
+export { activeLinalgPool, sharedFloat64Array, sharedFloat32Array, productAnywhere } from './linalg-active.js';
 
 /**
  * Default thread count for SparseGPT's products: every core this process may use on the wasm backend (one kernel
@@ -332,29 +329,13 @@ export function defaultLinalgThreads(): number {
  */
 export async function withLinalgPool<T>(threads: number, fn: () => Promise<T> | T): Promise<T> {
   if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('threads', `expected a positive integer, got ${threads}`);
-  if (threads < 2 || active || currentBackend()?.name !== 'wasm') return fn();
+  if (threads < 2 || activeLinalgPool() || currentBackend()?.name !== 'wasm') return fn();
   const pool = await LinalgPool.create(threads);
-  active = pool;
+  setActiveLinalgPool(pool);
   try {
     return await fn();
   } finally {
-    active = undefined;
+    setActiveLinalgPool(undefined);
     await pool.close();
   }
-}
-
-/** A zeroed Float64Array the active pool can share (SharedArrayBuffer-backed), or a plain one without a pool. */
-export function sharedFloat64Array(length: number): Float64Array {
-  return active ? new Float64Array(new SharedArrayBuffer(length * 8)) : new Float64Array(length);
-}
-
-/** A zeroed Float32Array the active pool can share, or a plain one without a pool. */
-export function sharedFloat32Array(length: number): Float32Array {
-  return active ? new Float32Array(new SharedArrayBuffer(length * 4)) : new Float32Array(length);
-}
-
-/** C op= A·op(B) on the pool when it can take it, else on this thread (see multiplyF32). */
-export function productAnywhere(p: ProductArgs): void {
-  if (active?.tryProduct(p)) return;
-  productSerial(p);
 }

@@ -3,7 +3,7 @@
 import { canReadSync, currentBackend } from '@dass/tensor-backend';
 import { subtractProductNT } from './linalg-kernels.js';
 import { multiplyF32, releaseScratch, upperCholeskyOfInverseBlockedInPlace } from './linalg-blocked.js';
-import { sharedFloat32Array, sharedFloat64Array } from './linalg-pool.js';
+import { sharedFloat32Array, sharedFloat64Array } from './linalg-active.js';
 import { NotPositiveDefiniteError, upperCholeskyOfInverse } from './linalg.js';
 import type { MatrixShape, PartialGroups } from './mask-types.js';
 import { validateMatrix } from './matrix-shape.js';

@@ -1,13 +1,13 @@
-import type { z } from 'zod';
-import type { CalibrationInfoSchema } from './run-manifest-schema.js';
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
-import { loadTextSource, readCalibArtifact, sampleCalibration } from '@dass/calibration';
+import { loadTextSource, readCalibArtifact } from '@dass/calibration';
 import type { TextSourceFormat } from '@dass/calibration';
-import { checkIdsInVocab } from '@dass/model-loader';
+import { sha256Hex } from '@dass/model-loader';
 import type { Tokenizer } from '@dass/model-loader';
 import { InvalidArgumentError } from '@dass/errors';
+import { calibrationFromText, idsDigest } from './calibration-batch.js';
+import type { CalibrationBatch } from './calibration-batch.js';
+
+export type { CalibrationBatch, CalibrationInfo, Unknown } from './calibration-batch.js';
 
 export interface CalibrationRequest {
   /** A text / JSON-lines / .json.gz source, or a `calib.safetensors` artifact. */
@@ -22,36 +22,15 @@ export interface CalibrationRequest {
   vocabSize: number;
 }
 
-/** A provenance field an artifact written by another tool did not record. */
-export type Unknown = 'unknown';
-
-/** What the run's calibration was, in the run manifest (see `CalibrationInfoSchema`). */
-export type CalibrationInfo = z.infer<typeof CalibrationInfoSchema>;
-
-export interface CalibrationBatch {
-  inputIds: Int32Array;
-  nsamples: number;
-  seqlen: number;
-  info: CalibrationInfo;
-}
-
 export function isCalibArtifactPath(path: string): boolean {
   return path.endsWith('.safetensors');
-}
-
-function idsDigest(ids: Int32Array): string {
-  return createHash('sha256')
-    .update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength))
-    .digest('hex');
 }
 
 /** Calibration ids from an artifact (as written by `dass calib`) or freshly sampled from text with the seeded sampler. */
 export async function loadCalibration(request: CalibrationRequest): Promise<CalibrationBatch> {
   if (isCalibArtifactPath(request.calib)) {
     const artifact = await readCalibArtifact(request.calib, { vocabSize: request.vocabSize });
-    const sourceSha256 = createHash('sha256')
-      .update(await readFile(request.calib))
-      .digest('hex');
+    const sourceSha256 = sha256Hex(await readFile(request.calib));
     const m = artifact.metadata;
     return {
       inputIds: artifact.inputIds,
@@ -80,31 +59,13 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
   }
   if (!request.tokenizer) throw new InvalidArgumentError('calib', (name) => `sampling ${request.calib} needs a tokenizer (pass ${name('tokenizer')})`);
   const source = await loadTextSource(request.calib, request.format ?? 'auto');
-  const samples = sampleCalibration({
+  return calibrationFromText({
     source,
     tokenizer: request.tokenizer,
+    tokenizerName: request.tokenizerPath,
     nsamples: request.nsamples,
     seqlen: request.seqlen,
     seed: request.seed,
+    vocabSize: request.vocabSize,
   });
-  // A tokenizer of another model: a user input error (ModelLoadError naming the tokenizer), caught before any id
-  // indexes past the embedding table.
-  checkIdsInVocab(samples.inputIds, request.vocabSize, request.tokenizerPath ?? `tokenizer (${request.tokenizer.kind})`);
-  return {
-    inputIds: samples.inputIds,
-    nsamples: samples.nsamples,
-    seqlen: samples.seqlen,
-    info: {
-      source: basename(request.calib),
-      sourceSha256: source.sha256,
-      kind: samples.sampler,
-      tokenizerSha256: request.tokenizer.sha256,
-      nsamples: samples.nsamples,
-      seqlen: samples.seqlen,
-      seed: request.seed,
-      sampler: samples.sampler,
-      ...(samples.wikitextJoin === undefined ? {} : { wikitextJoin: samples.wikitextJoin }),
-      idsSha256: idsDigest(samples.inputIds),
-    },
-  };
 }

@@ -5,7 +5,6 @@ import {
   assertOutputApartFromInputs,
   assertReplaceableOutput,
   createSafetensorsWriter,
-  halvesToInterleavedRows,
   hfConfigJson,
   linearTensorName,
   ModelLoadError,
@@ -17,7 +16,10 @@ import {
 import type { LinearName, SafetensorsWriter, WeightSource } from '@dass/model-loader';
 import { UserInputError } from './user-error.js';
 
-export type OutputFormat = 'same' | 'hf' | 'llama2c';
+import type { CheckpointOutput, OutputFormat } from './checkpoint-sink.js';
+import { llama2cLinearBytes } from './checkpoint-sink.js';
+
+export type { CheckpointOutput, OutputFormat } from './checkpoint-sink.js';
 
 export interface CheckpointOutputOptions {
   source: WeightSource;
@@ -30,16 +32,6 @@ export interface CheckpointOutputOptions {
   tokenizerPath?: string;
   /** Tensors that `writeLinear` will provide later; every other tensor is copied now. */
   targets: readonly LinearName[];
-}
-
-/** A checkpoint being written beside its final place; nothing appears at `path` until `commit`. */
-export interface CheckpointOutput {
-  readonly path: string;
-  readonly format: 'hf' | 'llama2c';
-  writeLinear(layer: number, linear: LinearName, data: Float32Array): Promise<void>;
-  commit(): Promise<void>;
-  /** Removes everything written so far; the input and any existing `path` are untouched. */
-  abort(): Promise<void>;
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -209,12 +201,9 @@ async function llama2cToLlama2c(options: CheckpointOutputOptions): Promise<Check
     path: options.out,
     format: 'llama2c',
     async writeLinear(layer, linear, data) {
-      const name = linearTensorName(layer, linear);
-      const span = spans.get(name);
-      if (!span) throw new Error(`${name} is not in ${options.modelPath}`);
-      const stored = span.ropeHeads ? halvesToInterleavedRows(data, span.shape[0]!, span.shape[1]!, span.ropeHeads) : data;
+      const { offset, bytes } = llama2cLinearBytes(spans, options.modelPath, layer, linear, data);
       try {
-        await handle.write(new Uint8Array(stored.buffer, stored.byteOffset, stored.byteLength), 0, stored.byteLength, span.offset);
+        await handle.write(bytes, 0, bytes.byteLength, offset);
       } catch (err) {
         unwritable(options.out, err);
       }

@@ -103,7 +103,14 @@ export const RunManifestSchema = z
     kind: z.literal('dass-ts/prune-run'),
     version: z.literal(1),
     createdAt: z.string().describe('ISO 8601'),
-    tool: z.strictObject({ name: z.string(), version: z.string(), node: z.string(), tfjs: z.string(), platform: z.string() }),
+    tool: z.strictObject({
+      name: z.string(),
+      version: z.string(),
+      node: z.string().optional().describe('Node\'s version (absent in a browser run)'),
+      userAgent: z.string().optional().describe('The browser (browser runs only)'),
+      tfjs: z.string(),
+      platform: z.string(),
+    }),
     backend: z
       .strictObject({
         name: z.string(),

@@ -1,3 +1,4 @@
+import './node-backends.js';
 export * as tf from '@tensorflow/tfjs-core';
 export { BACKEND_NAMES, selectBackend, currentBackend, ensureBackend, layerExecution, maxTensorBytes, limitTensorBytes, canReadSync, backendReport } from './select-backend.js';
 export type { BackendName, BackendRequest, BackendChoice } from './select-backend.js';

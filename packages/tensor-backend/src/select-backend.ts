@@ -1,11 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { BackendUnavailableError } from './errors.js';
-import { activateWebGpu } from './webgpu.js';
-import type { WebGpuAdapterInfo } from './webgpu.js';
+import type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { InvalidArgumentError } from '@dass/errors';
 
 /**
@@ -27,7 +23,6 @@ export interface BackendChoice {
   skipped: { name: BackendName; reason: string }[];
 }
 
-const require = createRequire(import.meta.url);
 let current: BackendChoice | undefined;
 
 function errorText(err: unknown): string {
@@ -35,34 +30,34 @@ function errorText(err: unknown): string {
   return msg.split('\n')[0]!.slice(0, 200);
 }
 
-async function tryNode(pkg: string): Promise<void> {
-  // Optional native backends: not dependencies of this package (their install downloads libtensorflow),
-  // loaded only when the user installed them next to it.
-  const resolved = require.resolve(pkg);
-  await import(resolved);
-  const ok = await tf.setBackend('tensorflow');
-  if (!ok) throw new Error(`${pkg} loaded but tfjs refused to initialise its 'tensorflow' backend`);
-}
-
-async function tryWasm(): Promise<void> {
-  const dir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  setWasmPaths(join(dir, 'dist') + '/');
-  const ok = await tf.setBackend('wasm');
-  if (!ok) throw new Error('the wasm backend failed to initialise');
-}
-
 async function tryCpu(): Promise<void> {
   const ok = await tf.setBackend('cpu');
   if (!ok) throw new Error('the cpu backend failed to initialise');
 }
 
-const attempts: Record<BackendName, (explicit: boolean) => Promise<WebGpuAdapterInfo | void>> = {
-  'tensorflow-gpu': () => tryNode('@tensorflow/tfjs-node-gpu'),
-  webgpu: (explicit) => activateWebGpu(explicit),
-  tensorflow: () => tryNode('@tensorflow/tfjs-node'),
-  wasm: tryWasm,
+/** How one backend is activated (`explicit`: asked for by name, not by `auto`); throws why it cannot be. */
+export type BackendAttempt = (explicit: boolean) => Promise<WebGpuAdapterInfo | void>;
+
+const notLoaded = (name: BackendName) => async () => {
+  throw new Error(`${name} is not part of this build (the platform entry of @dass/tensor-backend did not register it)`);
+};
+
+/**
+ * The platform's way to activate each backend. This module needs no Node built-ins; the package's Node entry
+ * (node-backends.ts) and browser entry (browser-backends.ts) register theirs when loaded. cpu is always there.
+ */
+const attempts: Record<BackendName, BackendAttempt> = {
+  'tensorflow-gpu': notLoaded('tensorflow-gpu'),
+  webgpu: notLoaded('webgpu'),
+  tensorflow: notLoaded('tensorflow'),
+  wasm: notLoaded('wasm'),
   cpu: tryCpu,
 };
+
+/** Installs a platform's backend activations (called by the Node and browser entries; later calls replace earlier). */
+export function registerBackendAttempts(platform: Partial<Record<BackendName, BackendAttempt>>): void {
+  Object.assign(attempts, platform);
+}
 
 /**
  * Activates a tfjs backend. `auto` tries tensorflow-gpu, webgpu (hardware adapters only), tensorflow, wasm, cpu in

@@ -1,64 +1,18 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
+import { activateOnGpu, type GpuLike, type TfjsWebGpuModule, type WebGpuAdapterInfo } from './webgpu-adapter.js';
+
 const require = createRequire(import.meta.url);
 
-/** What the WebGPU adapter says about itself (GPUAdapterInfo), plus the limits the layer code sizes its chunks by. */
-export interface WebGpuAdapterInfo {
-  vendor: string;
-  architecture: string;
-  description: string;
-  device: string;
-  /** A CPU/software implementation (SwiftShader, llvmpipe, WARP): correct, never fast. */
-  fallback: boolean;
-  limits: {
-    /** Bytes: the largest range of a buffer one shader may bind (GPUSupportedLimits.maxStorageBufferBindingSize). */
-    maxStorageBufferBindingSize: number;
-    /** Bytes: the largest buffer the device may create (GPUSupportedLimits.maxBufferSize). */
-    maxBufferSize: number;
-    maxComputeWorkgroupsPerDimension: number;
-    maxComputeWorkgroupStorageSize: number;
-  };
-}
+export { describeAdapter } from './webgpu-adapter.js';
+export type { WebGpuAdapterInfo, GpuAdapterLike } from './webgpu-adapter.js';
 
-/** Software adapters by name, for drivers that do not set `isFallbackAdapter`. */
-const SOFTWARE_ADAPTER = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
-
-// Minimal structural types of the WebGPU objects used here (so the build needs neither @webgpu/types nor the DOM lib).
-interface GpuLimits {
-  maxStorageBufferBindingSize: number;
-  maxBufferSize: number;
-  maxComputeWorkgroupsPerDimension: number;
-  maxComputeWorkgroupStorageSize: number;
-  maxComputeWorkgroupSizeX: number;
-  maxComputeInvocationsPerWorkgroup: number;
-}
-interface GpuAdapterInfo {
-  vendor?: string;
-  architecture?: string;
-  description?: string;
-  device?: string;
-  isFallbackAdapter?: boolean;
-}
-export interface GpuAdapterLike {
-  info?: GpuAdapterInfo;
-  isFallbackAdapter?: boolean;
-  limits: GpuLimits;
-  features: { has(name: string): boolean };
-  requestDevice(descriptor: { requiredFeatures: string[]; requiredLimits: Record<string, number> }): Promise<unknown>;
-}
-interface GpuLike {
-  requestAdapter(options: { powerPreference: string }): Promise<GpuAdapterLike | null>;
-}
 interface DawnModule {
   create(flags: string[]): GpuLike;
   globals: Record<string, unknown>;
-}
-interface TfjsWebGpuModule {
-  WebGPUBackend: new (device: unknown, adapterInfo?: unknown) => tf.KernelBackend;
 }
 
 let dawn: { gpu: GpuLike } | undefined;
@@ -83,30 +37,6 @@ async function loadDawn(): Promise<GpuLike> {
     dawn = { gpu };
   }
   return dawn.gpu;
-}
-
-/** Describes an adapter: GPUAdapterInfo fields, fallback flag, the buffer limits. */
-export function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
-  const info = adapter.info;
-  const vendor = info?.vendor ?? '';
-  const architecture = info?.architecture ?? '';
-  const description = info?.description ?? '';
-  const device = info?.device ?? '';
-  const flagged = info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
-  const l = adapter.limits;
-  return {
-    vendor,
-    architecture,
-    description,
-    device,
-    fallback: flagged || SOFTWARE_ADAPTER.test(`${vendor} ${architecture} ${description} ${device}`),
-    limits: {
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-    },
-  };
 }
 
 /**
@@ -178,30 +108,11 @@ async function activate(allowFallback: boolean): Promise<WebGpuAdapterInfo> {
   } catch (err) {
     throw new Error(`the optional package @tensorflow/tfjs-backend-webgpu is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!adapter) throw new Error('Dawn found no WebGPU adapter (install the GPU\'s Vulkan/Metal/D3D12 driver, or point VK_ICD_FILENAMES at a Vulkan ICD)');
-  const described = describeAdapter(adapter);
-  if (described.fallback && !allowFallback) {
-    throw new Error(`the only WebGPU adapter is a software one (${described.description || described.architecture}); ask for the webgpu backend by name to use it`);
-  }
-  const requiredFeatures: string[] = [];
-  if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
-  const l = adapter.limits;
-  const device = await adapter.requestDevice({
-    requiredFeatures,
-    requiredLimits: {
-      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
-      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
-      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
-      maxBufferSize: l.maxBufferSize,
-      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
-      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
-    },
-  });
-  const info = adapter.info;
-  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-  tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(device, info), 3);
-  const ok = await tf.setBackend('webgpu');
-  if (!ok) throw new Error(`tfjs refused to initialise its webgpu backend on ${described.description || described.vendor}`);
-  return described;
+  return activateOnGpu(
+    gpu,
+    webgpu,
+    allowFallback,
+    "Dawn found no WebGPU adapter (install the GPU's Vulkan/Metal/D3D12 driver, or point VK_ICD_FILENAMES at a Vulkan ICD)",
+    'ask for the webgpu backend by name to use it',
+  );
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { CausalLM } from '../model/causal-lm.js';
 import { openModel } from '../open-model.js';
 import { fixtures } from '../test/index.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelLoadError } from '../errors.js';
 import { openHfModel } from '../hf/hf-model.js';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { diskFull, fixtures } from '../test/index.js';
 import type { WeightSource } from '../types.js';
 import { convertLlama2cToHf } from './llama2c-to-hf.js';

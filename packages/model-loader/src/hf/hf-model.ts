@@ -12,6 +12,7 @@ import { INDEX_FILE_NAME, openCheckpointDir, SINGLE_FILE_NAME, type CheckpointDi
 import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
 import { parseHfConfig } from './hf-config.js';
 import { decodeJsonText } from '../text/exact-utf8.js';
+export { unusedTensorsWarning } from '../unused-tensors.js';
 
 export const CONFIG_FILE_NAME = 'config.json';
 const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.ckpt'];
@@ -60,21 +61,6 @@ export function unusedHfTensors(config: ModelConfig, names: readonly string[]): 
   const needed = new Set<string>();
   for (const [name] of hfTensorShapeEntries(config)) needed.add(name);
   return names.filter((n) => !needed.has(n) && !RECOMPUTED_BUFFER.test(n));
-}
-
-/**
- * One line for a user: which tensors of `source` the configured architecture ignores (the count and the first few
- * names; the full list is `source.unusedTensors`), or undefined when there are none.
- */
-export function unusedTensorsWarning(source: Pick<WeightSource, 'path' | 'config' | 'unusedTensors'>, shown = 4): string | undefined {
-  const unused = source.unusedTensors ?? [];
-  if (unused.length === 0) return undefined;
-  const names = unused.slice(0, shown).join(', ') + (unused.length > shown ? `, … (${unused.length - shown} more)` : '');
-  return (
-    `${source.path}: ${unused.length} tensor${unused.length === 1 ? '' : 's'} in the checkpoint ${unused.length === 1 ? 'is' : 'are'} not used by ` +
-    `${source.config.architecture} as config.json configures it, so results ignore ${unused.length === 1 ? 'it' : 'them'} ` +
-    `(a pruned copy keeps ${unused.length === 1 ? 'it' : 'them'} unchanged): ${names}`
-  );
 }
 
 /** HF name -> shape of every tensor a model with this config needs, in checkpoint order. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { halvesToInterleavedRows, interleavedToHalvesRows, openLlama2c } from './checkpoint.js';
+import { halvesToInterleavedRows, interleavedToHalvesRows } from './checkpoint.js';
+import { openLlama2c } from './open-llama2c.js';
 
 describe('q/k row permutation between llama2.c and HF layouts (hand-worked)', () => {
   // 2 heads of headDim 4, 1 column: llama2.c rows per head are pairs (x0, y0, x1, y1); HF wants (x0, x1, y0, y1).

@@ -1,6 +1,5 @@
-import { open, stat } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { ModelLoadError } from '../errors.js';
+import type { ByteSource } from '../io/byte-source.js';
 import { numelOf } from '../safetensors/dtype.js';
 import type { DType, HostTensor, ModelConfig, WeightSource } from '../types.js';
 
@@ -155,7 +154,7 @@ class Llama2cSource implements WeightSource {
     readonly header: Llama2cHeader,
     readonly config: ModelConfig,
     private readonly spans: Map<string, Llama2cTensorSpan>,
-    private handle: FileHandle | undefined,
+    private handle: ByteSource | undefined,
   ) {}
 
   tensorNames(): string[] {
@@ -183,8 +182,8 @@ class Llama2cSource implements WeightSource {
     // Read straight into a fresh (aligned) Float32Array's bytes; the file is little-endian.
     const data = new Float32Array(numel);
     const bytes = new Uint8Array(data.buffer);
-    const { bytesRead } = await this.handle.read(bytes, 0, bytes.length, span.offset);
-    if (bytesRead !== bytes.length) throw new ModelLoadError(this.path, 'TRUNCATED', `tensor ${name} ends past the end of the file`);
+    if (span.offset + bytes.length > this.handle.size) throw new ModelLoadError(this.path, 'TRUNCATED', `tensor ${name} ends past the end of the file`);
+    await this.handle.read(span.offset, bytes);
     if (span.ropeHeads) return { shape: [...span.shape], data: interleavedToHalvesRows(data, span.shape[0]!, span.shape[1]!, span.ropeHeads) };
     return { shape: [...span.shape], data };
   }
@@ -195,33 +194,29 @@ class Llama2cSource implements WeightSource {
 }
 
 /**
- * Opens a legacy (v0) llama2.c checkpoint lazily. Tensors get HF names and layout: q/k rows are permuted from
- * llama2.c's interleaved-pair RoPE to HF's rotate-half, so the same forward pass serves both formats.
+ * Opens a legacy (v0) llama2.c checkpoint lazily from any ByteSource (a Node file: `openLlama2c`; a browser `File`:
+ * `blobSource`). Tensors get HF names and layout: q/k rows are permuted from llama2.c's interleaved-pair RoPE to HF's
+ * rotate-half, so the same forward pass serves both formats. Errors are ModelLoadErrors naming `source.name`:
+ * `TRUNCATED`/`BAD_HEADER` when the header's sizes do not match the input's length. The source is closed on failure;
+ * on success the returned WeightSource owns it (its `close` closes it).
  */
-export async function openLlama2c(path: string): Promise<WeightSource & { header: Llama2cHeader }> {
-  if (typeof path !== 'string' || path === '') throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a llama2.c .bin file, got ${JSON.stringify(path)}`);
-  let size: number;
+export async function openLlama2cSource(source: ByteSource): Promise<WeightSource & { header: Llama2cHeader }> {
+  const path = source.name;
   try {
-    size = (await stat(path)).size;
-  } catch {
-    throw new ModelLoadError(path, 'NOT_FOUND', 'llama2.c checkpoint not found');
-  }
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(head, 0, HEADER_BYTES, 0);
-    const header = parseLlama2cHeader(head.subarray(0, bytesRead), path);
+    const head = new Uint8Array(Math.min(HEADER_BYTES, source.size));
+    await source.read(0, head);
+    const header = parseLlama2cHeader(head, path);
     const { spans, totalBytes } = llama2cLayout(header);
-    if (size !== totalBytes) {
+    if (source.size !== totalBytes) {
       throw new ModelLoadError(
         path,
-        size < totalBytes ? 'TRUNCATED' : 'BAD_HEADER',
-        `llama2.c header (dim ${header.dim}, hidden ${header.hiddenDim}, ${header.nLayers} layers, vocab ${header.vocabSize}) implies ${totalBytes} bytes, the file has ${size}`,
+        source.size < totalBytes ? 'TRUNCATED' : 'BAD_HEADER',
+        `llama2.c header (dim ${header.dim}, hidden ${header.hiddenDim}, ${header.nLayers} layers, vocab ${header.vocabSize}) implies ${totalBytes} bytes, the file has ${source.size}`,
       );
     }
-    return new Llama2cSource(path, header, llama2cConfig(header), spans, handle);
+    return new Llama2cSource(path, header, llama2cConfig(header), spans, source);
   } catch (err) {
-    await handle.close();
+    await source.close();
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import { DecoderLayer, samplesPerPass } from './decoder-layer.js';
 import { DeviceHidden } from './device-hidden.js';
 import type { LayerForwardOptions } from './decoder-layer.js';
 import { LayerContext } from './layer-context.js';
-import { LayerWorkerPool } from './layer-pool.js';
+import { createLayerPool } from './layer-pool-registry.js';
 import { InvalidArgumentError } from '@dass/errors';
 
 export interface CausalLMOptions {
@@ -69,7 +69,7 @@ export class CausalLM {
     if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('threads', `expected an integer >= 1, got ${threads}`);
     const backend = await ensureBackend();
     const model = new CausalLM(source, options);
-    if (threads > 1) model.context.pool = await LayerWorkerPool.create({ threads, config: model.config, backend: backend.name });
+    if (threads > 1) model.context.pool = await createLayerPool({ threads, config: model.config, backend: backend.name });
     return model;
   }
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeviceLimitError, countDeviceReads, layerExecution, limitTensorBytes, selectBackend, tf } from '@dass/tensor-backend';
 import { fixtures } from '../test/index.js';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { CausalLM } from './causal-lm.js';
 
 // Reference computed independently (float64 NumPy forward pass): per-token NLLs of 257 TinyStories ids.

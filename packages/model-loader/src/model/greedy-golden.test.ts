@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import { fixtures } from '../test/index.js';
 import { CausalLM } from './causal-lm.js';

@@ -6,6 +6,7 @@ import type { LinearName, ModelConfig } from '../types.js';
 import type { DecoderLayer } from './decoder-layer.js';
 import type { InputStatsData, InputStatsRequest } from './input-stats.js';
 import { InvalidArgumentError } from '@dass/errors';
+import { registerLayerPool } from './layer-pool-registry.js';
 
 /** One worker pass over a contiguous slice of the samples. */
 export interface PoolRunOptions {
@@ -257,3 +258,6 @@ function addPairs(into: [LinearName, Float64Array][], from: [LinearName, Float64
     for (let j = 0; j < acc.length; j++) acc[j] += values[j]!;
   });
 }
+
+// CausalLM finds the pool through the registry (the browser entry never loads this module).
+registerLayerPool((options) => LayerWorkerPool.create(options));

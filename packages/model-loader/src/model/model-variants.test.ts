@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBackend, tf } from '@dass/tensor-backend';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { fixtures } from '../test/index.js';
 import type { ModelConfig, WeightSource } from '../types.js';
 import { CausalLM } from './causal-lm.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countDeviceReads, currentBackend, selectBackend } from '@dass/tensor-backend';
 import { fixtures, useSwiftShader } from '../test/index.js';
-import { openLlama2c } from '../llama2c/checkpoint.js';
+import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { CausalLM } from './causal-lm.js';
 
 const reference = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'utf8')) as { input_ids: number[]; nll_per_target_token: number[] };

@@ -2,7 +2,7 @@
  * A Hugging Face `tokenizer.json` (plus optional `tokenizer_config.json`), run by @huggingface/tokenizers.
  * The library encodes the text; BOS/EOS are added here so their handling is the same for every tokenizer kind.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
@@ -116,7 +116,7 @@ export class HfJsonTokenizer implements Tokenizer {
       added_tokens: [],
       ...tokenizerJson,
     };
-    const sha256 = options.sha256 ?? createHash('sha256').update(JSON.stringify(tokenizerJson)).digest('hex');
+    const sha256 = options.sha256 ?? sha256Hex(JSON.stringify(tokenizerJson));
     let tokenizer: HfTokenizer;
     try {
       tokenizer = new HfTokenizer(json, tokenizerConfig);
@@ -147,7 +147,7 @@ export class HfJsonTokenizer implements Tokenizer {
     };
     const json = parse(tokenizerJson, 'tokenizerJson');
     const config = tokenizerConfig === undefined ? {} : parse(tokenizerConfig, 'tokenizerConfig');
-    const sha256 = createHash('sha256').update(tokenizerJson).digest('hex');
+    const sha256 = sha256Hex(tokenizerJson);
     return HfJsonTokenizer.fromJson(json, config, { file, sha256 });
   }
 

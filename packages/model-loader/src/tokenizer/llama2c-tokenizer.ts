@@ -3,7 +3,7 @@
  * Encoding and decoding follow llama2.c run.c `encode()` / `decode()` exactly, so ids match what the model was
  * trained and evaluated with.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
@@ -112,7 +112,7 @@ export class Llama2cTokenizer implements Tokenizer {
       pos += len;
     }
     if (pieces.length < 3) throw bad(`llama2.c tokenizer: ${pieces.length} entries, need at least 3 (<unk>, <s>, </s>)`);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Hex(bytes);
     return new Llama2cTokenizer(maxTokenLength, pieces, Float32Array.from(scores), sha256);
   }
 

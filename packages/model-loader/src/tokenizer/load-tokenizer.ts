@@ -7,9 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { emptyFileProblem } from '../empty-file.js';
 import { ModelLoadError } from '../errors.js';
 import type { Tokenizer } from '../types.js';
-import { HfJsonTokenizer } from './hf-json-tokenizer.js';
-import { Llama2cTokenizer } from './llama2c-tokenizer.js';
-import { SentencePieceTokenizer } from './sentencepiece-tokenizer.js';
+import { tokenizerFromBytes } from './tokenizer-from-bytes.js';
 import { InvalidArgumentError } from '@dass/errors';
 
 /** Looked for, in this order, when `path` is a directory. */
@@ -88,23 +86,13 @@ export async function loadTokenizer(path: string, opts: LoadTokenizerOptions = {
   }
 
   const ext = extname(file).toLowerCase();
-  if (ext === '.bin') {
-    return Llama2cTokenizer.fromBytes(await readNonEmpty(file, 'a llama2.c tokenizer'), { file, vocabSize });
-  }
-  if (ext === '.model') {
-    return SentencePieceTokenizer.fromBytes(await readNonEmpty(file, 'a SentencePiece model'), { file });
-  }
+  if (ext === '.bin') return tokenizerFromBytes(file, await readNonEmpty(file, 'a llama2.c tokenizer'), { vocabSize });
+  if (ext === '.model') return tokenizerFromBytes(file, await readNonEmpty(file, 'a SentencePiece model'), { vocabSize });
   if (ext === '.json') {
-    if (basename(file) === 'tokenizer_config.json') {
-      throw new ModelLoadError(file, 'UNSUPPORTED', 'tokenizer_config.json holds settings only; give tokenizer.json or the model directory');
-    }
+    if (basename(file) === 'tokenizer_config.json') return tokenizerFromBytes(file, new Uint8Array(0));
     const configPath = join(dirname(file), 'tokenizer_config.json');
     const config = (await kindOf(configPath)) === 'file' ? await readNonEmpty(configPath, 'the JSON tokenizer settings', true) : undefined;
-    return HfJsonTokenizer.fromBytes(await readNonEmpty(file, 'a tokenizers JSON file', true), config, { file, configFile: configPath });
+    return tokenizerFromBytes(file, await readNonEmpty(file, 'a tokenizers JSON file', true), { vocabSize, config, configFile: configPath });
   }
-  throw new ModelLoadError(
-    file,
-    'UNSUPPORTED',
-    `unknown tokenizer type "${ext || basename(file)}": expected a llama2.c .bin, a SentencePiece .model or a tokenizers .json`,
-  );
+  return tokenizerFromBytes(file, new Uint8Array(0));
 }

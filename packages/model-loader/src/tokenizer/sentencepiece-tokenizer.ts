@@ -3,7 +3,7 @@
  * and llama.cpp's `llm_tokenizer_spm`: normalise whitespace, split into characters, merge the adjacent pair whose
  * concatenation is the best-scored piece (ties: leftmost) until none is left, then emit ids with byte fallback.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/sha256.js';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
 import { checkTokenIds } from './check-token-ids.js';
@@ -90,7 +90,7 @@ export class SentencePieceTokenizer implements Tokenizer {
     }
     if (model.trainer.treatWhitespaceAsSuffix) throw unsupported('treat_whitespace_as_suffix is not supported');
     if (model.trainer.unkId < 0) throw new ModelLoadError(file, 'BAD_TOKENIZER', 'SentencePiece model: unk_id is -1');
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Hex(bytes);
     const tokenizer = new SentencePieceTokenizer(model, sha256);
     const missing = tokenizer.byteIds.indexOf(-1);
     if (model.trainer.byteFallback && missing >= 0) {
