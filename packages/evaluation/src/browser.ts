@@ -19,8 +19,6 @@ export { hellaswagTask, preprocessHellaswag, pythonCapitalize } from './hellaswa
 export { winograndeTask } from './winogrande-task.js';
 export { lambadaTask } from './lambada-task.js';
 export { rteTask } from './rte-task.js';
-export { evaluateZeroShot, scoreZeroShotDoc, scoreZeroShotDocs } from './zero-shot.js';
-export type { ZeroShotOptions, ZeroShotResult, ZeroShotProgress } from './zero-shot.js';
 export { inspectSparsity, inspectMatrixSparsity, summarizeSparsity, parseLinearTensorName } from './sparsity-inspection.js';
 export type {
   InspectedTensor,

@@ -13,9 +13,9 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** The file a @dass package's `.` resolves to under the browser condition (its Node entry when it has none). */
 function browserEntry(pkg: string): string {
   const dir = join(packagesDir, pkg.replace('@dass/', ''));
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, { browser?: string; import: string }> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, { browser?: { default: string }; import: string }> };
   const dot = manifest.exports['.']!;
-  return resolve(dir, dot.browser ?? dot.import);
+  return resolve(dir, dot.browser?.default ?? dot.import);
 }
 
 /** Static `import … from` / `export … from` / `import '…'` specifiers and literal dynamic imports of an ES module. */
@@ -46,8 +46,16 @@ function walk(entry: string): { files: Set<string>; nodeImports: string[]; exter
   return { files, nodeImports, external };
 }
 
+const ALL = ['@dass/tensor-backend', '@dass/model-loader', '@dass/calibration', '@dass/nm-sparsify', '@dass/scoring', '@dass/evaluation', '@dass/pipeline'];
+
 describe('browser entries', () => {
   const entry = browserEntry('@dass/pipeline');
+  for (const pkg of ALL) {
+    it.skipIf(!existsSync(browserEntry(pkg)))(`${pkg}: its browser entry reaches no Node built-in`, () => {
+      expect(walk(browserEntry(pkg)).nodeImports).toEqual([]);
+    });
+  }
+
   it.skipIf(!existsSync(entry))('reach no Node built-in from @dass/pipeline (built dist, browser condition)', () => {
     const { files, nodeImports, external } = walk(entry);
     expect(nodeImports).toEqual([]);

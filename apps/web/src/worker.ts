@@ -1,0 +1,36 @@
+/**
+ * The run's thread: the page's main thread stays free to repaint progress and take a Cancel click (which ends this
+ * worker). Messages in: `{ type: 'backend', request, wasmPaths }`, then `{ type: 'run', inputs, settings, evalSettings }`.
+ * Messages out: `backend` (the choice), `status`, `warning`, `done` (the result), `error` (the message).
+ */
+import { selectBackend, setWasmBinaryPaths } from '@dass/tensor-backend';
+import type { BackendRequest } from '@dass/tensor-backend';
+import type { PruneSettings } from '@dass/pipeline';
+import { runInBrowser } from './run.js';
+import type { EvalSettings, RunInputs } from './run.js';
+
+export type WorkerRequest =
+  | { type: 'backend'; request: BackendRequest; wasmPaths: string }
+  | { type: 'run'; inputs: RunInputs; settings: PruneSettings; evalSettings: EvalSettings };
+
+const post = (message: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
+
+self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
+  const request = event.data;
+  void (async () => {
+    try {
+      if (request.type === 'backend') {
+        setWasmBinaryPaths(request.wasmPaths);
+        post({ type: 'backend', choice: await selectBackend(request.request) });
+        return;
+      }
+      const result = await runInBrowser(request.inputs, request.settings, request.evalSettings, {
+        onStatus: (message, fraction) => post({ type: 'status', message, fraction }),
+        onWarning: (message) => post({ type: 'warning', message }),
+      });
+      post({ type: 'done', result }, [result.pruned.bytes.buffer as ArrayBuffer]);
+    } catch (err) {
+      post({ type: 'error', message: (err as Error)?.message ?? String(err) });
+    }
+  })();
+});
