@@ -13,7 +13,9 @@ const packages = join(here, '../../packages');
 /** Files the site serves as they are: [path in the site, source file]. */
 function siteFiles(): [string, string][] {
   const wasmDir = join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
-  const wasm = readdirSync(wasmDir).filter((f) => f.endsWith('.wasm')).map((f): [string, string] => [`tfjs-wasm/${f}`, join(wasmDir, f)]);
+  const wasm = readdirSync(wasmDir)
+    .filter((f) => f.endsWith('.wasm'))
+    .map((f): [string, string] => [`tfjs-wasm/${f}`, join(wasmDir, f)]);
   return [
     ...wasm,
     ['data/stories260K.bin', join(packages, 'model-loader/fixtures/stories260K/stories260K.bin')],
@@ -44,7 +46,8 @@ function noNodeBuiltins(): Plugin {
     name: 'dass-no-node-builtins',
     enforce: 'pre',
     resolveId(id, importer) {
-      if (builtins.has(id) && importer !== undefined && !importer.includes('/node_modules/')) this.error(`${importer ?? '?'} imports the Node built-in "${id}": the browser entries of the @dass packages must not`);
+      if (builtins.has(id) && importer !== undefined && !importer.includes('/node_modules/'))
+        this.error(`${importer ?? '?'} imports the Node built-in "${id}": the browser entries of the @dass packages must not`);
       return null;
     },
   };

@@ -22,7 +22,6 @@ const progress = $<HTMLProgressElement>('progress');
 const runButton = $<HTMLButtonElement>('run');
 const cancelButton = $<HTMLButtonElement>('cancel');
 
-
 for (const name of scoringMethodNames()) {
   const m = getScoringMethod(name);
   methodSelect.add(new Option(`${m.label} — ${m.description}`, name));
@@ -44,7 +43,16 @@ form.addEventListener('change', syncVisibility);
 
 // Automation parameters override the form's defaults.
 const params = new URLSearchParams(location.search);
-const fields: [string, string][] = [['method', 'method'], ['sparsity', 'sparsity'], ['alpha', 'alpha'], ['targets', 'targets'], ['nsamples', 'nsamples'], ['seqlen', 'seqlen'], ['seed', 'seed'], ['evalWindows', 'eval-windows']];
+const fields: [string, string][] = [
+  ['method', 'method'],
+  ['sparsity', 'sparsity'],
+  ['alpha', 'alpha'],
+  ['targets', 'targets'],
+  ['nsamples', 'nsamples'],
+  ['seqlen', 'seqlen'],
+  ['seed', 'seed'],
+  ['evalWindows', 'eval-windows'],
+];
 for (const [param, id] of fields) {
   const value = params.get(param);
   if (value !== null) ($(id) as HTMLInputElement | HTMLSelectElement).value = value;
@@ -114,7 +122,11 @@ function settingsFromForm(): PruneSettings {
 
 function showBackend(choice: BackendChoice): void {
   const skipped = choice.skipped.filter((s) => s.name === 'webgpu' || s.name === 'wasm');
-  const why = skipped.length ? ` — ${skipped.map((s) => `${s.name} not used: ${s.reason}`).join('; ')}` : choice.name === 'webgpu' ? ` — GPU adapter: ${choice.adapter?.description || choice.adapter?.vendor || 'unnamed'}` : '';
+  const why = skipped.length
+    ? ` — ${skipped.map((s) => `${s.name} not used: ${s.reason}`).join('; ')}`
+    : choice.name === 'webgpu'
+      ? ` — GPU adapter: ${choice.adapter?.description || choice.adapter?.vendor || 'unnamed'}`
+      : '';
   $('backend').textContent = `Backend: ${choice.name}${why}`;
 }
 
@@ -166,7 +178,10 @@ function histogram(values: Float64Array, title: string): HTMLElement {
     r.setAttribute('height', String(bh));
     svg.append(r);
   });
-  for (const [x, label, anchor] of [[0, '0', 'start'], [w, fmt(max, 3), 'end']] as const) {
+  for (const [x, label, anchor] of [
+    [0, '0', 'start'],
+    [w, fmt(max, 3), 'end'],
+  ] as const) {
     const t = document.createElementNS(SVG, 'text');
     t.setAttribute('x', String(x));
     t.setAttribute('y', String(h + pad - 3));
@@ -193,16 +208,34 @@ function download(bytes: Uint8Array | string, name: string, type: string, label:
 function showResults(r: RunResult): void {
   $('results').hidden = false;
   const s = r.manifest.sparsity;
-  table($<HTMLTableElement>('summary'), ['model', 'perplexity', 'sparsity of targets', 'windows × tokens'], [
-    { cells: ['dense', fmt(r.densePpl.ppl, 6), pct(0), `${r.densePpl.windows} × ${r.densePpl.seqlen}`] },
-    { cells: [`${r.manifest.label} ${r.manifest.pattern}`, fmt(r.prunedPpl.ppl, 6), pct(s.overTargets.ratio), `${r.prunedPpl.windows} × ${r.prunedPpl.seqlen}`] },
-  ]);
+  table(
+    $<HTMLTableElement>('summary'),
+    ['model', 'perplexity', 'sparsity of targets', 'windows × tokens'],
+    [
+      { cells: ['dense', fmt(r.densePpl.ppl, 6), pct(0), `${r.densePpl.windows} × ${r.densePpl.seqlen}`] },
+      {
+        cells: [
+          `${r.manifest.label} ${r.manifest.pattern}`,
+          fmt(r.prunedPpl.ppl, 6),
+          pct(s.overTargets.ratio),
+          `${r.prunedPpl.windows} × ${r.prunedPpl.seqlen}`,
+        ],
+      },
+    ],
+  );
   const nm = r.manifest.pattern.includes(':');
   table(
     $<HTMLTableElement>('matrices'),
     ['matrix', 'shape', 'sparsity', `N:M along`, 'N:M check', 'output error Σ(ΔW)²·‖x‖²'],
     r.matrices.map((m) => ({
-      cells: [`layer ${m.layer} ${m.linear}`, m.shape.join(' × '), pct(m.sparsity), m.nmAxis === 'out' ? 'output rows' : 'input columns', nm ? (m.nmValid ? 'valid' : `${m.violatingGroups} groups violate`) : 'unstructured', fmt(m.outputError, 4)],
+      cells: [
+        `layer ${m.layer} ${m.linear}`,
+        m.shape.join(' × '),
+        pct(m.sparsity),
+        m.nmAxis === 'out' ? 'output rows' : 'input columns',
+        nm ? (m.nmValid ? 'valid' : `${m.violatingGroups} groups violate`) : 'unstructured',
+        fmt(m.outputError, 4),
+      ],
       classes: [undefined, undefined, undefined, undefined, nm ? (m.nmValid ? 'ok' : 'fail') : undefined, undefined],
     })),
   );
@@ -288,7 +321,12 @@ async function run(): Promise<void> {
     const r = await runOnWorker(inputs, settings, { seqlen: EVAL_SEQLEN, maxWindows: evalWindows });
     showBackend(r.backend);
     showResults(r);
-    result.textContent = JSON.stringify({ backend: r.backend.name, densePpl: r.densePpl.ppl, prunedPpl: r.prunedPpl.ppl, sparsity: r.manifest.sparsity.overTargets.ratio });
+    result.textContent = JSON.stringify({
+      backend: r.backend.name,
+      densePpl: r.densePpl.ppl,
+      prunedPpl: r.prunedPpl.ppl,
+      sparsity: r.manifest.sparsity.overTargets.ratio,
+    });
     result.dataset.state = 'done';
     statusLine.textContent = `Done: perplexity ${fmt(r.densePpl.ppl, 5)} dense → ${fmt(r.prunedPpl.ppl, 5)} pruned.`;
   } catch (err) {

@@ -75,7 +75,7 @@ export function memoryNeeded(fileBytes: number): number {
  */
 export function memoryBudget(): { bytes: number; from: string } {
   const perf = (globalThis.performance as Performance & { memory?: { jsHeapSizeLimit?: number } }).memory;
-  const device = (globalThis.navigator as Navigator & { deviceMemory?: number } | undefined)?.deviceMemory;
+  const device = (globalThis.navigator as (Navigator & { deviceMemory?: number }) | undefined)?.deviceMemory;
   const wasm32 = 4 * 2 ** 30;
   if (perf?.jsHeapSizeLimit) return { bytes: Math.min(perf.jsHeapSizeLimit, wasm32), from: 'the JavaScript heap limit this browser reports' };
   if (device) return { bytes: Math.min((device * 2 ** 30) / 2, wasm32), from: `half of the ${device} GiB this device reports` };
@@ -101,9 +101,14 @@ async function bytesOf(file: InputFile): Promise<Uint8Array> {
   return file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file.bytes;
 }
 
-const utf8 = new TextDecoder('utf-8');
-
-async function perplexity(source: WeightSource, tokenizer: Tokenizer, text: string, settings: EvalSettings, label: string, hooks: RunHooks): Promise<PerplexityResult> {
+async function perplexity(
+  source: WeightSource,
+  tokenizer: Tokenizer,
+  text: string,
+  settings: EvalSettings,
+  label: string,
+  hooks: RunHooks,
+): Promise<PerplexityResult> {
   const lm = await CausalLM.fromSource(source, { threads: 1 });
   try {
     return await perplexityOfText(lm, tokenizer, text, {
@@ -122,7 +127,16 @@ async function perplexity(source: WeightSource, tokenizer: Tokenizer, text: stri
 
 function stageText(p: PruneProgress): string {
   const layer = p.layer !== undefined && p.layer >= 0 && p.layers ? ` layer ${p.layer + 1} of ${p.layers}` : '';
-  const what = { load: 'loading', calibrate: 'calibrating', embed: 'embedding calibration tokens', dense: 'dense pass', prune: 'pruning', pruned: 'pruned pass', write: 'writing', done: 'done' }[p.stage];
+  const what = {
+    load: 'loading',
+    calibrate: 'calibrating',
+    embed: 'embedding calibration tokens',
+    dense: 'dense pass',
+    prune: 'pruning',
+    pruned: 'pruned pass',
+    write: 'writing',
+    done: 'done',
+  }[p.stage];
   return `${what}${layer}`;
 }
 
@@ -139,7 +153,10 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
   const source = await openLlama2cSource(sourceOf({ name: inputs.model.name, bytes: modelBytes }));
   try {
     const tokenizer = tokenizerFromBytes(inputs.tokenizer.name, await bytesOf(inputs.tokenizer), { vocabSize: source.config.vocabSize });
-    const log = runLog({ onWarning: hooks.onWarning, onProgress: (p) => status(stageText(p), p.layer !== undefined && p.layers ? (p.layer + 1) / p.layers : undefined) });
+    const log = runLog({
+      onWarning: hooks.onWarning,
+      onProgress: (p) => status(stageText(p), p.layer !== undefined && p.layers ? (p.layer + 1) / p.layers : undefined),
+    });
     const seqlen = checkSourceForRun(source, v, log);
     status('sampling calibration windows');
     const calibration = calibrationFromText({
@@ -191,7 +208,14 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
       const matrices: MatrixResult[] = [];
       for (const layer of manifest.layers) {
         for (const m of layer.matrices) {
-          const result: MatrixResult = { layer: layer.index, linear: m.linear, shape: m.shape, sparsity: m.sparsity, outputError: m.outputError, nmAxis: m.nmAxis };
+          const result: MatrixResult = {
+            layer: layer.index,
+            linear: m.linear,
+            shape: m.shape,
+            sparsity: m.sparsity,
+            outputError: m.outputError,
+            nmAxis: m.nmAxis,
+          };
           if (pattern.kind === 'nm') {
             const w = await prunedSource.readF32(linearTensorName(layer.index, m.linear));
             const check = checkNM(w.data, m.shape, pattern.n, pattern.m, m.nmAxis as 'in' | 'out');

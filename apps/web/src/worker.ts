@@ -10,8 +10,7 @@ import { runInBrowser } from './run.js';
 import type { EvalSettings, RunInputs } from './run.js';
 
 export type WorkerRequest =
-  | { type: 'backend'; request: BackendRequest; wasmPaths: string }
-  | { type: 'run'; inputs: RunInputs; settings: PruneSettings; evalSettings: EvalSettings };
+  { type: 'backend'; request: BackendRequest; wasmPaths: string } | { type: 'run'; inputs: RunInputs; settings: PruneSettings; evalSettings: EvalSettings };
 
 const post = (message: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 

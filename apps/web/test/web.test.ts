@@ -42,20 +42,36 @@ function findChromium(): string | undefined {
 /** What the CLI computes for the same inputs and settings: runPrune to a file, then perplexity of dense and pruned. */
 async function cliNumbers(method: string, sparsity: string) {
   const out = join(mkdtempSync(join(tmpdir(), 'dass-web-test-')), 'pruned.bin');
-  const manifest = await runPrune({ model: fixtures.stories260K.bin, tokenizer: fixtures.stories260K.tokenizer, calib: calibText, method, sparsity, out, threads: 1, ...RUN });
+  const manifest = await runPrune({
+    model: fixtures.stories260K.bin,
+    tokenizer: fixtures.stories260K.tokenizer,
+    calib: calibText,
+    method,
+    sparsity,
+    out,
+    threads: 1,
+    ...RUN,
+  });
   await selectBackend('auto');
   const text = readFileSync(fixtures.stories260K.referenceText, 'utf8');
   const ppl = async (path: string) => {
     const source = await openModel(path);
     const lm = await CausalLM.fromSource(source, { threads: 1 });
     try {
-      return (await perplexityOfText(lm, await loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: source.config.vocabSize }), text, { ...EVAL, batchSize: 1 })).ppl;
+      return (
+        await perplexityOfText(lm, await loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: source.config.vocabSize }), text, { ...EVAL, batchSize: 1 })
+      ).ppl;
     } finally {
       lm.dispose();
       await source.close();
     }
   };
-  return { densePpl: await ppl(fixtures.stories260K.bin), prunedPpl: await ppl(out), sparsity: manifest.sparsity.overTargets.ratio, sha256: createHash('sha256').update(readFileSync(out)).digest('hex') };
+  return {
+    densePpl: await ppl(fixtures.stories260K.bin),
+    prunedPpl: await ppl(out),
+    sparsity: manifest.sparsity.overTargets.ratio,
+    sha256: createHash('sha256').update(readFileSync(out)).digest('hex'),
+  };
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -68,7 +84,8 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
 
   beforeAll(async () => {
     const chromium = findChromium();
-    if (!chromium) throw new Error('chromium is not installed: apt-get update && apt-get install -y chromium (or set DASS_SKIP_BROWSER=1 to skip the browser tests)');
+    if (!chromium)
+      throw new Error('chromium is not installed: apt-get update && apt-get install -y chromium (or set DASS_SKIP_BROWSER=1 to skip the browser tests)');
     if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist}/index.html is missing: run pnpm build first`);
     ({ server, url } = await startServer(dist, 0));
     browser = await puppeteer.launch({ executablePath: chromium, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -94,9 +111,14 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     return page.$eval('#result', (e) => ({ state: (e as HTMLElement).dataset.state!, text: e.textContent ?? '' }));
   }
 
-  for (const [method, sparsity] of [['dass', '2:4'], ['wanda', '0.5']] as const) {
+  for (const [method, sparsity] of [
+    ['dass', '2:4'],
+    ['wanda', '0.5'],
+  ] as const) {
     it(`the automation URL (${method} ${sparsity}) gives the CLI's numbers`, async () => {
-      const page = await openPage(`?model=stories260K&method=${method}&sparsity=${sparsity}&nsamples=${RUN.nsamples}&seqlen=${RUN.seqlen}&seed=${RUN.seed}&evalWindows=${EVAL.maxWindows}&autorun=1`);
+      const page = await openPage(
+        `?model=stories260K&method=${method}&sparsity=${sparsity}&nsamples=${RUN.nsamples}&seqlen=${RUN.seqlen}&seed=${RUN.seed}&evalWindows=${EVAL.maxWindows}&autorun=1`,
+      );
       const { state, text } = await finished(page);
       expect(state, text).toBe('done');
       const got = JSON.parse(text) as { backend: string; densePpl: number; prunedPpl: number; sparsity: number };
@@ -120,7 +142,9 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
           return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
         });
         expect(downloaded).toBe(cli.sha256); // the same checkpoint bytes as `dass prune` writes
-        const manifest = await page.$eval('#downloads a[download="run.json"]', async (a) => JSON.parse(await (await fetch((a as HTMLAnchorElement).href)).text()));
+        const manifest = await page.$eval('#downloads a[download="run.json"]', async (a) =>
+          JSON.parse(await (await fetch((a as HTMLAnchorElement).href)).text()),
+        );
         expect(manifest).toMatchObject({ kind: 'dass-ts/prune-run', method: 'dass', pattern: '2:4' });
         mkdirSync(artifacts, { recursive: true });
         await page.screenshot({ path: join(artifacts, 'web-results.png'), fullPage: true });
@@ -135,7 +159,12 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     await ((await page.$('#model-file')) as ElementHandle<HTMLInputElement>).uploadFile(fixtures.stories260K.bin);
     await ((await page.$('#tokenizer-file')) as ElementHandle<HTMLInputElement>).uploadFile(fixtures.stories260K.tokenizer);
     await page.select('#method', 'magnitude');
-    for (const [id, value] of [['#sparsity', '0.5'], ['#nsamples', String(RUN.nsamples)], ['#seqlen', String(RUN.seqlen)], ['#eval-windows', String(EVAL.maxWindows)]]) {
+    for (const [id, value] of [
+      ['#sparsity', '0.5'],
+      ['#nsamples', String(RUN.nsamples)],
+      ['#seqlen', String(RUN.seqlen)],
+      ['#eval-windows', String(EVAL.maxWindows)],
+    ]) {
       await page.$eval(id, (e, v) => ((e as HTMLInputElement).value = v as string), value);
     }
     await page.click('#run');
@@ -161,7 +190,10 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     // Polled from here: the page's CSP (script-src 'self') refuses the evaluated predicates of waitForFunction.
     const deadline = Date.now() + 120_000;
     while (!/layer \d+ of \d+/.test(await page.$eval('#status', (e) => e.textContent ?? ''))) {
-      if (Date.now() > deadline) throw new Error(`the run never reached a layer: status ${await page.$eval('#status', (e) => e.textContent)}, result ${await page.$eval('#result', (e) => e.textContent)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `the run never reached a layer: status ${await page.$eval('#status', (e) => e.textContent)}, result ${await page.$eval('#result', (e) => e.textContent)}`,
+        );
       await new Promise((r) => setTimeout(r, 20));
     }
     await page.click('#cancel');

@@ -77,9 +77,33 @@ describe('sampleCalibration picks the windows Python random picks', () => {
   //         w.append((k, random.randint(0, n - 2048 - 1)))
   //     print(s, w)
   const docCases: [number, [number, number][]][] = [
-    [0, [[26, 0], [16, 2094], [31, 1658], [19, 3904]]],
-    [42, [[17, 31], [43, 379], [27, 32], [26, 3]]],
-    [1234567, [[27, 241], [39, 40], [15, 2869], [27, 699]]],
+    [
+      0,
+      [
+        [26, 0],
+        [16, 2094],
+        [31, 1658],
+        [19, 3904],
+      ],
+    ],
+    [
+      42,
+      [
+        [17, 31],
+        [43, 379],
+        [27, 32],
+        [26, 3],
+      ],
+    ],
+    [
+      1234567,
+      [
+        [27, 241],
+        [39, 40],
+        [15, 2869],
+        [27, 699],
+      ],
+    ],
   ];
   for (const [seed, picks] of docCases) {
     it(`documents, seed ${seed}: 4 windows of 2048 tokens, redrawing short documents`, () => {
@@ -176,7 +200,13 @@ describe('sampleCalibration edge cases and errors', () => {
     const tok = codePointTokenizer();
     expect(() =>
       sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcd', ''], path: 'c4.jsonl' }, tokenizer: tok, nsamples: 2, seqlen: 5, seed: 0 }),
-    ).toThrow(new TextSourceError('c4.jsonl', 'TOO_SHORT', 'none of its 3 documents is long enough; the longest has 5 tokens and a window of seqlen 5 needs at least 6'));
+    ).toThrow(
+      new TextSourceError(
+        'c4.jsonl',
+        'TOO_SHORT',
+        'none of its 3 documents is long enough; the longest has 5 tokens and a window of seqlen 5 needs at least 6',
+      ),
+    );
     // One long-enough document among short ones: every window comes from it.
     const out = sampleCalibration({ source: { kind: 'documents', docs: ['ab', 'abcdef', ''] }, tokenizer: tok, nsamples: 6, seqlen: 5, seed: 3 });
     expect(out.windows.every((w) => w.doc === 1 && (w.start === 0 || w.start === 1))).toBe(true);

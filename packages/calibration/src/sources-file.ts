@@ -29,4 +29,3 @@ async function readSourceBytes(path: string): Promise<Uint8Array> {
   if (bytes.length === 0) throw new TextSourceError(path, 'EMPTY', 'is empty (0 bytes)');
   return bytes;
 }
-

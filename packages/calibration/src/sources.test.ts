@@ -123,7 +123,7 @@ describe('loadTextSource: text and documents', () => {
 
   it('documents: CRLF lines, blank lines, a JSON array, and gzip under an explicit format', async () => {
     const crlf = await tmpFile('a.jsonl', '{"text":"one"}\r\n\r\n{"text":"two\\nlines","id":3}\r\n');
-    expect((await loadTextSource(crlf)).kind === 'documents' && (await loadTextSource(crlf) as { docs: string[] }).docs).toEqual(['one', 'two\nlines']);
+    expect((await loadTextSource(crlf)).kind === 'documents' && ((await loadTextSource(crlf)) as { docs: string[] }).docs).toEqual(['one', 'two\nlines']);
     const arr = await tmpFile('b.json', ' [{"text":"x"},{"text":""}]');
     expect(await loadTextSource(arr)).toMatchObject({ kind: 'documents', docs: ['x', ''] });
     const gz = await tmpFile('c.bin', gzipSync('{"text":"é"}\n'));
@@ -165,7 +165,11 @@ describe('loadTextSource: errors name the file', () => {
 
   it('a malformed JSON line or a document without a string "text" names the line', async () => {
     await expectError(await tmpFile('bad.jsonl', '{"text":"a"}\n\n{"text": "b",\n'), 'BAD_JSON', /line 3: invalid JSON/);
-    await expectError(await tmpFile('notext.jsonl', '{"text":"a"}\n{"body":"b"}\n'), 'BAD_DOCUMENT', /line 2: expected an object with a string "text" field, got an object without/);
+    await expectError(
+      await tmpFile('notext.jsonl', '{"text":"a"}\n{"body":"b"}\n'),
+      'BAD_DOCUMENT',
+      /line 2: expected an object with a string "text" field, got an object without/,
+    );
     await expectError(await tmpFile('num.jsonl', '{"text":1}\n'), 'BAD_DOCUMENT', /line 1: .*got an object without/);
     await expectError(await tmpFile('arr.jsonl', '["a"]\n'), 'BAD_DOCUMENT', /line 1: .*got an array/);
     await expectError(await tmpFile('badarr.json', '[{"text":"a"}, 3]'), 'BAD_DOCUMENT', /document 1: .*got number/);
@@ -178,7 +182,11 @@ describe('loadTextSource: errors name the file', () => {
     expect(text.kind === 'text' && text.text).toBe('\uFEFFa\n');
     const wiki = await loadTextSource(await tmpFile('wiki.bom.raw', Uint8Array.from([...bom, 0x61, 0x0a, 0x20, 0x0a])));
     expect(wiki.kind === 'text' && wiki.text).toBe('\uFEFFa\n\n\n');
-    await expectError(await tmpFile('bom.jsonl', Uint8Array.from([...bom, ...new TextEncoder().encode('{"text":"a"}\n')])), 'BAD_JSON', /line 1: starts with a UTF-8 byte-order mark/);
+    await expectError(
+      await tmpFile('bom.jsonl', Uint8Array.from([...bom, ...new TextEncoder().encode('{"text":"a"}\n')])),
+      'BAD_JSON',
+      /line 1: starts with a UTF-8 byte-order mark/,
+    );
   });
 
   it('rejects a bad path argument', async () => {

@@ -20,10 +20,4 @@ export { winograndeTask } from './winogrande-task.js';
 export { lambadaTask } from './lambada-task.js';
 export { rteTask } from './rte-task.js';
 export { inspectSparsity, inspectMatrixSparsity, summarizeSparsity, parseLinearTensorName } from './sparsity-inspection.js';
-export type {
-  InspectedTensor,
-  SparsityInspectionOptions,
-  MatrixSparsity,
-  ZeroCount,
-  SparsityInspection,
-} from './sparsity-inspection.js';
+export type { InspectedTensor, SparsityInspectionOptions, MatrixSparsity, ZeroCount, SparsityInspection } from './sparsity-inspection.js';

@@ -6,17 +6,7 @@
 export { ModelLoadError } from './errors.js';
 export type { ModelLoadErrorReason } from './errors.js';
 export { ATTENTION_LINEARS, MLP_LINEARS, DECODER_LINEARS, linearTensorName } from './types.js';
-export type {
-  Architecture,
-  DType,
-  RopeScaling,
-  ModelConfig,
-  LinearName,
-  HostTensor,
-  WeightSource,
-  EncodeOptions,
-  Tokenizer,
-} from './types.js';
+export type { Architecture, DType, RopeScaling, ModelConfig, LinearName, HostTensor, WeightSource, EncodeOptions, Tokenizer } from './types.js';
 export { CausalLM } from './model/causal-lm.js';
 export type { CausalLMOptions, ForwardProgress } from './model/causal-lm.js';
 export { DecoderLayer } from './model/decoder-layer.js';
@@ -27,14 +17,7 @@ export { samplesPerPass } from './model/decoder-layer.js';
 export { DeviceHidden } from './model/device-hidden.js';
 export { attendCausalDevice, applyRopeDevice } from './model/device-attention.js';
 export { ropeInverseFrequencies, ropeTables } from './model/rope.js';
-export {
-  openLlama2cSource,
-  parseLlama2cHeader,
-  llama2cConfig,
-  llama2cLayout,
-  interleavedToHalvesRows,
-  halvesToInterleavedRows,
-} from './llama2c/checkpoint.js';
+export { openLlama2cSource, parseLlama2cHeader, llama2cConfig, llama2cLayout, interleavedToHalvesRows, halvesToInterleavedRows } from './llama2c/checkpoint.js';
 export type { Llama2cHeader, Llama2cTensorSpan } from './llama2c/checkpoint.js';
 export { overlayWeights } from './model/overlay-source.js';
 export { Llama2cTokenizer } from './tokenizer/llama2c-tokenizer.js';
@@ -42,12 +25,7 @@ export type { Llama2cTokenizerOptions } from './tokenizer/llama2c-tokenizer.js';
 export { SentencePieceTokenizer } from './tokenizer/sentencepiece-tokenizer.js';
 export type { SentencePieceTokenizerOptions } from './tokenizer/sentencepiece-tokenizer.js';
 export { parseSentencePieceModel } from './tokenizer/sentencepiece-model.js';
-export type {
-  SentencePieceModel,
-  SentencePieceEntry,
-  SentencePieceType,
-  SentencePieceModelType,
-} from './tokenizer/sentencepiece-model.js';
+export type { SentencePieceModel, SentencePieceEntry, SentencePieceType, SentencePieceModelType } from './tokenizer/sentencepiece-model.js';
 export { HfJsonTokenizer } from './tokenizer/hf-json-tokenizer.js';
 export type { HfJsonTokenizerOptions } from './tokenizer/hf-json-tokenizer.js';
 export { checkIdsInVocab } from './tokenizer/check-ids-in-vocab.js';

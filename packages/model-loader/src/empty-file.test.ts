@@ -73,7 +73,9 @@ describe('every checkpoint and tokenizer loader refuses an empty or blank file, 
       const dir = await variant(`index-${label}`, { 'model.safetensors': null, 'model.safetensors.index.json': content });
       await copyFile(join(hf, 'model.safetensors'), join(dir, 'model-00001-of-00001.safetensors'));
       const err = await failure(openModel(dir));
-      expect(err.message).toBe(`${join(dir, 'model.safetensors.index.json')}: ${problem.replace("the model's JSON config", 'a JSON index with a "weight_map"')}`);
+      expect(err.message).toBe(
+        `${join(dir, 'model.safetensors.index.json')}: ${problem.replace("the model's JSON config", 'a JSON index with a "weight_map"')}`,
+      );
     });
 
     it(`tokenizer.json ${label}`, async () => {

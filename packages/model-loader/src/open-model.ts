@@ -21,7 +21,8 @@ function looksLikePickle(head: Uint8Array): boolean {
 }
 
 export async function openModel(path: string): Promise<WeightSource> {
-  if (typeof path !== 'string' || path === '') throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a model directory or .bin file, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a model directory or .bin file, got ${JSON.stringify(path)}`);
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();

@@ -29,7 +29,11 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
-    out[path.slice(dir.length + 1)] = entry.isDirectory() ? 'dir' : createHash('sha256').update(await readFile(path)).digest('hex');
+    out[path.slice(dir.length + 1)] = entry.isDirectory()
+      ? 'dir'
+      : createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex');
   }
   return out;
 }
@@ -70,7 +74,9 @@ describe('assertOutputApartFromInputs', () => {
       { name: 'calib', path: join(dir, 'proj', 'calib.txt') },
     ];
     const same = await refusal(assertOutputApartFromInputs({ name: 'out', path: join(dir, 'proj', 'calib.txt') }, inputs));
-    expect(same.message).toBe(`out ${join(dir, 'proj', 'calib.txt')} is the input calib ${join(dir, 'proj', 'calib.txt')}; an output never replaces, holds or goes inside an input: choose another path`);
+    expect(same.message).toBe(
+      `out ${join(dir, 'proj', 'calib.txt')} is the input calib ${join(dir, 'proj', 'calib.txt')}; an output never replaces, holds or goes inside an input: choose another path`,
+    );
     const holds = await refusal(assertOutputApartFromInputs({ name: 'out', path: join(dir, 'proj') }, inputs));
     expect(holds.message).toContain(`out ${join(dir, 'proj')} contains the input model ${model}`);
     const inside = await refusal(assertOutputApartFromInputs({ name: 'out', path: join(model, 'pruned', 'deeper') }, inputs));
@@ -93,10 +99,14 @@ describe('assertOutputApartFromInputs', () => {
     const dir = await fresh('links');
     await mkdir(join(dir, 'out', 'model'), { recursive: true });
     await symlink(join(dir, 'out', 'model'), join(dir, 'model-link'));
-    const viaInputLink = await refusal(assertOutputApartFromInputs({ name: 'out', path: join(dir, 'out') }, [{ name: 'model', path: join(dir, 'model-link') }]));
+    const viaInputLink = await refusal(
+      assertOutputApartFromInputs({ name: 'out', path: join(dir, 'out') }, [{ name: 'model', path: join(dir, 'model-link') }]),
+    );
     expect(viaInputLink.message).toContain(`(resolved: ${join(dir, 'out')} and ${join(dir, 'out', 'model')})`);
     await symlink(join(dir, 'out'), join(dir, 'out-link'));
-    await refusal(assertOutputApartFromInputs({ name: 'out', path: join(dir, 'out-link', 'model', 'new') }, [{ name: 'model', path: join(dir, 'out', 'model') }]));
+    await refusal(
+      assertOutputApartFromInputs({ name: 'out', path: join(dir, 'out-link', 'model', 'new') }, [{ name: 'model', path: join(dir, 'out', 'model') }]),
+    );
   });
 
   it('treats a hard link of an input as the input', async () => {
@@ -109,8 +119,12 @@ describe('assertOutputApartFromInputs', () => {
 
   it('words another output of the run as an output', async () => {
     const dir = await fresh('two-outputs');
-    const err = await refusal(assertOutputApartFromInputs({ name: 'out', path: join(dir, 'o') }, [{ name: 'report', path: join(dir, 'o', 'run.json'), role: 'output' }]));
-    expect(err.message).toBe(`out ${join(dir, 'o')} contains the output report ${join(dir, 'o', 'run.json')}; two outputs of one run never share a path or nest: choose another path`);
+    const err = await refusal(
+      assertOutputApartFromInputs({ name: 'out', path: join(dir, 'o') }, [{ name: 'report', path: join(dir, 'o', 'run.json'), role: 'output' }]),
+    );
+    expect(err.message).toBe(
+      `out ${join(dir, 'o')} contains the output report ${join(dir, 'o', 'run.json')}; two outputs of one run never share a path or nest: choose another path`,
+    );
   });
 });
 
@@ -143,11 +157,19 @@ describe('assertReplaceableOutput', () => {
     await writeFile(join(dir, 'notes', 'notes.txt'), 'mine');
     expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'notes') }, 'checkpoint-dir'))).message).toContain('without config.json');
     await writeFile(join(dir, 'text.txt'), 'Once upon a time');
-    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'checkpoint-dir'))).message).toContain('is a file, not a checkpoint folder');
-    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'safetensors-file'))).message).toContain('is not a safetensors file');
-    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'llama2c-file'))).message).toContain('does not start with a llama2.c header');
+    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'checkpoint-dir'))).message).toContain(
+      'is a file, not a checkpoint folder',
+    );
+    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'safetensors-file'))).message).toContain(
+      'is not a safetensors file',
+    );
+    expect((await refusal(assertReplaceableOutput({ name: 'out', path: join(dir, 'text.txt') }, 'llama2c-file'))).message).toContain(
+      'does not start with a llama2.c header',
+    );
     expect((await refusal(assertReplaceableOutput({ name: 'report', path: join(dir, 'text.txt') }, 'json-file'))).message).toContain('is not a JSON report');
-    expect((await refusal(assertReplaceableOutput({ name: 'report', path: join(dir, 'notes') }, 'json-file'))).message).toContain('is a folder, not a JSON report');
+    expect((await refusal(assertReplaceableOutput({ name: 'report', path: join(dir, 'notes') }, 'json-file'))).message).toContain(
+      'is a folder, not a JSON report',
+    );
   });
 });
 

@@ -13,7 +13,9 @@ const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
 /** The file a @dass package's `.` resolves to under the browser condition (its Node entry when it has none). */
 function browserEntry(pkg: string): string {
   const dir = join(packagesDir, pkg.replace('@dass/', ''));
-  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { exports: Record<string, { browser?: { default: string }; import: string }> };
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    exports: Record<string, { browser?: { default: string }; import: string }>;
+  };
   const dot = manifest.exports['.']!;
   return resolve(dir, dot.browser?.default ?? dot.import);
 }
@@ -61,11 +63,22 @@ describe('browser entries', () => {
     expect(nodeImports).toEqual([]);
     // The walk really crossed packages: model-loader's CausalLM, calibration's capture, tensor-backend's selection.
     const rel = [...files].map((f) => f.slice(packagesDir.length));
-    for (const expected of ['model-loader/dist/browser.js', 'model-loader/dist/model/causal-lm.js', 'calibration/dist/capture.js', 'tensor-backend/dist/browser-backends.js', 'scoring/dist/dass-method.js']) {
+    for (const expected of [
+      'model-loader/dist/browser.js',
+      'model-loader/dist/model/causal-lm.js',
+      'calibration/dist/capture.js',
+      'tensor-backend/dist/browser-backends.js',
+      'scoring/dist/dass-method.js',
+    ]) {
       expect(rel).toContain(expected);
     }
     // …and none of the Node-only modules of the boundary.
-    for (const nodeOnly of ['model-loader/dist/io/file-source.js', 'model-loader/dist/model/layer-pool.js', 'tensor-backend/dist/node-backends.js', 'pipeline/dist/run-prune.js']) {
+    for (const nodeOnly of [
+      'model-loader/dist/io/file-source.js',
+      'model-loader/dist/model/layer-pool.js',
+      'tensor-backend/dist/node-backends.js',
+      'pipeline/dist/run-prune.js',
+    ]) {
       expect(rel).not.toContain(nodeOnly);
     }
     expect([...external].filter((s) => s.startsWith('@tensorflow/'))).toContain('@tensorflow/tfjs-backend-wasm');

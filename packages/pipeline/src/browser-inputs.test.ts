@@ -45,15 +45,28 @@ async function inMemoryRun(method: string, sparsity: string) {
 }
 
 describe('in-memory inputs (the browser path) equal runPrune from paths', () => {
-  for (const [method, sparsity] of [['dass', '2:4'], ['wanda', '0.5']] as const) {
+  for (const [method, sparsity] of [
+    ['dass', '2:4'],
+    ['wanda', '0.5'],
+  ] as const) {
     it(`${method} ${sparsity}: same .bin bytes, same calibration ids and sparsity`, async () => {
       const out = join(mkdtempSync(join(tmpdir(), 'dass-browser-inputs-')), 'pruned.bin');
-      const fromPaths = await runPrune({ model: fixtures.stories260K.bin, tokenizer: fixtures.stories260K.tokenizer, calib: calibText, method, sparsity, out, ...settings });
+      const fromPaths = await runPrune({
+        model: fixtures.stories260K.bin,
+        tokenizer: fixtures.stories260K.tokenizer,
+        calib: calibText,
+        method,
+        sparsity,
+        out,
+        ...settings,
+      });
       const inMemory = await inMemoryRun(method, sparsity);
       expect(inMemory.manifest.calibration.idsSha256).toBe(fromPaths.calibration.idsSha256);
       expect(inMemory.manifest.calibration.sourceSha256).toBe(fromPaths.calibration.sourceSha256);
       expect(inMemory.manifest.sparsity).toEqual(fromPaths.sparsity);
-      expect(inMemory.manifest.layers.map((l) => l.matrices.map((m) => m.outputError))).toEqual(fromPaths.layers.map((l) => l.matrices.map((m) => m.outputError)));
+      expect(inMemory.manifest.layers.map((l) => l.matrices.map((m) => m.outputError))).toEqual(
+        fromPaths.layers.map((l) => l.matrices.map((m) => m.outputError)),
+      );
       const written = readFileSync(out);
       expect(inMemory.bytes.length).toBe(written.length);
       expect(Buffer.from(inMemory.bytes).equals(written)).toBe(true);

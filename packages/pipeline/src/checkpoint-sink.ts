@@ -21,7 +21,13 @@ export interface CheckpointOutput {
  * The bytes a pruned linear occupies in a llama2.c file and where: q/k rows go back from HF's rotate-half layout to
  * llama2.c's interleaved pairs (float32, little-endian, as the file stores them). `file` names the input in errors.
  */
-export function llama2cLinearBytes(spans: ReadonlyMap<string, Llama2cTensorSpan>, file: string, layer: number, linear: LinearName, data: Float32Array): { offset: number; bytes: Uint8Array } {
+export function llama2cLinearBytes(
+  spans: ReadonlyMap<string, Llama2cTensorSpan>,
+  file: string,
+  layer: number,
+  linear: LinearName,
+  data: Float32Array,
+): { offset: number; bytes: Uint8Array } {
   const name = linearTensorName(layer, linear);
   const span = spans.get(name);
   if (!span) throw new Error(`${name} is not in ${file}`);

@@ -486,7 +486,20 @@ export async function pruneSource(options: PruneSourceOptions): Promise<RunManif
   const linalg = linalgThreads(v, source.config, threads);
   const { layers, tally } = options.environment.withLinalgThreads ? await options.environment.withLinalgThreads(linalg, run) : await run();
   await output.commit();
-  const manifest = buildManifest({ options, v, source, backend: options.backend, threads, calibration, output, layerRatios, layers, tally, warnings: log.warnings, started });
+  const manifest = buildManifest({
+    options,
+    v,
+    source,
+    backend: options.backend,
+    threads,
+    calibration,
+    output,
+    layerRatios,
+    layers,
+    tally,
+    warnings: log.warnings,
+    started,
+  });
   log.progress({ stage: 'done' });
   return manifest;
 }

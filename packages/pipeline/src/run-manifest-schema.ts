@@ -106,7 +106,7 @@ export const RunManifestSchema = z
     tool: z.strictObject({
       name: z.string(),
       version: z.string(),
-      node: z.string().optional().describe('Node\'s version (absent in a browser run)'),
+      node: z.string().optional().describe("Node's version (absent in a browser run)"),
       userAgent: z.string().optional().describe('The browser (browser runs only)'),
       tfjs: z.string(),
       platform: z.string(),

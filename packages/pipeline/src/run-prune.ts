@@ -152,7 +152,9 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
       tokenizerPath: options.tokenizer,
       targets: v.targets,
     });
-    const threads = v.threads ?? Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
+    const threads =
+      v.threads ??
+      Math.min(options.maxThreads ?? Infinity, defaultThreads(backend.name, { config: source.config, tokens: calibration.nsamples * calibration.seqlen }));
     const manifest = await pruneSource({
       ...options,
       source,

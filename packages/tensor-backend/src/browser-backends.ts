@@ -25,9 +25,15 @@ async function tryWebGpu(explicit: boolean): Promise<WebGpuAdapterInfo> {
   try {
     webgpu = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as TfjsWebGpuModule;
   } catch (err) {
-    throw new Error(`tfjs-backend-webgpu failed to load (${(err as Error).message.split('\n')[0]})`);
+    throw new Error(`tfjs-backend-webgpu failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
   }
-  return activateOnGpu(gpu, webgpu, explicit, 'the browser has WebGPU but offered no adapter (GPU blocklisted or no GPU)', 'it is used only when asked for by name');
+  return activateOnGpu(
+    gpu,
+    webgpu,
+    explicit,
+    'the browser has WebGPU but offered no adapter (GPU blocklisted or no GPU)',
+    'it is used only when asked for by name',
+  );
 }
 
 async function tryWasm(): Promise<void> {

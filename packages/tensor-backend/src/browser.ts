@@ -4,7 +4,17 @@
  */
 import './browser-backends.js';
 export * as tf from '@tensorflow/tfjs-core';
-export { BACKEND_NAMES, selectBackend, currentBackend, ensureBackend, layerExecution, maxTensorBytes, limitTensorBytes, canReadSync, backendReport } from './select-backend.js';
+export {
+  BACKEND_NAMES,
+  selectBackend,
+  currentBackend,
+  ensureBackend,
+  layerExecution,
+  maxTensorBytes,
+  limitTensorBytes,
+  canReadSync,
+  backendReport,
+} from './select-backend.js';
 export type { BackendName, BackendRequest, BackendChoice } from './select-backend.js';
 export { setWasmBinaryPaths } from './browser-backends.js';
 export { describeAdapter } from './webgpu-adapter.js';

@@ -1,6 +1,16 @@
 import './node-backends.js';
 export * as tf from '@tensorflow/tfjs-core';
-export { BACKEND_NAMES, selectBackend, currentBackend, ensureBackend, layerExecution, maxTensorBytes, limitTensorBytes, canReadSync, backendReport } from './select-backend.js';
+export {
+  BACKEND_NAMES,
+  selectBackend,
+  currentBackend,
+  ensureBackend,
+  layerExecution,
+  maxTensorBytes,
+  limitTensorBytes,
+  canReadSync,
+  backendReport,
+} from './select-backend.js';
 export type { BackendName, BackendRequest, BackendChoice } from './select-backend.js';
 export { describeAdapter } from './webgpu.js';
 export type { WebGpuAdapterInfo } from './webgpu.js';

@@ -84,12 +84,20 @@ export function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
  * adapter (SwiftShader, llvmpipe, WARP) with an Error saying so. Device requirements are tfjs-backend-webgpu's own
  * (its `base.ts`): the adapter's maxima for the limits it uses.
  */
-export async function activateOnGpu(gpu: GpuLike, webgpu: TfjsWebGpuModule, allowFallback: boolean, noAdapter: string, askByName: string): Promise<WebGpuAdapterInfo> {
+export async function activateOnGpu(
+  gpu: GpuLike,
+  webgpu: TfjsWebGpuModule,
+  allowFallback: boolean,
+  noAdapter: string,
+  askByName: string,
+): Promise<WebGpuAdapterInfo> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapter);
   const described = describeAdapter(adapter);
   if (described.fallback && !allowFallback) {
-    throw new Error(`the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`);
+    throw new Error(
+      `the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`,
+    );
   }
   const requiredFeatures: string[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');

@@ -24,7 +24,9 @@ async function loadDawn(): Promise<GpuLike> {
     try {
       mod = (await import(require.resolve('webgpu'))) as DawnModule;
     } catch (err) {
-      throw new Error(`the optional package "webgpu" (Dawn for Node) is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
+      throw new Error(`the optional package "webgpu" (Dawn for Node) is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, {
+        cause: err,
+      });
     }
     for (const [name, value] of Object.entries(mod.globals)) {
       if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
@@ -106,7 +108,9 @@ async function activate(allowFallback: boolean): Promise<WebGpuAdapterInfo> {
   try {
     webgpu = (await import(require.resolve('@tensorflow/tfjs-backend-webgpu'))) as TfjsWebGpuModule;
   } catch (err) {
-    throw new Error(`the optional package @tensorflow/tfjs-backend-webgpu is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, { cause: err });
+    throw new Error(`the optional package @tensorflow/tfjs-backend-webgpu is not installed or failed to load (${(err as Error).message.split('\n')[0]})`, {
+      cause: err,
+    });
   }
   return activateOnGpu(
     gpu,

@@ -9,7 +9,11 @@ import { fixtures } from '../test/index.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import { convertLlama2cToHf } from './llama2c-to-hf.js';
 
-const reference = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'utf8')) as { input_ids: number[]; nll_per_target_token: number[]; mean_nll: number };
+const reference = JSON.parse(readFileSync(fixtures.stories260K.referenceNll, 'utf8')) as {
+  input_ids: number[];
+  nll_per_target_token: number[];
+  mean_nll: number;
+};
 
 describe('stories260K converted to an HF dir', () => {
   it('loads through openModel with its own tokenizer and reproduces the reference NLLs and greedy text', async () => {

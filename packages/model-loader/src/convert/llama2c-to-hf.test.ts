@@ -36,7 +36,15 @@ describe('convertLlama2cToHf', () => {
     const hf = await openHfModel(outDir);
     expect(hf.config).toEqual(source.config);
     // stories260K (from its llama2.c header): dim 64, hidden 172, 5 layers, 8 heads, 4 KV heads, vocab 512, tied.
-    expect(hf.config).toMatchObject({ hiddenSize: 64, intermediateSize: 172, numLayers: 5, numHeads: 8, numKvHeads: 4, vocabSize: 512, tieWordEmbeddings: true });
+    expect(hf.config).toMatchObject({
+      hiddenSize: 64,
+      intermediateSize: 172,
+      numLayers: 5,
+      numHeads: 8,
+      numKvHeads: 4,
+      vocabSize: 512,
+      tieWordEmbeddings: true,
+    });
     expect(hf.tensorNames()).toEqual(source.tensorNames());
     for (const name of source.tensorNames()) {
       const a = await source.readF32(name);

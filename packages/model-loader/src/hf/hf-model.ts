@@ -98,7 +98,8 @@ async function refusePickleOnly(dir: string, entries: string[]): Promise<void> {
 }
 
 export async function openHfModel(dir: string): Promise<HfModel> {
-  if (typeof dir !== 'string' || dir === '') throw new ModelLoadError(String(dir), 'BAD_VALUE', `dir: expected a checkpoint directory, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || dir === '')
+    throw new ModelLoadError(String(dir), 'BAD_VALUE', `dir: expected a checkpoint directory, got ${JSON.stringify(dir)}`);
   if (!(await isDirectory(dir))) throw new ModelLoadError(dir, 'NOT_FOUND', 'not a directory (a Hugging Face checkpoint is a directory with config.json)');
   await refusePickleOnly(dir, await readdir(dir));
 

@@ -13,7 +13,11 @@ import { openFileSource } from './file-source.js';
 describe('ByteSource: Node files, Blobs and bytes read the same', () => {
   it('reads the same ranges from a file, a Blob and an ArrayBuffer; past the end is TRUNCATED naming the input', async () => {
     const bytes = readFileSync(fixtures.stories260K.tokenizer);
-    const sources = [await openFileSource(fixtures.stories260K.tokenizer), blobSource(new Blob([bytes]), 'tok512.bin'), bytesSource('tok512.bin', bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))];
+    const sources = [
+      await openFileSource(fixtures.stories260K.tokenizer),
+      blobSource(new Blob([bytes]), 'tok512.bin'),
+      bytesSource('tok512.bin', bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)),
+    ];
     for (const source of sources) {
       expect(source.size).toBe(bytes.length);
       const part = new Uint8Array(100);

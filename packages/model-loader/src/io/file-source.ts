@@ -35,7 +35,11 @@ export async function openFileSource(path: string): Promise<ByteSource> {
       while (done < into.byteLength) {
         const { bytesRead } = await open_.read(into, done, Math.min(READ_CHUNK, into.byteLength - done), position + done);
         if (bytesRead === 0) {
-          throw new ModelLoadError(path, 'TRUNCATED', `file ended at byte ${position + done} while reading ${into.byteLength} bytes from ${position} (changed on disk?)`);
+          throw new ModelLoadError(
+            path,
+            'TRUNCATED',
+            `file ended at byte ${position + done} while reading ${into.byteLength} bytes from ${position} (changed on disk?)`,
+          );
         }
         done += bytesRead;
       }

@@ -7,7 +7,7 @@ describe('q/k row permutation between llama2.c and HF layouts (hand-worked)', ()
   const interleaved = Float32Array.from([10, 11, 12, 13, 20, 21, 22, 23]);
   const halves = Float32Array.from([10, 12, 11, 13, 20, 22, 21, 23]);
 
-  it('moves each head\'s even rows to its first half and odd rows to its second', () => {
+  it("moves each head's even rows to its first half and odd rows to its second", () => {
     expect(interleavedToHalvesRows(interleaved, 8, 1, 2)).toEqual(halves);
     expect(halvesToInterleavedRows(halves, 8, 1, 2)).toEqual(interleaved);
   });

@@ -41,13 +41,27 @@ export function parseLlama2cHeader(bytes: Uint8Array, file: string): Llama2cHead
   ];
   for (const [key, value, max] of checks) {
     if (!(value > 0 && value <= max)) {
-      throw new ModelLoadError(file, 'BAD_HEADER', `llama2.c header field ${key} = ${value} is impossible (expected 1..${max}); is this a llama2.c legacy checkpoint?`);
+      throw new ModelLoadError(
+        file,
+        'BAD_HEADER',
+        `llama2.c header field ${key} = ${value} is impossible (expected 1..${max}); is this a llama2.c legacy checkpoint?`,
+      );
     }
   }
   if (dim! % nHeads! !== 0) throw new ModelLoadError(file, 'BAD_HEADER', `llama2.c header: dim ${dim} is not divisible by n_heads ${nHeads}`);
   if (nHeads! % nKvHeads! !== 0) throw new ModelLoadError(file, 'BAD_HEADER', `llama2.c header: n_heads ${nHeads} is not divisible by n_kv_heads ${nKvHeads}`);
-  if ((dim! / nHeads!) % 2 !== 0) throw new ModelLoadError(file, 'BAD_HEADER', `llama2.c header: head size ${dim! / nHeads!} is odd; RoPE needs an even head size`);
-  return { dim: dim!, hiddenDim: hiddenDim!, nLayers: nLayers!, nHeads: nHeads!, nKvHeads: nKvHeads!, vocabSize, sharedClassifier: vocabRaw! > 0, seqLen: seqLen! };
+  if ((dim! / nHeads!) % 2 !== 0)
+    throw new ModelLoadError(file, 'BAD_HEADER', `llama2.c header: head size ${dim! / nHeads!} is odd; RoPE needs an even head size`);
+  return {
+    dim: dim!,
+    hiddenDim: hiddenDim!,
+    nLayers: nLayers!,
+    nHeads: nHeads!,
+    nKvHeads: nKvHeads!,
+    vocabSize,
+    sharedClassifier: vocabRaw! > 0,
+    seqLen: seqLen!,
+  };
 }
 
 export interface Llama2cTensorSpan {

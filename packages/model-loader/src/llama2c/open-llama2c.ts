@@ -10,7 +10,8 @@ import { openLlama2cSource, type Llama2cHeader } from './checkpoint.js';
  * (ModelLoadError naming the path).
  */
 export async function openLlama2c(path: string): Promise<WeightSource & { header: Llama2cHeader }> {
-  if (typeof path !== 'string' || path === '') throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a llama2.c .bin file, got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new ModelLoadError(String(path), 'BAD_VALUE', `path: expected a llama2.c .bin file, got ${JSON.stringify(path)}`);
   try {
     await stat(path);
   } catch {

@@ -189,12 +189,7 @@ export class CausalLM {
   }
 
   /** Runs every decoder layer over the hidden states (layer-major: one layer resident at a time unless cached). */
-  async forwardHidden(
-    ids: Int32Array,
-    batch: number,
-    seqLen: number,
-    onProgress?: (p: ForwardProgress) => void,
-  ): Promise<Float32Array> {
+  async forwardHidden(ids: Int32Array, batch: number, seqLen: number, onProgress?: (p: ForwardProgress) => void): Promise<Float32Array> {
     if (this.execution === 'device') {
       const onDevice = await this.forwardHiddenDevice(ids, batch, seqLen, onProgress);
       try {
@@ -244,7 +239,10 @@ export class CausalLM {
   private rowLogits(rows: tf.Tensor2D, norm: tf.Tensor1D, headT: tf.Tensor2D[]): tf.Tensor2D {
     const normed = this.context.rmsNorm(rows, norm);
     if (headT.length === 1) return tf.matMul(normed, headT[0]!);
-    return tf.concat(headT.map((block) => tf.matMul(normed, block)), 1) as tf.Tensor2D;
+    return tf.concat(
+      headT.map((block) => tf.matMul(normed, block)),
+      1,
+    ) as tf.Tensor2D;
   }
 
   /** Host hidden rows [firstRow, firstRow + n) as a tensor [n, hidden]. */
@@ -372,4 +370,3 @@ export class CausalLM {
     this.context.dispose();
   }
 }
-

@@ -35,11 +35,7 @@ export interface WorkerResult {
 /** Distributes Omit over the request union (a plain Omit would merge its members). */
 type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-export type WorkerReply =
-  | WorkerResult
-  | { id: number; ok: false; error: string }
-  | { id: -1; ok: true; ready: true }
-  | { id: -1; ok: false; error: string };
+export type WorkerReply = WorkerResult | { id: number; ok: false; error: string } | { id: -1; ok: true; ready: true } | { id: -1; ok: false; error: string };
 
 /** What the worker needs to start: the model's config and the tfjs backend the parent uses. */
 export interface LayerWorkerData {
@@ -200,7 +196,13 @@ export class LayerWorkerPool {
    * Runs `layer` over `batch` samples of `seqLen` tokens split across the workers. `hidden` may be omitted with
    * `fromResidual`. Returns the concatenated outputs and the merged statistics.
    */
-  async run(layer: DecoderLayer, hidden: Float32Array | undefined, batch: number, seqLen: number, options: PoolRunOptions): Promise<{ output: Float32Array; stats?: InputStatsData }> {
+  async run(
+    layer: DecoderLayer,
+    hidden: Float32Array | undefined,
+    batch: number,
+    seqLen: number,
+    options: PoolRunOptions,
+  ): Promise<{ output: Float32Array; stats?: InputStatsData }> {
     const d = layer.config.hiddenSize;
     const slices = LayerWorkerPool.split(batch, this.threads);
     const dirty = layer.takeDirty();

@@ -9,7 +9,15 @@ import { ropeInverseFrequencies } from './rope.js';
 
 /** The stories260K weights under another configuration (same tensors). */
 function withConfig(base: WeightSource, patch: Partial<ModelConfig>): WeightSource {
-  return { ...base, config: { ...base.config, ...patch }, readF32: (n) => base.readF32(n), tensorNames: () => base.tensorNames(), has: (n) => base.has(n), shape: (n) => base.shape(n), dtype: (n) => base.dtype(n) };
+  return {
+    ...base,
+    config: { ...base.config, ...patch },
+    readF32: (n) => base.readF32(n),
+    tensorNames: () => base.tensorNames(),
+    has: (n) => base.has(n),
+    shape: (n) => base.shape(n),
+    dtype: (n) => base.dtype(n),
+  };
 }
 
 const ids = [1, 403, 407, 261, 378, 1, 300, 290, 260, 270, 280, 300];

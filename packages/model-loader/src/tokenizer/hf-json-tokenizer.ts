@@ -128,11 +128,7 @@ export class HfJsonTokenizer implements Tokenizer {
   }
 
   /** From file bytes; sha256 is that of the tokenizer.json bytes. Malformed JSON is ModelLoadError 'BAD_JSON'. */
-  static fromBytes(
-    tokenizerJson: Uint8Array,
-    tokenizerConfig?: Uint8Array,
-    options: { file?: string; configFile?: string } = {},
-  ): HfJsonTokenizer {
+  static fromBytes(tokenizerJson: Uint8Array, tokenizerConfig?: Uint8Array, options: { file?: string; configFile?: string } = {}): HfJsonTokenizer {
     const file = options.file ?? '<tokenizer.json>';
     const parse = (bytes: Uint8Array, name: string): unknown => {
       if (!(bytes instanceof Uint8Array)) throw new InvalidArgumentError(name, `expected a Uint8Array, got ${typeof bytes}`);
@@ -159,7 +155,11 @@ export class HfJsonTokenizer implements Tokenizer {
     if (missing >= 0) {
       // A model without an unk token (e.g. WordLevel) yields no id for a word outside its vocabulary.
       const piece = encoding!.tokens[missing];
-      throw new ModelLoadError(this.file, 'BAD_TOKENIZER', `has no id for ${JSON.stringify(piece)} (token ${missing} of the text) and no unknown-token fallback`);
+      throw new ModelLoadError(
+        this.file,
+        'BAD_TOKENIZER',
+        `has no id for ${JSON.stringify(piece)} (token ${missing} of the text) and no unknown-token fallback`,
+      );
     }
     if ((options.bos ?? this.addBosByDefault) && this.bosId >= 0) ids.unshift(this.bosId);
     if ((options.eos ?? this.addEosByDefault) && this.eosId >= 0) ids.push(this.eosId);

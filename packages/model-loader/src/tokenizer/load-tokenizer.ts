@@ -38,7 +38,8 @@ async function readBytes(path: string): Promise<Uint8Array> {
   } catch (e) {
     throw new ModelLoadError(path, 'IO', `cannot read: ${(e as Error).message}`);
   }
-  if (size > TOKENIZER_SIZE_CAP) throw new ModelLoadError(path, 'BAD_TOKENIZER', `is ${size} bytes, over the ${TOKENIZER_SIZE_CAP}-byte cap for a tokenizer file`);
+  if (size > TOKENIZER_SIZE_CAP)
+    throw new ModelLoadError(path, 'BAD_TOKENIZER', `is ${size} bytes, over the ${TOKENIZER_SIZE_CAP}-byte cap for a tokenizer file`);
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {

@@ -84,9 +84,7 @@ export class SentencePieceTokenizer implements Tokenizer {
       throw unsupported(`model_type ${model.trainer.modelType}; only BPE is supported (use tokenizer.json instead)`);
     }
     if (model.normalizer.hasCharsMap || (model.normalizer.name !== '' && model.normalizer.name !== 'identity')) {
-      throw unsupported(
-        `normalizer "${model.normalizer.name}" with character rules; only "identity" is supported (use tokenizer.json instead)`,
-      );
+      throw unsupported(`normalizer "${model.normalizer.name}" with character rules; only "identity" is supported (use tokenizer.json instead)`);
     }
     if (model.trainer.treatWhitespaceAsSuffix) throw unsupported('treat_whitespace_as_suffix is not supported');
     if (model.trainer.unkId < 0) throw new ModelLoadError(file, 'BAD_TOKENIZER', 'SentencePiece model: unk_id is -1');
