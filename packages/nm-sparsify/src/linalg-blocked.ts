@@ -38,10 +38,20 @@ export function releaseScratch(): void {
  * its threads (each row computed by one thread, as here); otherwise it runs on this thread.
  */
 export function multiplyF32(
-  c: RealArray, cOff: number, ldc: number, mode: WriteMode,
-  a: RealArray, aOff: number, lda: number,
-  b: RealArray, bOff: number, ldb: number, bTrans: boolean,
-  m: number, k: number, n: number,
+  c: RealArray,
+  cOff: number,
+  ldc: number,
+  mode: WriteMode,
+  a: RealArray,
+  aOff: number,
+  lda: number,
+  b: RealArray,
+  bOff: number,
+  ldb: number,
+  bTrans: boolean,
+  m: number,
+  k: number,
+  n: number,
 ): void {
   productAnywhere({ c, cOff, ldc, mode, a, aOff, lda, b, bOff, ldb, bTrans, m, k, n });
 }

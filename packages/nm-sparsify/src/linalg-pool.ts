@@ -125,7 +125,9 @@ export class LinalgPool {
       ports.push(channel.port1);
       ready.push(
         new Promise<void>((resolve, reject) => {
-          worker.once('message', (msg: { ready?: boolean; error?: string }) => (msg.ready ? resolve() : reject(new Error(`linalg worker ${index}: ${msg.error}`))));
+          worker.once('message', (msg: { ready?: boolean; error?: string }) =>
+            msg.ready ? resolve() : reject(new Error(`linalg worker ${index}: ${msg.error}`)),
+          );
           worker.once('error', reject);
           worker.once('exit', (code) => reject(new Error(`linalg worker ${index} exited (code ${code}) before it was ready`)));
         }),
@@ -157,7 +159,13 @@ export class LinalgPool {
     if (id !== undefined) return id;
     id = this.nextArrayId++;
     this.ids.set(x, id);
-    const reg: ArrayRegistration = { id, buffer: x.buffer as SharedArrayBuffer, byteOffset: x.byteOffset, length: x.length, type: x instanceof Float64Array ? 'f64' : 'f32' };
+    const reg: ArrayRegistration = {
+      id,
+      buffer: x.buffer as SharedArrayBuffer,
+      byteOffset: x.byteOffset,
+      length: x.length,
+      type: x instanceof Float64Array ? 'f64' : 'f32',
+    };
     for (const port of this.ports) port.postMessage(reg);
     return id;
   }
@@ -226,7 +234,24 @@ export class LinalgPool {
       const r0 = bounds[w + 1]!;
       const r1 = bounds[w + 2]!;
       seqs.push(
-        this.post(w, [OP.product, mode, cId, p.cOff + r0 * p.ldc, p.ldc, aId, p.aOff + r0 * p.lda, p.lda, bId, p.bOff, p.ldb, p.bTrans ? 1 : 0, r1 - r0, k, n, barrier]),
+        this.post(w, [
+          OP.product,
+          mode,
+          cId,
+          p.cOff + r0 * p.ldc,
+          p.ldc,
+          aId,
+          p.aOff + r0 * p.lda,
+          p.lda,
+          bId,
+          p.bOff,
+          p.ldb,
+          p.bTrans ? 1 : 0,
+          r1 - r0,
+          k,
+          n,
+          barrier,
+        ]),
       );
     }
     let bt;

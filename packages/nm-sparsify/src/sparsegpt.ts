@@ -287,7 +287,8 @@ function chooseMatmul(choice: SparseGPTMatmul, rows: number, cols: number): 'tfj
 
 function validateFixedMask(mask: unknown, rows: number, cols: number, label: string): Uint8Array {
   if (!(mask instanceof Uint8Array)) throw new InvalidArgumentError('mask', `expected a Uint8Array of ${rows}×${cols} (1 = prune), got ${describe(mask)}`);
-  if (mask.length !== rows * cols) throw new InvalidArgumentError('mask', `expected ${rows * cols} entries for ${label} [${rows}, ${cols}], got ${mask.length}`);
+  if (mask.length !== rows * cols)
+    throw new InvalidArgumentError('mask', `expected ${rows * cols} entries for ${label} [${rows}, ${cols}], got ${mask.length}`);
   for (let p = 0; p < mask.length; p++) {
     if (mask[p] > 1) throw new InvalidArgumentError('mask', `entry (${Math.floor(p / cols)}, ${p % cols}) is ${mask[p]}; expected 0 (keep) or 1 (prune)`);
   }
@@ -430,7 +431,15 @@ function sweep(
  * @internal Not part of the package API (not exported from index): the OBS sweep alone with a given upper factor
  * `hinv` of H⁻¹ (no dead columns), so that accuracy studies can pair a float64 or float32 factor with either sweep.
  */
-export function sweepWithFactor(weight: Float32Array, rows: number, cols: number, hinv: Float64Array, pattern: SparsityPattern, matmul: 'tfjs' | 'plain', blocksize = 128) {
+export function sweepWithFactor(
+  weight: Float32Array,
+  rows: number,
+  cols: number,
+  hinv: Float64Array,
+  pattern: SparsityPattern,
+  matmul: 'tfjs' | 'plain',
+  blocksize = 128,
+) {
   try {
     return sweep(weight, rows, cols, new Uint8Array(cols), hinv, pattern, blocksize, matmul);
   } finally {
@@ -464,15 +473,7 @@ function selectGroup(
 }
 
 /** W[:, i2:] -= Err · Hinv[i1:i2, i2:], as C -= A·Bᵀ with Bᵀ = Hinv[i1:i2, i2:]ᵀ packed by rows, in column chunks. */
-function lazyUpdatePlain(
-  w: Float64Array,
-  err: Float64Array,
-  hinv: Float64Array,
-  rows: number,
-  cols: number,
-  i1: number,
-  i2: number,
-): void {
+function lazyUpdatePlain(w: Float64Array, err: Float64Array, hinv: Float64Array, rows: number, cols: number, i1: number, i2: number): void {
   const count = i2 - i1;
   const rest = cols - i2;
   const packed = new Float64Array(Math.min(PLAIN_COL_CHUNK, rest) * count);

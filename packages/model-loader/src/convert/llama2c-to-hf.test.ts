@@ -129,7 +129,9 @@ describe('convertLlama2cToHf', () => {
       diskFull.syscalls.clear();
       expect(err).toBeInstanceOf(ModelLoadError);
       expect(err).toMatchObject({ file: outDir, reason: 'IO' });
-      expect((err as ModelLoadError).message).toMatch(new RegExp(`^${outDir}: cannot write the converted checkpoint: ENOSPC: no space left on device, ${syscall}$`));
+      expect((err as ModelLoadError).message).toMatch(
+        new RegExp(`^${outDir}: cannot write the converted checkpoint: ENOSPC: no space left on device, ${syscall}$`),
+      );
       expect((await readdir(root)).filter((f) => f.includes(`full-${syscall}`))).toEqual([]);
     }
     await source.close();
@@ -139,7 +141,9 @@ describe('convertLlama2cToHf', () => {
     const source = await openLlama2c(fixtures.stories260K.bin);
     const outDir = join(root, 'never');
     await expect(convertLlama2cToHf({ checkpoint: source, outDir, dtype: 'F8' as never })).rejects.toThrow(/dtype: expected F32, F16 or BF16, got "F8"/);
-    await expect(convertLlama2cToHf({ checkpoint: Object.create(source, { format: { value: 'hf' } }), outDir })).rejects.toThrow(/checkpoint: expected a llama2.c checkpoint \(format "llama2c"\), got format "hf"/);
+    await expect(convertLlama2cToHf({ checkpoint: Object.create(source, { format: { value: 'hf' } }), outDir })).rejects.toThrow(
+      /checkpoint: expected a llama2.c checkpoint \(format "llama2c"\), got format "hf"/,
+    );
     await expect(convertLlama2cToHf({ checkpoint: source, outDir, tokenizerPath: join(root, 'nope.bin') })).rejects.toMatchObject({ reason: 'NOT_FOUND' });
     await expect(convertLlama2cToHf({ checkpoint: source, outDir: '' })).rejects.toThrow(/outDir: expected a directory path, got ""/);
     expect((await readdir(root)).filter((f) => f.includes('never'))).toEqual([]);

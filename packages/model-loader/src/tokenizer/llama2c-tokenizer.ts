@@ -144,7 +144,9 @@ export class Llama2cTokenizer implements Tokenizer {
         for (const b of chunk) {
           const byteId = b + BYTE_OFFSET;
           if (byteId >= this.vocabSize) {
-            throw new InvalidArgumentError('text', `byte 0x${b.toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
+            throw new InvalidArgumentError(
+              'text',
+              `byte 0x${b.toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
             );
           }
           push(byteId);
