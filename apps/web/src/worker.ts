@@ -3,6 +3,7 @@
  * worker). Messages in: `{ type: 'backend', request, wasmPaths }`, then `{ type: 'run', inputs, settings, evalSettings }`.
  * Messages out: `backend` (the choice), `status`, `warning`, `done` (the result), `error` (the message).
  */
+import { describeError } from '@dass/errors';
 import { selectBackend, setWasmBinaryPaths } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';
 import type { PruneSettings } from '@dass/pipeline';
@@ -11,6 +12,24 @@ import type { EvalSettings, RunInputs } from './run.js';
 
 export type WorkerRequest =
   { type: 'backend'; request: BackendRequest; wasmPaths: string } | { type: 'run'; inputs: RunInputs; settings: PruneSettings; evalSettings: EvalSettings };
+
+/**
+ * The form's label for a library field (`@dass/errors` errors name PruneSettings fields, as the CLI shows flags):
+ * `sparsity` → `Sparsity`. Fields without a control here keep the library's name.
+ */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  method: 'Method',
+  sparsity: 'Sparsity',
+  alpha: 'α',
+  targets: 'Targets',
+  nsamples: 'Calibration samples',
+  seqlen: 'Sequence length',
+  seed: 'Seed',
+  evalWindows: 'Perplexity windows',
+  backend: 'Backend',
+};
+
+const fieldLabel = (field: string): string => FIELD_LABELS[field] ?? field;
 
 const post = (message: unknown, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(message, transfer);
 
@@ -29,7 +48,7 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
       });
       post({ type: 'done', result }, [result.pruned.bytes.buffer as ArrayBuffer]);
     } catch (err) {
-      post({ type: 'error', message: (err as Error)?.message ?? String(err) });
+      post({ type: 'error', message: describeError(err, fieldLabel) });
     }
   })();
 });
