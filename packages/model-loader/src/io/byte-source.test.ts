@@ -33,7 +33,7 @@ describe('ByteSource: Node files, Blobs and bytes read the same', () => {
   });
 
   it('a missing file is NOT_FOUND', async () => {
-    await expect(openFileSource('/nonexistent/x.bin')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(openFileSource('/nonexistent/x.bin')).rejects.toMatchObject({ reason: 'NOT_FOUND', code: 'DASS_NOT_FOUND' });
   });
 
   it('openLlama2cSource on a Blob gives the tensors openLlama2c reads from the path (q/k permuted alike)', async () => {
