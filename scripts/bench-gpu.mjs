@@ -19,8 +19,8 @@ function parseArgs(argv) {
   const args = { small: false, samples: undefined, seqlen: undefined, backend: 'webgpu', out: join(repoRoot, 'bench-gpu.json') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === "--") continue;
-    else if (a === "--small") args.small = true;
+    if (a === '--') continue;
+    else if (a === '--small') args.small = true;
     else if (a === '--samples') args.samples = Number(argv[++i]);
     else if (a === '--seqlen') args.seqlen = Number(argv[++i]);
     else if (a === '--backend') args.backend = argv[++i];
@@ -135,11 +135,15 @@ async function main() {
   try {
     choice = await backendPkg.selectBackend(args.backend);
   } catch (err) {
-    process.stderr.write(`bench:gpu: ${err.message.split('\n')[0]}; nothing measured (on a GPU machine: install its Vulkan/Metal/D3D12 driver; see README "GPU")\n`);
+    process.stderr.write(
+      `bench:gpu: ${err.message.split('\n')[0]}; nothing measured (on a GPU machine: install its Vulkan/Metal/D3D12 driver; see README "GPU")\n`,
+    );
     process.exit(2);
   }
   const adapter = choice.adapter;
-  log(`backend ${choice.name}${adapter ? `: ${adapter.description || adapter.vendor} (${adapter.vendor}/${adapter.architecture}), maxStorageBufferBindingSize ${gib(adapter.limits.maxStorageBufferBindingSize)}, maxBufferSize ${gib(adapter.limits.maxBufferSize)}` : ''}`);
+  log(
+    `backend ${choice.name}${adapter ? `: ${adapter.description || adapter.vendor} (${adapter.vendor}/${adapter.architecture}), maxStorageBufferBindingSize ${gib(adapter.limits.maxStorageBufferBindingSize)}, maxBufferSize ${gib(adapter.limits.maxBufferSize)}` : ''}`,
+  );
   if (adapter?.fallback && !args.small) log('warning: a software adapter; this will take very long. Use --small to check the command only.');
 
   const source = syntheticSource(loader, shape);
@@ -232,7 +236,13 @@ async function main() {
       rows.push([`capture (${methodName === 'dass' ? 'Σx²' : 'Σx² + XᵀX'})`, captureS, tokens / captureS, flops / captureS / 1e9]);
       rows.push([`${label}: prune (scores, masks${method.updatesWeights ? ', OBS updates' : ''})`, pruneS, NaN, NaN]);
       rows.push([`${label}: layer total (capture + prune + pruned pass)`, layerS, tokens / layerS, NaN]);
-      results[methodName] = { captureSeconds: captureS, pruneSeconds: pruneS, prunedPassSeconds: prunedS, layerSeconds: layerS, extrapolatedMinutes: (layerS * shape.layers) / 60 };
+      results[methodName] = {
+        captureSeconds: captureS,
+        pruneSeconds: pruneS,
+        prunedPassSeconds: prunedS,
+        layerSeconds: layerS,
+        extrapolatedMinutes: (layerS * shape.layers) / 60,
+      };
       log(`${label}: capture ${fmt(captureS, 2)} s, prune ${fmt(pruneS, 2)} s, pruned pass ${fmt(prunedS, 2)} s`);
     }
     layer.dispose();
@@ -244,14 +254,22 @@ async function main() {
   results.torch = torchReference(shape, samples, T, args.small);
 
   const name = adapter ? `${adapter.description || adapter.vendor}` : choice.name;
-  console.log(`\n**One ${args.small ? 'small (--small) test' : '7B-shaped'} decoder layer** (${shape.hiddenSize}/${shape.intermediateSize}, ${shape.numHeads} heads, random weights), ${samples} × ${T} tokens, ${choice.name} on ${name}:\n`);
+  console.log(
+    `\n**One ${args.small ? 'small (--small) test' : '7B-shaped'} decoder layer** (${shape.hiddenSize}/${shape.intermediateSize}, ${shape.numHeads} heads, random weights), ${samples} × ${T} tokens, ${choice.name} on ${name}:\n`,
+  );
   console.log('| step | seconds | tokens/s | GFLOP/s |');
   console.log('| --- | ---: | ---: | ---: |');
-  for (const [step, s, tps, gf] of rows) console.log(`| ${step} | ${fmt(s, 2)} | ${Number.isFinite(tps) ? fmt(tps, 0) : '–'} | ${Number.isFinite(gf) ? fmt(gf, gf < 10 ? 2 : 0) : '–'} |`);
+  for (const [step, s, tps, gf] of rows)
+    console.log(`| ${step} | ${fmt(s, 2)} | ${Number.isFinite(tps) ? fmt(tps, 0) : '–'} | ${Number.isFinite(gf) ? fmt(gf, gf < 10 ? 2 : 0) : '–'} |`);
   if (results.torch.skipped) console.log(`| PyTorch float32 forward | ${results.torch.skipped} | | |`);
-  else console.log(`| PyTorch ${results.torch.torch} float32 forward (${results.torch.device}) | ${fmt(results.torch.seconds, 2)} | ${fmt(tokens / results.torch.seconds, 0)} | ${fmt(flops / results.torch.seconds / 1e9, 0)} |`);
+  else
+    console.log(
+      `| PyTorch ${results.torch.torch} float32 forward (${results.torch.device}) | ${fmt(results.torch.seconds, 2)} | ${fmt(tokens / results.torch.seconds, 0)} | ${fmt(flops / results.torch.seconds / 1e9, 0)} |`,
+    );
   console.log(`\npeak device memory (tfjs allocated): ${gib(peak)}`);
-  console.log(`extrapolated ${shape.layers}-layer DaSS 2:4 prune: ${fmt(results.dass.extrapolatedMinutes, 1)} min; SparseGPT 2:4: ${fmt(results.sparsegpt.extrapolatedMinutes, 1)} min`);
+  console.log(
+    `extrapolated ${shape.layers}-layer DaSS 2:4 prune: ${fmt(results.dass.extrapolatedMinutes, 1)} min; SparseGPT 2:4: ${fmt(results.sparsegpt.extrapolatedMinutes, 1)} min`,
+  );
   if (!results.torch.skipped) console.log(`forward throughput vs PyTorch float32: ${fmt((100 * results.torch.seconds) / results.forward.seconds, 0)}%`);
   writeFileSync(args.out, JSON.stringify(results, null, 2) + '\n');
   log(`wrote ${args.out}`);

@@ -37,7 +37,13 @@ const DEFAULT_SECTIONS = SECTIONS.filter((s) => s !== 'sparsegpt-accuracy' && s 
 const METHODS = ['magnitude', 'wanda', 'dass', 'sparsegpt'];
 
 function parseArgs(argv) {
-  const args = { only: DEFAULT_SECTIONS, out: join(repoRoot, 'bench.json'), layer7bMethods: ['dass', 'sparsegpt'], layer7bThreads: [...new Set([1, availableParallelism()])], sparsegptThreads: [...new Set([1, availableParallelism()])] };
+  const args = {
+    only: DEFAULT_SECTIONS,
+    out: join(repoRoot, 'bench.json'),
+    layer7bMethods: ['dass', 'sparsegpt'],
+    layer7bThreads: [...new Set([1, availableParallelism()])],
+    sparsegptThreads: [...new Set([1, availableParallelism()])],
+  };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--only') {
       args.only = (argv[++i] ?? '').split(',').filter(Boolean);
@@ -46,13 +52,16 @@ function parseArgs(argv) {
     } else if (argv[i] === '--out') args.out = resolve(argv[++i] ?? '');
     else if (argv[i] === '--layer7b-methods') {
       args.layer7bMethods = (argv[++i] ?? '').split(',').filter(Boolean);
-      if (args.layer7bMethods.length === 0 || args.layer7bMethods.some((m) => !METHODS.includes(m))) throw new Error(`--layer7b-methods: expected some of ${METHODS.join(',')}, got ${JSON.stringify(argv[i])}`);
+      if (args.layer7bMethods.length === 0 || args.layer7bMethods.some((m) => !METHODS.includes(m)))
+        throw new Error(`--layer7b-methods: expected some of ${METHODS.join(',')}, got ${JSON.stringify(argv[i])}`);
     } else if (argv[i] === '--layer7b-threads') {
       args.layer7bThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
-      if (args.layer7bThreads.length === 0 || args.layer7bThreads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--layer7b-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
+      if (args.layer7bThreads.length === 0 || args.layer7bThreads.some((t) => !Number.isInteger(t) || t < 1))
+        throw new Error(`--layer7b-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
     } else if (argv[i] === '--sparsegpt-threads') {
       args.sparsegptThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
-      if (args.sparsegptThreads.length === 0 || args.sparsegptThreads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error(`--sparsegpt-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
+      if (args.sparsegptThreads.length === 0 || args.sparsegptThreads.some((t) => !Number.isInteger(t) || t < 1))
+        throw new Error(`--sparsegpt-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
     } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods, --layer7b-threads or --sparsegpt-threads)`);
   }
   return args;
@@ -85,7 +94,12 @@ async function benchForward(pkgs) {
   const cases = [
     { name: 'stories260K', open: () => loader.openModel(fixtures.stories260K.bin), batch: 8, seqLen: 256 },
     { name: 'stories15M-shape (synthetic)', open: async () => loader.openModel(await ensureSyntheticCheckpoint('stories15M', { log })), batch: 8, seqLen: 256 },
-    { name: 'SmolLM-135M-shape (synthetic)', open: async () => loader.openModel(await ensureSyntheticCheckpoint('smolLM135M', { dtype: 'BF16', log })), batch: 2, seqLen: 256 },
+    {
+      name: 'SmolLM-135M-shape (synthetic)',
+      open: async () => loader.openModel(await ensureSyntheticCheckpoint('smolLM135M', { dtype: 'BF16', log })),
+      batch: 2,
+      seqLen: 256,
+    },
   ];
   const rows = [];
   for (const c of cases) {
@@ -131,13 +145,27 @@ async function benchPrunePhase(pkgs, modelDir) {
   const targets = ['gate_proj', 'up_proj', 'down_proj'];
   const dense = new Map(targets.map((t) => [t, layer.linearWeight(t).data]));
   const ramp = (n) => Float64Array.from({ length: n }, (_, i) => 1 + ((i * 7919) % 1000));
-  const stats = { inputSumSq: new Map([['gate_proj', ramp(d)], ['up_proj', ramp(d)], ['down_proj', ramp(inter)]]), gram: new Map(), tokens: 16384 };
+  const stats = {
+    inputSumSq: new Map([
+      ['gate_proj', ramp(d)],
+      ['up_proj', ramp(d)],
+      ['down_proj', ramp(inter)],
+    ]),
+    gram: new Map(),
+    tokens: 16384,
+  };
   const best = {};
   for (let rep = 0; rep < 12; rep++) {
     for (const method of ['magnitude', 'wanda', 'dass']) {
       for (const [t, data] of dense) layer.setLinearWeight(t, data);
       const t0 = performance.now();
-      pipeline.pruneLayer(layer, stats, { method: scoring.getScoringMethod(method), pattern: nm.parseSparsity('2:4'), targets, options: scoring.resolveMethodOptions(scoring.getScoringMethod(method), undefined), partialGroups: 'error' });
+      pipeline.pruneLayer(layer, stats, {
+        method: scoring.getScoringMethod(method),
+        pattern: nm.parseSparsity('2:4'),
+        targets,
+        options: scoring.resolveMethodOptions(scoring.getScoringMethod(method), undefined),
+        partialGroups: 'error',
+      });
       best[method] = Math.min(best[method] ?? Infinity, performance.now() - t0);
     }
   }
@@ -180,10 +208,16 @@ async function benchPrune(pkgs) {
       attempts,
     };
     runs.push(result);
-    log(`  prune ${method}: ${fmt(result.wallSeconds)} s wall, prune phase ${fmt(result.pruneSeconds, 2)} s, peak RSS ${fmt(result.peakRssBytes / 2 ** 20, 0)} MiB (best of ${attempts.length})`);
+    log(
+      `  prune ${method}: ${fmt(result.wallSeconds)} s wall, prune phase ${fmt(result.pruneSeconds, 2)} s, peak RSS ${fmt(result.peakRssBytes / 2 ** 20, 0)} MiB (best of ${attempts.length})`,
+    );
   }
   const phaseMs = await benchPrunePhase(pkgs, modelDir);
-  log(`  prune phase per layer (steady state): ${Object.entries(phaseMs).map(([m, ms]) => `${m} ${fmt(ms)} ms`).join(', ')}`);
+  log(
+    `  prune phase per layer (steady state): ${Object.entries(phaseMs)
+      .map(([m, ms]) => `${m} ${fmt(ms)} ms`)
+      .join(', ')}`,
+  );
   return { model: 'stories15M-shape (synthetic, F32)', calibration: '32 × 512 random ids', pattern: '2:4', runs, phaseMsPerLayer: phaseMs };
 }
 
@@ -284,7 +318,11 @@ async function main() {
   if (want('sparsegpt-accuracy')) {
     log('SparseGPT float32 vs float64 (slow)…');
     results.sparsegptAccuracy = [];
-    for (const [cols, rows] of [[4096, 512], [11008, 256]]) results.sparsegptAccuracy.push(await pkgs.nmBench.checkSparseGPTAccuracy({ cols, rows }));
+    for (const [cols, rows] of [
+      [4096, 512],
+      [11008, 256],
+    ])
+      results.sparsegptAccuracy.push(await pkgs.nmBench.checkSparseGPTAccuracy({ cols, rows }));
   }
   if (want('eval')) {
     log('evaluation…');
@@ -305,40 +343,122 @@ async function main() {
 export function renderMarkdown(r) {
   const out = [];
   const m = r.machine;
-  out.push(`Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, tfjs ${m.backend} backend (one kernel thread per worker thread), ${m.platform}; ${m.date.slice(0, 10)}.`);
+  out.push(
+    `Machine: ${m.cpus} cores (${m.cpuModel}), ${m.memoryGiB} GiB, Node ${m.node}, tfjs ${m.backend} backend (one kernel thread per worker thread), ${m.platform}; ${m.date.slice(0, 10)}.`,
+  );
   if (r.forward) {
     out.push('', '**Forward** (all decoder layers, hidden states only; layers cached after a warm-up pass):', '');
-    out.push(markdownTable(['model', 'parameters', 'layers', 'tokens', 'seconds', 'tokens/s'], r.forward.map((f) => [f.model, `${fmt(f.parameters / 1e6, 1)} M`, f.layers, `${f.batch} × ${f.seqLen}`, fmt(f.seconds, 2), fmt(f.tokensPerSecond, 0)])));
+    out.push(
+      markdownTable(
+        ['model', 'parameters', 'layers', 'tokens', 'seconds', 'tokens/s'],
+        r.forward.map((f) => [f.model, `${fmt(f.parameters / 1e6, 1)} M`, f.layers, `${f.batch} × ${f.seqLen}`, fmt(f.seconds, 2), fmt(f.tokensPerSecond, 0)]),
+      ),
+    );
   }
   if (r.prune) {
     const p = r.prune;
-    out.push('', `**Pruning** (${p.model}, ${p.pattern}, ${p.calibration}; one process per run, best of 2 (SparseGPT 1); forward = dense + pruned passes, prune = scores + masks + updates, Σ over layers of the manifest's \`seconds.prune\`):`, '');
-    out.push(markdownTable(['method', 'wall s', 'forward s', 'prune s', 'prune ms / layer (steady)', 'peak RSS MiB'], p.runs.map((x) => [x.method, fmt(x.wallSeconds), fmt(x.denseSeconds + x.prunedSeconds), fmt(x.pruneSeconds, 2), p.phaseMsPerLayer[x.method] !== undefined ? fmt(p.phaseMsPerLayer[x.method]) : fmt((1000 * x.pruneSeconds) / x.layers) + ' (run mean)', fmt(x.peakRssBytes / 2 ** 20, 0)])));
+    out.push(
+      '',
+      `**Pruning** (${p.model}, ${p.pattern}, ${p.calibration}; one process per run, best of 2 (SparseGPT 1); forward = dense + pruned passes, prune = scores + masks + updates, Σ over layers of the manifest's \`seconds.prune\`):`,
+      '',
+    );
+    out.push(
+      markdownTable(
+        ['method', 'wall s', 'forward s', 'prune s', 'prune ms / layer (steady)', 'peak RSS MiB'],
+        p.runs.map((x) => [
+          x.method,
+          fmt(x.wallSeconds),
+          fmt(x.denseSeconds + x.prunedSeconds),
+          fmt(x.pruneSeconds, 2),
+          p.phaseMsPerLayer[x.method] !== undefined ? fmt(p.phaseMsPerLayer[x.method]) : fmt((1000 * x.pruneSeconds) / x.layers) + ' (run mean)',
+          fmt(x.peakRssBytes / 2 ** 20, 0),
+        ]),
+      ),
+    );
   }
   if (r.masks) {
     out.push('', '**Mask selection** (`benchMasks`, random scores):', '');
-    out.push(markdownTable(['case', 'ms'], r.masks.map((x) => [x.case, fmt(x.ms, 0)])));
+    out.push(
+      markdownTable(
+        ['case', 'ms'],
+        r.masks.map((x) => [x.case, fmt(x.ms, 0)]),
+      ),
+    );
   }
   if (r.sparsegpt) {
     const load = r.sparsegptLoad ? `; 1-min load average ${fmt(r.sparsegptLoad[0], 1)} before, ${fmt(r.sparsegptLoad[1], 1)} after` : '';
     out.push('', `**SparseGPT** (\`benchSparseGPT\`, random weights and Gram${load}):`, '');
-    out.push(markdownTable(['case', 'ms', 'CPU ms'], r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0), x.cpuMs === undefined ? '' : fmt(x.cpuMs, 0)])));
+    out.push(
+      markdownTable(
+        ['case', 'ms', 'CPU ms'],
+        r.sparsegpt.map((x) => [x.case, fmt(x.ms, 0), x.cpuMs === undefined ? '' : fmt(x.cpuMs, 0)]),
+      ),
+    );
   }
   if (r.sparsegptAccuracy) {
     out.push('', '**SparseGPT float32 (tfjs) vs float64** (`checkSparseGPTAccuracy`, 2:4, random correlated activations):', '');
-    out.push(markdownTable(['case', 'masks identical', '‖(W−Ŵ)X‖² f32 / f64 − 1', '‖H·H⁻¹v − v‖ f32 (f64)', 's f64', 's f32'], r.sparsegptAccuracy.map((x) => [x.case, `${fmt(100 * x.maskAgreement, 3)} %`, x.errorRatioMinusOne.toExponential(1), `${x.inverseResidualFloat32.toExponential(1)} (${Number.isNaN(x.inverseResidualFloat64) ? '–' : x.inverseResidualFloat64.toExponential(1)})`, fmt(x.msFloat64 / 1000, 1), fmt(x.msFloat32 / 1000, 1)])));
+    out.push(
+      markdownTable(
+        ['case', 'masks identical', '‖(W−Ŵ)X‖² f32 / f64 − 1', '‖H·H⁻¹v − v‖ f32 (f64)', 's f64', 's f32'],
+        r.sparsegptAccuracy.map((x) => [
+          x.case,
+          `${fmt(100 * x.maskAgreement, 3)} %`,
+          x.errorRatioMinusOne.toExponential(1),
+          `${x.inverseResidualFloat32.toExponential(1)} (${Number.isNaN(x.inverseResidualFloat64) ? '–' : x.inverseResidualFloat64.toExponential(1)})`,
+          fmt(x.msFloat64 / 1000, 1),
+          fmt(x.msFloat32 / 1000, 1),
+        ]),
+      ),
+    );
   }
   if (r.evaluation) {
     out.push('', '**Evaluation** (`benchEvaluation`, perplexity incl. vocabulary projection):', '');
-    out.push(markdownTable(['case', 'tokens', 'seconds', 'tokens/s'], r.evaluation.map((x) => [x.case, x.tokens, fmt(x.seconds, 2), fmt(x.tokensPerSecond, 0)])));
+    out.push(
+      markdownTable(
+        ['case', 'tokens', 'seconds', 'tokens/s'],
+        r.evaluation.map((x) => [x.case, x.tokens, fmt(x.seconds, 2), fmt(x.tokensPerSecond, 0)]),
+      ),
+    );
   }
   if (r.layer7b) {
     const l = r.layer7b;
-    out.push('', `**7B-shaped layer** (${l.model}, ${l.pattern}, ${l.targets} targets, ${l.calibration}; one process per run; GFLOP/s over the passes' linear projections):`, '');
+    out.push(
+      '',
+      `**7B-shaped layer** (${l.model}, ${l.pattern}, ${l.targets} targets, ${l.calibration}; one process per run; GFLOP/s over the passes' linear projections):`,
+      '',
+    );
     out.push(
       markdownTable(
-        ['method', 'threads', 'wall s', 'CPU s', 'dense pass s', 'pruned pass s', 'prune s', 'write s', 'load etc. s', 'dense GFLOP/s', 'pruned GFLOP/s', 'peak RSS MiB', 'load avg'],
-        l.runs.map((x) => [x.method, x.threads, fmt(x.wallSeconds), fmt(x.cpuSeconds), fmt(x.denseSeconds), fmt(x.prunedSeconds), fmt(x.pruneSeconds), fmt(x.writeSeconds), fmt(x.otherSeconds), fmt(x.denseGflopPerSecond), fmt(x.prunedGflopPerSecond), fmt(x.peakRssBytes / 2 ** 20, 0), fmt(x.loadAverageBefore, 2)]),
+        [
+          'method',
+          'threads',
+          'wall s',
+          'CPU s',
+          'dense pass s',
+          'pruned pass s',
+          'prune s',
+          'write s',
+          'load etc. s',
+          'dense GFLOP/s',
+          'pruned GFLOP/s',
+          'peak RSS MiB',
+          'load avg',
+        ],
+        l.runs.map((x) => [
+          x.method,
+          x.threads,
+          fmt(x.wallSeconds),
+          fmt(x.cpuSeconds),
+          fmt(x.denseSeconds),
+          fmt(x.prunedSeconds),
+          fmt(x.pruneSeconds),
+          fmt(x.writeSeconds),
+          fmt(x.otherSeconds),
+          fmt(x.denseGflopPerSecond),
+          fmt(x.prunedGflopPerSecond),
+          fmt(x.peakRssBytes / 2 ** 20, 0),
+          fmt(x.loadAverageBefore, 2),
+        ]),
       ),
     );
   }

@@ -43,7 +43,10 @@ if (args.threaded) {
       if (text.startsWith('var WasmBackendModuleThreadedSimd')) {
         mainScript = join(dir, 'main.js');
         // the bundle's factory refers to its bundler-named requires; the pthread worker evaluates it without them
-        writeFileSync(mainScript, `var require$$0 = require('fs'); var require$$1 = require('path'); var require$$2 = require('worker_threads'); var require$$3 = require('perf_hooks'); var require$$4 = require('os'); var commonjsGlobal = globalThis;\n${text}`);
+        writeFileSync(
+          mainScript,
+          `var require$$0 = require('fs'); var require$$1 = require('path'); var require$$2 = require('worker_threads'); var require$$3 = require('perf_hooks'); var require$$4 = require('os'); var commonjsGlobal = globalThis;\n${text}`,
+        );
       }
     }
   };
@@ -61,7 +64,10 @@ if (args.threaded) {
 let init;
 try {
   const t0 = performance.now();
-  init = await Promise.race([selectBackend(args.backend), new Promise((_, rej) => setTimeout(() => rej(new Error('backend init timed out after 60 s')), 60_000))]);
+  init = await Promise.race([
+    selectBackend(args.backend),
+    new Promise((_, rej) => setTimeout(() => rej(new Error('backend init timed out after 60 s')), 60_000)),
+  ]);
   threadInfo = args.backend === 'wasm' && wasm ? String(wasm.getThreadsCount()) : 'n/a';
   console.error(`backend ${init.name} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, threads ${threadInfo}`);
 } catch (err) {

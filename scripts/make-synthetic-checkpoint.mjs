@@ -52,7 +52,9 @@ export async function ensureSyntheticCheckpoint(name, { dtype = 'F32', shardMB, 
       }
     },
   });
-  log(`  ${name}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.shards.length} shard(s), ${((performance.now() - started) / 1000).toFixed(1)} s -> ${dir}`);
+  log(
+    `  ${name}: ${result.parameters.toLocaleString('en-US')} parameters, ${result.shards.length} shard(s), ${((performance.now() - started) / 1000).toFixed(1)} s -> ${dir}`,
+  );
   return dir;
 }
 
@@ -72,8 +74,12 @@ function parseArgs(argv) {
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
     else args.name = a;
   }
-  if (!args.name) throw new Error(`usage: make-synthetic-checkpoint.mjs <${Object.keys(SYNTHETIC_MODEL_SHAPES).join('|')}> [--dtype F32|F16|BF16] [--shard-mb N] [--seed N] [--out DIR] [--force]`);
-  if (args.shardMB !== undefined && !(Number.isInteger(args.shardMB) && args.shardMB > 0)) throw new Error(`--shard-mb: expected a positive integer, got ${args.shardMB}`);
+  if (!args.name)
+    throw new Error(
+      `usage: make-synthetic-checkpoint.mjs <${Object.keys(SYNTHETIC_MODEL_SHAPES).join('|')}> [--dtype F32|F16|BF16] [--shard-mb N] [--seed N] [--out DIR] [--force]`,
+    );
+  if (args.shardMB !== undefined && !(Number.isInteger(args.shardMB) && args.shardMB > 0))
+    throw new Error(`--shard-mb: expected a positive integer, got ${args.shardMB}`);
   if (!Number.isSafeInteger(args.seed)) throw new Error(`--seed: expected an integer, got ${args.seed}`);
   return args;
 }

@@ -118,7 +118,8 @@ async function inspectOutput(outDir, inputDir, plans) {
   const [inCheckpoint, outCheckpoint] = [await openCheckpointDir(inputDir), await openCheckpointDir(outDir)];
   const problems = [];
   try {
-    if (JSON.stringify(inCheckpoint.shards()) !== JSON.stringify(outCheckpoint.shards())) problems.push(`shards differ: ${outCheckpoint.shards()} vs ${inCheckpoint.shards()}`);
+    if (JSON.stringify(inCheckpoint.shards()) !== JSON.stringify(outCheckpoint.shards()))
+      problems.push(`shards differ: ${outCheckpoint.shards()} vs ${inCheckpoint.shards()}`);
     const names = source
       .tensorNames()
       .map((name) => ({ name, parsed: parseLinearTensorName(name) }))
@@ -133,7 +134,8 @@ async function inspectOutput(outDir, inputDir, plans) {
       if (!row.target) {
         // Non-targets are copied byte for byte.
         const [a, b] = [await inCheckpoint.readRaw(name), await outCheckpoint.readRaw(name)];
-        if (Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) !== 0) problems.push(`${name}: not a target but changed`);
+        if (Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) !== 0)
+          problems.push(`${name}: not a target but changed`);
         continue;
       }
       const axis = plans[row.linear]?.nmAxis;
@@ -170,7 +172,11 @@ async function main() {
   const baseline = await measureBaseline();
   let f32Bytes = 0;
   for (const shape of hfTensorShapes(config).values()) f32Bytes += 4 * shape.reduce((a, b) => a * b, 1);
-  log(`model: ${fmt(f32Bytes / 1e9, 2)} GB in float32; bound ${fmt(bound.bytes / MiB, 0)} MiB = ${Object.entries(bound.parts).map(([k, v]) => `${k} ${fmt(v / MiB, 0)}`).join(' + ')} (measured baseline ${fmt(baseline / MiB, 0)} MiB)`);
+  log(
+    `model: ${fmt(f32Bytes / 1e9, 2)} GB in float32; bound ${fmt(bound.bytes / MiB, 0)} MiB = ${Object.entries(bound.parts)
+      .map(([k, v]) => `${k} ${fmt(v / MiB, 0)}`)
+      .join(' + ')} (measured baseline ${fmt(baseline / MiB, 0)} MiB)`,
+  );
   log(`pruning: dass 2:4, ${args.nsamples} × ${args.seqlen} calibration tokens, ${args.threads} thread(s)…`);
   const { result, sampledPeak, samples } = await pruneInChild({
     model: modelDir,
@@ -209,7 +215,9 @@ async function main() {
       `model: TinyLlama-1.1B shape, BF16 on disk (${modelDir}), ${fmt(f32Bytes / 1e9, 2)} GB in float32, one layer ${fmt(bound.layerBytes / MiB, 0)} MiB in float32`,
       `prune: dass 2:4 over ${result.layers} layers, ${tokens} calibration tokens: ${fmt(result.wallSeconds)} s (forward ${fmt(result.denseSeconds + result.prunedSeconds)} s, prune ${fmt(result.pruneSeconds)} s, write ${fmt(result.writeSeconds)} s)`,
       `peak RSS: ${fmt(peak / MiB, 0)} MiB (sampled every 100 ms ${fmt(sampledPeak / MiB, 0)}, VmHWM ${fmt(result.peakRssBytes / MiB, 0)}); bound for ${args.threads} thread(s) ${fmt(bound.bytes / MiB, 0)} MiB: ${peak <= bound.bytes ? 'met' : 'EXCEEDED'}` +
-        (args.threads > 1 ? ` (the one-thread bound, ${fmt(singleThreadBound.bytes / MiB, 0)} MiB, ${peak <= singleThreadBound.bytes ? 'met too' : 'exceeded'})` : ''),
+        (args.threads > 1
+          ? ` (the one-thread bound, ${fmt(singleThreadBound.bytes / MiB, 0)} MiB, ${peak <= singleThreadBound.bytes ? 'met too' : 'exceeded'})`
+          : ''),
       `output: ${inspection.targets} targets 2:4 along their axis (gate/up out, down in), ${fmt(100 * inspection.overTargets.ratio, 2)}% of target weights zero, non-targets byte-identical: ${inspection.problems.length === 0 ? 'ok' : inspection.problems.slice(0, 5).join('; ')}`,
       `total ${fmt(report.totalSeconds, 0)} s`,
     ].join('\n'),

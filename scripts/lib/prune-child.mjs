@@ -14,7 +14,9 @@ const manifest = await runPrune({
     ? (p) => {
         if (p.stage === 'write' || p.stage === 'load' || p.stage === 'embed') {
           const at = p.layer === undefined ? '' : ` layer ${p.layer + 1}/${p.layers}`;
-          process.stderr.write(`  [${((performance.now() - started) / 1000).toFixed(1)} s] ${p.stage}${at}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`);
+          process.stderr.write(
+            `  [${((performance.now() - started) / 1000).toFixed(1)} s] ${p.stage}${at}, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB\n`,
+          );
         }
       }
     : undefined,

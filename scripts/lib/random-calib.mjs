@@ -21,14 +21,18 @@ export async function ensureRandomCalib(path, { nsamples, seqlen, vocabSize, see
     ids[i] = Math.floor((state / 4294967296) * vocabSize);
   }
   const sha = createHash('sha256').update(new Uint8Array(ids.buffer)).digest('hex');
-  await writeCalibArtifact(path, { inputIds: ids, nsamples, seqlen }, {
-    sourceSha256: sha,
-    tokenizerSha256: createHash('sha256').update('none: random ids').digest('hex'),
-    seed,
-    seqlen,
-    nsamples,
-    sampler: 'text',
-    source: 'random-ids',
-  });
+  await writeCalibArtifact(
+    path,
+    { inputIds: ids, nsamples, seqlen },
+    {
+      sourceSha256: sha,
+      tokenizerSha256: createHash('sha256').update('none: random ids').digest('hex'),
+      seed,
+      seqlen,
+      nsamples,
+      sampler: 'text',
+      source: 'random-ids',
+    },
+  );
   return path;
 }

@@ -31,7 +31,9 @@ if (args.includes('--run')) {
     const run = await runner.runDass(c.argv);
     const problems = runner.judgeRun(c, run, 512 * 2 ** 20);
     if (problems.length > 0) failed++;
-    console.log(`${problems.length === 0 ? 'ok  ' : 'FAIL'} ${c.id} (${run.seconds.toFixed(1)} s, ${((run.maxRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB): ${runner.errorLines(run.stderr).join(' | ')}`);
+    console.log(
+      `${problems.length === 0 ? 'ok  ' : 'FAIL'} ${c.id} (${run.seconds.toFixed(1)} s, ${((run.maxRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB): ${runner.errorLines(run.stderr).join(' | ')}`,
+    );
     for (const p of problems) console.log(`       ${p}`);
   }
   await runner.disposeProbe();

@@ -15,10 +15,13 @@ function fsError(code: string, path: string): NodeJS.ErrnoException {
 }
 
 describe('reportError', () => {
-  it('treats the packages\' typed input errors as user errors: exit 2, one line, no stack', () => {
+  it("treats the packages' typed input errors as user errors: exit 2, one line, no stack", () => {
     const cases: [Error, string][] = [
       [new UsageError('--nsamples: expected an integer >= 1, got "0"'), 'dass: error: --nsamples: expected an integer >= 1, got "0"'],
-      [new UserInputError((name) => `out.bin already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' }), 'dass: error: out.bin already exists; pass --force to replace it'],
+      [
+        new UserInputError((name) => `out.bin already exists; pass ${name('force')} to replace it`, { code: 'DASS_OUTPUT_PATH', field: 'out' }),
+        'dass: error: out.bin already exists; pass --force to replace it',
+      ],
       [new ModelLoadError('/m/config.json', 'NOT_FOUND', 'config.json is missing'), 'dass: error: /m/config.json: config.json is missing'],
       [new TextSourceError('a.txt', 'EMPTY', 'is empty (0 bytes)'), 'dass: error: a.txt: is empty (0 bytes)'],
       [new TaskFileError('piqa.jsonl', 3, 'bad JSON'), 'dass: error: piqa.jsonl:3: bad JSON'],
@@ -29,14 +32,19 @@ describe('reportError', () => {
   it('maps every @dass/errors code to its exit code', () => {
     expect(Object.keys(CODE_EXIT).sort()).toEqual(Object.keys(DASS_ERROR_CODES).sort());
     for (const code of Object.keys(DASS_ERROR_CODES) as DassErrorCode[]) {
-      expect(reportError(new DassError(code, `/x/file.bin: a problem of kind ${code}`))).toEqual({ exitCode: EXIT_USER, text: `dass: error: /x/file.bin: a problem of kind ${code}` });
+      expect(reportError(new DassError(code, `/x/file.bin: a problem of kind ${code}`))).toEqual({
+        exitCode: EXIT_USER,
+        text: `dass: error: /x/file.bin: a problem of kind ${code}`,
+      });
     }
   });
 
   it('shows the option fields a library names as the flags that set them', () => {
     for (const [field, flag] of Object.entries(FIELD_FLAGS)) {
       expect(flagOf(field)).toBe(flag);
-      expect(reportError(new InvalidArgumentError(field, 'expected something else, got "x"')).text).toBe(`dass: error: ${flag}: expected something else, got "x"`);
+      expect(reportError(new InvalidArgumentError(field, 'expected something else, got "x"')).text).toBe(
+        `dass: error: ${flag}: expected something else, got "x"`,
+      );
     }
     // method options declared by the registered methods and updates, and fields no flag sets (shown as they are)
     expect(flagOf('percdamp')).toBe('--percdamp');
@@ -45,7 +53,9 @@ describe('reportError', () => {
     const seqlen = new InvalidArgumentError('seqlen', (name) => `expected a positive integer, got 0 (see ${name('nsamples')})`);
     expect(seqlen.message).toBe('seqlen: expected a positive integer, got 0 (see nsamples)');
     expect(reportError(seqlen)).toEqual({ exitCode: EXIT_USER, text: 'dass: error: --seqlen: expected a positive integer, got 0 (see --nsamples)' });
-    expect(reportError(new InvalidArgumentError('layerRatios', (name) => `or ${name('partialGroups')}`, { shown: 'owl' })).text).toBe('dass: error: --layer-ratios owl: or --partial-groups');
+    expect(reportError(new InvalidArgumentError('layerRatios', (name) => `or ${name('partialGroups')}`, { shown: 'owl' })).text).toBe(
+      'dass: error: --layer-ratios owl: or --partial-groups',
+    );
     const inside = new OutputPathError('outDir', '/m/out', (name) => `lies inside the input ${name('model')} /m; choose another path`);
     expect(reportError(inside)).toEqual({ exitCode: EXIT_USER, text: 'dass: error: --out /m/out lies inside the input --model /m; choose another path' });
   });
@@ -115,6 +125,8 @@ describe('reportError', () => {
 
 describe('oneLine', () => {
   it('joins yargs-style multi-line messages', () => {
-    expect(oneLine('Invalid values:\n  Argument: targets, Given: "x", Choices: "mlp", "all"\n')).toBe('Invalid values: Argument: targets, Given: "x", Choices: "mlp", "all"');
+    expect(oneLine('Invalid values:\n  Argument: targets, Given: "x", Choices: "mlp", "all"\n')).toBe(
+      'Invalid values: Argument: targets, Given: "x", Choices: "mlp", "all"',
+    );
   });
 });

@@ -30,7 +30,8 @@ describe('dass (built bin)', () => {
   it('prints per-command help with the flags', async () => {
     const r = await runCli(['prune', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json']) expect(r.stdout).toContain(flag);
+    for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json'])
+      expect(r.stdout).toContain(flag);
   });
 });
 
@@ -45,6 +46,9 @@ describe('dass usage errors (main in this process)', () => {
     expectUsageError(await runDassInProcess(['inspect', '--model', 'x.bin', '--bogus']), 'Unknown argument: bogus');
     expectUsageError(await runDassInProcess(['eval', 'ppl', '--model', 'x.bin']), 'data');
     expectUsageError(await runDassInProcess(['inspect', '--model', 'x.bin', '--targets', 'attn']), 'attn');
-    expectUsageError(await runDassInProcess(['eval', 'ppl', '--model', 'x.bin', '--data', 'd.txt', '--seqlen', 'abc']), '--seqlen: expected an integer >= 2, got "abc"');
+    expectUsageError(
+      await runDassInProcess(['eval', 'ppl', '--model', 'x.bin', '--data', 'd.txt', '--seqlen', 'abc']),
+      '--seqlen: expected an integer >= 2, got "abc"',
+    );
   });
 });

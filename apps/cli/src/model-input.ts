@@ -1,7 +1,15 @@
 /** Opening the model (and its tokenizer) a command was pointed at, with the CLI's error messages. */
 import { stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { assertOutputApartFromInputs, assertReplaceableOutput, CausalLM, defaultThreads, loadTokenizer, openModel, unusedTensorsWarning } from '@dass/model-loader';
+import {
+  assertOutputApartFromInputs,
+  assertReplaceableOutput,
+  CausalLM,
+  defaultThreads,
+  loadTokenizer,
+  openModel,
+  unusedTensorsWarning,
+} from '@dass/model-loader';
 import type { NamedPath, ReplaceableKind, Tokenizer, WeightSource } from '@dass/model-loader';
 import { selectBackend } from '@dass/tensor-backend';
 import type { BackendRequest } from '@dass/tensor-backend';

@@ -26,7 +26,7 @@ const TINY_METHODS = [...EXTENDED_METHODS, { method: 'wanda', update: 'obs' }, {
 export const PAPER_GRID = {
   name: 'paper',
   description:
-    "DaSS paper setup: magnitude, SparseGPT, Wanda and DaSS (plus RIA and DaSS + OBS) on LLaMA-2 7B/13B/70B, Mistral-7B, Gemma-7B and LLaMA-3.1-8B at 50% unstructured, 2:4 and 4:8 (MLP only), C4 calibration 128 × 2048, WikiText-2 perplexity at context 2048, five zero-shot tasks.",
+    'DaSS paper setup: magnitude, SparseGPT, Wanda and DaSS (plus RIA and DaSS + OBS) on LLaMA-2 7B/13B/70B, Mistral-7B, Gemma-7B and LLaMA-3.1-8B at 50% unstructured, 2:4 and 4:8 (MLP only), C4 calibration 128 × 2048, WikiText-2 perplexity at context 2048, five zero-shot tasks.',
   models: [
     { name: 'llama-2-7b', path: 'models/Llama-2-7b-hf', published: 'llama-2-7b' },
     { name: 'llama-2-13b', path: 'models/Llama-2-13b-hf' },
@@ -86,7 +86,8 @@ export interface LoadedGrid {
  * folder) or a JSON grid file (relative paths against `root` or the file's folder).
  */
 export async function loadGrid(grid: string, options: { root?: string; cwd?: string } = {}): Promise<LoadedGrid> {
-  if (typeof grid !== 'string' || grid.trim() === '') throw new UserInputError(`--grid: expected tiny, paper or a grid .json file, got ${JSON.stringify(grid)}`);
+  if (typeof grid !== 'string' || grid.trim() === '')
+    throw new UserInputError(`--grid: expected tiny, paper or a grid .json file, got ${JSON.stringify(grid)}`);
   const cwd = options.cwd ?? process.cwd();
   if (grid === 'tiny' || grid === 'paper') {
     const origin = `built-in "${grid}"`;

@@ -84,7 +84,13 @@ function runOn(worker: Worker, cell: CellSpec, options: CellWorkerPoolOptions): 
     };
     worker.child.on('message', onMessage);
     worker.child.once('exit', onExit);
-    const message: RunCellMessage = { type: 'run', spec: cell, outDir: options.outDir, keepCheckpoint: options.keepCheckpoint ?? false, threads: options.threads };
+    const message: RunCellMessage = {
+      type: 'run',
+      spec: cell,
+      outDir: options.outDir,
+      keepCheckpoint: options.keepCheckpoint ?? false,
+      threads: options.threads,
+    };
     worker.child.send(message, (err) => {
       if (err && !worker.exited) worker.child.kill();
     });

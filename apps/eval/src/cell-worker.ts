@@ -9,7 +9,8 @@ import { runCell } from './run-cell.js';
  */
 export function serveCells(): Promise<void> {
   const send = process.send?.bind(process);
-  if (!send || process.env[WORKER_ENV] !== '1') return Promise.reject(new UserInputError('--cell: internal worker mode; dass-repro starts it itself for --jobs > 1'));
+  if (!send || process.env[WORKER_ENV] !== '1')
+    return Promise.reject(new UserInputError('--cell: internal worker mode; dass-repro starts it itself for --jobs > 1'));
   return new Promise((resolve) => {
     process.on('message', (raw: unknown) => {
       const msg = raw as RunCellMessage;

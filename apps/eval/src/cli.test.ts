@@ -59,7 +59,17 @@ describe('dass-repro', () => {
   });
 
   it('exits 2 naming the key of a bad grid file', async () => {
-    await writeFile(join(cwd, 'g.json'), JSON.stringify({ name: 'g', models: [{ path: 'm.bin' }], methods: ['wanda'], patterns: ['2:4'], calibration: { source: 'c.txt', nsample: 4 }, evaluation: { perplexity: { path: 't.txt' } } }));
+    await writeFile(
+      join(cwd, 'g.json'),
+      JSON.stringify({
+        name: 'g',
+        models: [{ path: 'm.bin' }],
+        methods: ['wanda'],
+        patterns: ['2:4'],
+        calibration: { source: 'c.txt', nsample: 4 },
+        evaluation: { perplexity: { path: 't.txt' } },
+      }),
+    );
     const r = await cli('--grid', 'g.json', '--out', 'o');
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('dass-repro: g.json: calibration.nsample: unknown key; expected one of source, format, nsamples, seqlen, seed\n');

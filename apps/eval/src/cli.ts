@@ -55,15 +55,25 @@ function parser(argv: readonly string[]) {
     .option('grid', { type: 'string', describe: 'built-in grid (tiny, paper) or a grid JSON file' })
     .option('out', { type: 'string', describe: 'output folder (created; cells/, results.json, results.md, report.html)' })
     .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, in worker processes when > 1' })
-    .option('threads', { type: 'number', describe: 'worker threads per cell for the model passes (jobs × threads ≤ cores)', defaultDescription: 'cores / jobs' })
+    .option('threads', {
+      type: 'number',
+      describe: 'worker threads per cell for the model passes (jobs × threads ≤ cores)',
+      defaultDescription: 'cores / jobs',
+    })
     .option('only', { type: 'string', array: true, describe: 'run only cells whose id contains one of these (e.g. stories260K__wanda)' })
-    .option('root', { type: 'string', describe: "folder the grid's relative paths resolve against (default: the grid file's folder; paper: the working folder)" })
+    .option('root', {
+      type: 'string',
+      describe: "folder the grid's relative paths resolve against (default: the grid file's folder; paper: the working folder)",
+    })
     .option('keep-checkpoints', { type: 'boolean', default: false, describe: 'keep each pruned checkpoint under <out>/checkpoints/' })
     .option('report-only', { type: 'boolean', default: false, describe: 'rebuild the reports from the recorded cells without running any' })
     .option('print-grid', { type: 'boolean', default: false, describe: 'print the grid as JSON (paths resolved) and exit' })
     .option('list-cells', { type: 'boolean', default: false, describe: 'print the cell ids and exit' })
     .option('verbose', { type: 'boolean', default: false, describe: "log each cell's progress steps" })
-    .option('queue', { type: 'string', describe: 'run the cells on many machines: publish them to this Redis queue (redis://host:port[/db]) for `dass-repro worker`s' })
+    .option('queue', {
+      type: 'string',
+      describe: 'run the cells on many machines: publish them to this Redis queue (redis://host:port[/db]) for `dass-repro worker`s',
+    })
     .option('attempts', { type: 'number', default: 2, describe: 'with --queue: tries per cell before it is recorded as failed' })
     .option('poll-ms', { type: 'number', default: 1000, hidden: true })
     .option('cell', { type: 'boolean', default: false, hidden: true })
@@ -109,7 +119,11 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return 0;
     }
     if (args['list-cells']) {
-      io.stdout(gridCells(spec).map((c) => c.id).join('\n') + '\n');
+      io.stdout(
+        gridCells(spec)
+          .map((c) => c.id)
+          .join('\n') + '\n',
+      );
       return 0;
     }
     if (!args.out) throw new UserInputError('--out: required (the folder for cells/, results.json, results.md, report.html)');
@@ -118,7 +132,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     await assertGridOutDir('--out', outDir, spec, origin);
     if (args['report-only']) {
       const r = await writeReports(outDir, spec, origin);
-      io.stderr(`${r.results.summary.finished} finished, ${r.results.summary.failed} failed, ${r.results.summary.pending} not run\nwrote ${r.resultsJson}, ${r.resultsMd}, ${r.reportHtml}\n`);
+      io.stderr(
+        `${r.results.summary.finished} finished, ${r.results.summary.failed} failed, ${r.results.summary.pending} not run\nwrote ${r.resultsJson}, ${r.resultsMd}, ${r.reportHtml}\n`,
+      );
       return 0;
     }
     if (args.queue !== undefined) {

@@ -69,7 +69,13 @@ pre.textContent = JSON.stringify({ svgs, tables, pageHeight: document.documentEl
 document.body.append(pre);
 </script>`;
 
-const unescapeHtml = (s: string) => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 describe('dass-repro --grid tiny', () => {
   let out: string;
@@ -78,7 +84,8 @@ describe('dass-repro --grid tiny', () => {
   const snapshot = new Map<string, { text: string; mtimeMs: number }>();
 
   beforeAll(async () => {
-    if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (cd /work/main && npx turbo run build --filter=@dass/eval...; turbo's test task does it)`);
+    if (!existsSync(bin))
+      throw new Error(`${bin} is missing: build first (cd /work/main && npx turbo run build --filter=@dass/eval...; turbo's test task does it)`);
     out = await mkdtemp(join(tmpdir(), 'dass-repro-tiny-'));
     profile = await mkdtemp(join(tmpdir(), 'dass-chromium-'));
     firstRun = await dassRepro(['--grid', 'tiny', '--out', out, '--jobs', '2']);
@@ -101,7 +108,8 @@ describe('dass-repro --grid tiny', () => {
     }
     // Pruning changes the model: every pruned stories260K cell is worse than dense on TinyStories.
     const ppl = (id: string) => results.cells.find((c: { id: string }) => c.id === id).perplexity['tinystories-val'].ppl as number;
-    for (const m of ['magnitude', 'sparsegpt', 'wanda', 'dass', 'ria', 'dass-obs', 'wanda-obs']) expect(ppl(`stories260K__${m}__2of4`)).toBeGreaterThan(ppl('stories260K__dense'));
+    for (const m of ['magnitude', 'sparsegpt', 'wanda', 'dass', 'ria', 'dass-obs', 'wanda-obs'])
+      expect(ppl(`stories260K__${m}__2of4`)).toBeGreaterThan(ppl('stories260K__dense'));
     for (const m of ['wanda-owl', 'dass-owl']) expect(ppl(`stories260K__${m}__50pct`)).toBeGreaterThan(ppl('stories260K__dense'));
     // OWL's manifest carries the per-layer ratios; the OBS rows record their update
     const cell = (id: string) => results.cells.find((c: { id: string }) => c.id === id);
@@ -123,7 +131,9 @@ describe('dass-repro --grid tiny', () => {
 
   it('writes results.md laid out like the paper', async () => {
     const md = await readFile(join(out, 'results.md'), 'utf8');
-    expect(md).toContain('| Method | stories260K · 50% | stories260K · 2:4 | stories260K · 4:8 | aidreams260K · 50% | aidreams260K · 2:4 | aidreams260K · 4:8 |');
+    expect(md).toContain(
+      '| Method | stories260K · 50% | stories260K · 2:4 | stories260K · 4:8 | aidreams260K · 50% | aidreams260K · 2:4 | aidreams260K · 4:8 |',
+    );
     const labels = ['*Dense*', 'Magnitude', 'SparseGPT', 'Wanda', 'DaSS', 'RIA', 'DaSS + OBS', 'Wanda + OBS', 'Wanda (OWL)', 'DaSS (OWL)'];
     const rows = md.split('\n').filter((l) => labels.some((label) => l.startsWith(`| ${label} |`)));
     expect(rows.slice(0, 10).map((l) => l.split(' | ')[0])).toEqual(labels.map((l) => `| ${l}`));
@@ -132,54 +142,65 @@ describe('dass-repro --grid tiny', () => {
     expect(rows[8]!.split(' | ').slice(2, 4)).toEqual(['n/a', 'n/a']);
   });
 
-  it.skipIf(skipBrowser)('renders report.html in headless Chromium with every table and plot non-empty', async () => {
-    if (!findChromium()) {
-      throw new Error('chromium is not installed: apt-get update && apt-get install -y chromium (or set DASS_SKIP_BROWSER=1 to skip this check)');
-    }
-    const html = await readFile(join(out, 'report.html'), 'utf8');
-    expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
-    const probePage = join(out, 'report.probe.html');
-    await writeFile(probePage, html.replace('</body>', `${PROBE}</body>`));
-    const dom = await chromium(['--virtual-time-budget=5000', '--window-size=1280,2000', '--dump-dom', `file://${probePage}`], profile);
-    const m = /<pre id="probe">([\s\S]*?)<\/pre>/.exec(dom);
-    expect(m, 'the probe did not run').not.toBeNull();
-    const probe = JSON.parse(unescapeHtml(m![1]!)) as {
-      svgs: { id: string | null; width: number; height: number; children: number; marks: number }[];
-      tables: { id: string | null; rows: number; columns: number; height: number }[];
-      pageHeight: number;
-    };
-    // 2 perplexity + 6 per-layer sparsity + 2 pruning time + 2 × (3 outlier ratio + 1 norm histogram) plots.
-    const ids = probe.svgs.map((s) => s.id);
-    expect(ids.filter((id) => id?.startsWith('ppl-'))).toHaveLength(2);
-    expect(ids.filter((id) => id?.startsWith('sparsity-'))).toHaveLength(6);
-    expect(ids.filter((id) => id?.startsWith('time-'))).toHaveLength(2);
-    expect(ids.filter((id) => id?.startsWith('outliers-'))).toHaveLength(6);
-    expect(ids.filter((id) => id?.startsWith('hnorm-'))).toHaveLength(2);
-    expect(probe.svgs).toHaveLength(18);
-    for (const s of probe.svgs) {
-      expect(s.width, `${s.id} width`).toBeGreaterThan(300);
-      expect(s.height, `${s.id} height`).toBeGreaterThan(200);
-      expect(s.children, `${s.id} children`).toBeGreaterThan(5);
-      expect(s.marks, `${s.id} bars/lines`).toBeGreaterThan(0);
-    }
-    expect(probe.tables.map((t) => t.id)).toEqual(['ppl-tinystories-val', 'zero-shot-mean', 'zero-shot-stories260K', 'zero-shot-aidreams260K', 'sparsity', 'prune-time']);
-    for (const t of probe.tables) {
-      expect(t.rows, `${t.id} rows`).toBeGreaterThanOrEqual(4);
-      expect(t.columns, `${t.id} columns`).toBeGreaterThanOrEqual(7);
-      expect(t.height, `${t.id} height`).toBeGreaterThan(50);
-    }
+  it.skipIf(skipBrowser)(
+    'renders report.html in headless Chromium with every table and plot non-empty',
+    async () => {
+      if (!findChromium()) {
+        throw new Error('chromium is not installed: apt-get update && apt-get install -y chromium (or set DASS_SKIP_BROWSER=1 to skip this check)');
+      }
+      const html = await readFile(join(out, 'report.html'), 'utf8');
+      expect(html).not.toMatch(/<script|<link|@import|url\(|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+      const probePage = join(out, 'report.probe.html');
+      await writeFile(probePage, html.replace('</body>', `${PROBE}</body>`));
+      const dom = await chromium(['--virtual-time-budget=5000', '--window-size=1280,2000', '--dump-dom', `file://${probePage}`], profile);
+      const m = /<pre id="probe">([\s\S]*?)<\/pre>/.exec(dom);
+      expect(m, 'the probe did not run').not.toBeNull();
+      const probe = JSON.parse(unescapeHtml(m![1]!)) as {
+        svgs: { id: string | null; width: number; height: number; children: number; marks: number }[];
+        tables: { id: string | null; rows: number; columns: number; height: number }[];
+        pageHeight: number;
+      };
+      // 2 perplexity + 6 per-layer sparsity + 2 pruning time + 2 × (3 outlier ratio + 1 norm histogram) plots.
+      const ids = probe.svgs.map((s) => s.id);
+      expect(ids.filter((id) => id?.startsWith('ppl-'))).toHaveLength(2);
+      expect(ids.filter((id) => id?.startsWith('sparsity-'))).toHaveLength(6);
+      expect(ids.filter((id) => id?.startsWith('time-'))).toHaveLength(2);
+      expect(ids.filter((id) => id?.startsWith('outliers-'))).toHaveLength(6);
+      expect(ids.filter((id) => id?.startsWith('hnorm-'))).toHaveLength(2);
+      expect(probe.svgs).toHaveLength(18);
+      for (const s of probe.svgs) {
+        expect(s.width, `${s.id} width`).toBeGreaterThan(300);
+        expect(s.height, `${s.id} height`).toBeGreaterThan(200);
+        expect(s.children, `${s.id} children`).toBeGreaterThan(5);
+        expect(s.marks, `${s.id} bars/lines`).toBeGreaterThan(0);
+      }
+      expect(probe.tables.map((t) => t.id)).toEqual([
+        'ppl-tinystories-val',
+        'zero-shot-mean',
+        'zero-shot-stories260K',
+        'zero-shot-aidreams260K',
+        'sparsity',
+        'prune-time',
+      ]);
+      for (const t of probe.tables) {
+        expect(t.rows, `${t.id} rows`).toBeGreaterThanOrEqual(4);
+        expect(t.columns, `${t.id} columns`).toBeGreaterThanOrEqual(7);
+        expect(t.height, `${t.id} height`).toBeGreaterThan(50);
+      }
 
-    await mkdir(artifacts, { recursive: true });
-    const shots = [
-      { file: join(artifacts, 'tiny-report.png'), size: '1280,2000' },
-      { file: join(artifacts, 'tiny-report-full.png'), size: `1280,${Math.min(16_000, Math.ceil(probe.pageHeight) + 40)}` },
-    ];
-    for (const shot of shots) {
-      await rm(shot.file, { force: true });
-      await chromium([`--screenshot=${shot.file}`, `--window-size=${shot.size}`, `file://${join(out, 'report.html')}`], profile);
-      const png = await readFile(shot.file);
-      expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
-      expect(png.length).toBeGreaterThan(50_000);
-    }
-  }, 200_000);
+      await mkdir(artifacts, { recursive: true });
+      const shots = [
+        { file: join(artifacts, 'tiny-report.png'), size: '1280,2000' },
+        { file: join(artifacts, 'tiny-report-full.png'), size: `1280,${Math.min(16_000, Math.ceil(probe.pageHeight) + 40)}` },
+      ];
+      for (const shot of shots) {
+        await rm(shot.file, { force: true });
+        await chromium([`--screenshot=${shot.file}`, `--window-size=${shot.size}`, `file://${join(out, 'report.html')}`], profile);
+        const png = await readFile(shot.file);
+        expect(png.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+        expect(png.length).toBeGreaterThan(50_000);
+      }
+    },
+    200_000,
+  );
 });

@@ -13,14 +13,30 @@ async function emit(...argv: string[]): Promise<{ code: number; stdout: string; 
 
 describe('dass-repro --emit', () => {
   it('slurm: an sbatch array script of workers (snapshot)', async () => {
-    const text = slurmScript({ queue: 'redis://queue.lab:6379/1', workers: 6, cpus: 16, memory: '96G', time: '2-00:00:00', partition: 'gpu', gpus: 1, root: '/scratch/dass' });
+    const text = slurmScript({
+      queue: 'redis://queue.lab:6379/1',
+      workers: 6,
+      cpus: 16,
+      memory: '96G',
+      time: '2-00:00:00',
+      partition: 'gpu',
+      gpus: 1,
+      root: '/scratch/dass',
+    });
     await expect(text).toMatchFileSnapshot('./__snapshots__/workers.sbatch');
     expect(text).toContain('#SBATCH --array=0-5');
-    expect(text).toContain("--queue redis://queue.lab:6379/1");
+    expect(text).toContain('--queue redis://queue.lab:6379/1');
   });
 
   it('k8s: an Indexed Job manifest of workers (snapshot)', async () => {
-    const text = kubernetesJob({ queue: 'redis://alice:s3cret@redis.dass.svc:6379/0', workers: 3, cpus: 8, memory: '64G', image: 'registry.lab/dass-ts:0.1.0', gpus: 1 });
+    const text = kubernetesJob({
+      queue: 'redis://alice:s3cret@redis.dass.svc:6379/0',
+      workers: 3,
+      cpus: 8,
+      memory: '64G',
+      image: 'registry.lab/dass-ts:0.1.0',
+      gpus: 1,
+    });
     await expect(text).toMatchFileSnapshot('./__snapshots__/workers-job.yaml');
     expect(text).toContain('completionMode: Indexed');
     expect(text).toContain('completions: 3');

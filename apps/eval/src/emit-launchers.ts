@@ -51,11 +51,13 @@ function settings(o: LauncherOptions) {
     return v;
   };
   const name = o.name ?? 'dass-repro-worker';
-  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new UserInputError(`--name: expected lower-case letters, digits and "-" (a Kubernetes name), got ${JSON.stringify(name)}`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+    throw new UserInputError(`--name: expected lower-case letters, digits and "-" (a Kubernetes name), got ${JSON.stringify(name)}`);
   const memory = o.memory ?? '64G';
   if (!/^\d+[KMGT]?$/.test(memory)) throw new UserInputError(`--memory: expected a size such as 64G, got ${JSON.stringify(memory)}`);
   const time = o.time ?? '24:00:00';
-  if (!/^(\d+-)?\d+(:\d\d){0,2}$/.test(time)) throw new UserInputError(`--time: expected a Slurm time such as 24:00:00 or 2-00:00:00, got ${JSON.stringify(time)}`);
+  if (!/^(\d+-)?\d+(:\d\d){0,2}$/.test(time))
+    throw new UserInputError(`--time: expected a Slurm time such as 24:00:00 or 2-00:00:00, got ${JSON.stringify(time)}`);
   return {
     target,
     name,
@@ -118,7 +120,21 @@ export function kubernetesJob(o: LauncherOptions): string {
   const pvc = o.pvc ?? 'dass-repro-data';
   const secret = o.secret ?? 'dass-repro-queue';
   const q = (v: string) => JSON.stringify(v);
-  const args = ['worker', '--queue', s.target.redacted, '--concurrency', String(s.concurrency), '--threads', String(s.threads ?? s.cpus), '--root', s.root, '--idle-exit', String(s.idleExit), '--name', '$(POD_NAME)'];
+  const args = [
+    'worker',
+    '--queue',
+    s.target.redacted,
+    '--concurrency',
+    String(s.concurrency),
+    '--threads',
+    String(s.threads ?? s.cpus),
+    '--root',
+    s.root,
+    '--idle-exit',
+    String(s.idleExit),
+    '--name',
+    '$(POD_NAME)',
+  ];
   const lines = [
     `# dass-repro workers as a Kubernetes Indexed Job: ${s.workers} pods, each running cells from ${s.target.redacted}.`,
     '# Start the coordinator anywhere that reaches the queue: dass-repro --grid <grid> --out <dir> --queue <url>',
@@ -203,12 +219,19 @@ interface EmitArgs {
 export async function emitMain(argv: readonly string[], io: { stdout: (t: string) => void; stderr: (t: string) => void }): Promise<number> {
   const cli = yargs([...argv])
     .scriptName('dass-repro')
-    .usage('$0 --emit slurm|k8s --queue redis://host:port[/db] [options] > launcher\n\nPrints a launcher that starts dass-repro workers against the queue (credentials are never written).')
-    .option('emit', { type: 'string', choices: Object.keys(LAUNCHERS), demandOption: true, describe: 'slurm: an sbatch array script; k8s: an Indexed Job manifest' })
+    .usage(
+      '$0 --emit slurm|k8s --queue redis://host:port[/db] [options] > launcher\n\nPrints a launcher that starts dass-repro workers against the queue (credentials are never written).',
+    )
+    .option('emit', {
+      type: 'string',
+      choices: Object.keys(LAUNCHERS),
+      demandOption: true,
+      describe: 'slurm: an sbatch array script; k8s: an Indexed Job manifest',
+    })
     .option('queue', { type: 'string', describe: 'the queue URL the workers connect to' })
     .option('workers', { type: 'number', describe: 'worker count (4)' })
     .option('concurrency', { type: 'number', describe: 'cells per worker at once (1)' })
-    .option('threads', { type: 'number', describe: 'threads per cell (slurm: the task\'s CPUs; k8s: --cpus)' })
+    .option('threads', { type: 'number', describe: "threads per cell (slurm: the task's CPUs; k8s: --cpus)" })
     .option('root', { type: 'string', describe: 'folder holding models/ and data/ on each node or pod (/data)' })
     .option('cpus', { type: 'number', describe: 'CPUs per worker (8)' })
     .option('memory', { type: 'string', describe: 'memory per worker (64G)' })

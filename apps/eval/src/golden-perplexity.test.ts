@@ -56,7 +56,18 @@ describe('golden perplexities on stories260K (2:4, MLP, 128 × 256 calibration)'
   for (const method of ['wanda', 'dass', 'sparsegpt'] as const) {
     it(`${method} 2:4 → ${GOLDEN[method]}`, async () => {
       const out = join(work, `${method}.bin`);
-      const manifest = await runPrune({ model, tokenizer: tokenizerPath, method, sparsity: '2:4', calib, calibFormat: 'text', nsamples: 128, seqlen: 256, seed: 0, out });
+      const manifest = await runPrune({
+        model,
+        tokenizer: tokenizerPath,
+        method,
+        sparsity: '2:4',
+        calib,
+        calibFormat: 'text',
+        nsamples: 128,
+        seqlen: 256,
+        seed: 0,
+        out,
+      });
       expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
       const r = await perplexity(out, text);
       expect(Math.abs(r.ppl / GOLDEN[method] - 1), `${method}: ${r.ppl}`).toBeLessThan(TOLERANCE);

@@ -32,7 +32,15 @@ describe('gridCells', () => {
   it('gives cells their row, options (α where the method declares it), update and pattern, and the dense cell no calibration', () => {
     const cells = gridCells(grid());
     const dass = cells.find((c) => c.id === 'stories260K__dass__4of8')!;
-    expect(dass).toMatchObject({ kind: 'prune', row: 'dass', label: 'DaSS', method: 'dass', options: { alpha: 0.5 }, targets: 'mlp', pattern: { sparsity: '4:8', partialGroups: 'dense' } });
+    expect(dass).toMatchObject({
+      kind: 'prune',
+      row: 'dass',
+      label: 'DaSS',
+      method: 'dass',
+      options: { alpha: 0.5 },
+      targets: 'mlp',
+      pattern: { sparsity: '4:8', partialGroups: 'dense' },
+    });
     expect(cells.find((c) => c.id === 'stories260K__wanda__4of8')!.options).toBeUndefined();
     expect(cells.find((c) => c.id === 'stories260K__dass-obs__2of4')).toMatchObject({ method: 'dass', update: 'obs', label: 'DaSS + OBS' });
     expect(cells.find((c) => c.id === 'stories260K__wanda-owl__50pct')).toMatchObject({ method: 'wanda', layerRatios: 'owl', label: 'Wanda (OWL)' });

@@ -49,7 +49,14 @@ describe('validateGrid', () => {
     const g = validateGrid(
       {
         ...edited(() => {}),
-        methods: ['dass', { method: 'dass', update: 'obs' }, { method: 'wanda', layerRatios: 'owl' }, { method: 'dass', alpha: [0, 1] }, { method: 'ria', alpha: 0.25, key: 'ria-a', label: 'RIA a=¼' }, 'sparsegpt'],
+        methods: [
+          'dass',
+          { method: 'dass', update: 'obs' },
+          { method: 'wanda', layerRatios: 'owl' },
+          { method: 'dass', alpha: [0, 1] },
+          { method: 'ria', alpha: 0.25, key: 'ria-a', label: 'RIA a=¼' },
+          'sparsegpt',
+        ],
       },
       opts,
     );
@@ -91,12 +98,20 @@ describe('validateGrid', () => {
   });
 
   it.each([
-    ['a typo in a key', (g: any) => (g.models[0].tokeniser = 'x'), 'grid.json: models[0].tokeniser: unknown key; expected one of path, name, tokenizer, published'],
+    [
+      'a typo in a key',
+      (g: any) => (g.models[0].tokeniser = 'x'),
+      'grid.json: models[0].tokeniser: unknown key; expected one of path, name, tokenizer, published',
+    ],
     ['an unknown method', (g: any) => (g.methods = ['wanda', 'wandaa']), 'grid.json: methods[1]: expected one of'],
     ['a bad pattern', (g: any) => (g.patterns = [{ sparsity: '1.5' }]), 'grid.json: patterns[0].sparsity: expected a ratio in [0, 1) or "N:M"'],
     ['a bad pattern string', (g: any) => (g.patterns = ['0.5', '4:2']), 'grid.json: patterns[1]: expected a ratio'],
     ['a zero pattern', (g: any) => (g.patterns = ['0']), 'grid.json: patterns[0]: a ratio of 0 prunes nothing'],
-    ['a bad partialGroups', (g: any) => (g.patterns[2].partialGroups = 'tail'), 'grid.json: patterns[2].partialGroups: expected one of error, dense, got "tail"'],
+    [
+      'a bad partialGroups',
+      (g: any) => (g.patterns[2].partialGroups = 'tail'),
+      'grid.json: patterns[2].partialGroups: expected one of error, dense, got "tail"',
+    ],
     ['a duplicate pattern', (g: any) => (g.patterns = ['0.5', 'unstructured:0.5']), 'grid.json: patterns[1]: pattern "0.5" is listed twice'],
     ['a duplicate model name', (g: any) => (g.models[1].name = 'stories260K'), 'grid.json: models[1]: model name "stories260K" is listed twice'],
     ['a model name that is no file name', (g: any) => (g.models[0].name = 'a/b'), 'grid.json: models[0].name: expected letters, digits'],
@@ -105,19 +120,43 @@ describe('validateGrid', () => {
     ['no models', (g: any) => (g.models = []), 'grid.json: models: expected a non-empty array, got an empty one'],
     ['models not a list', (g: any) => (g.models = 'x'), 'grid.json: models: expected a non-empty array, got "x"'],
     ['nsamples 0', (g: any) => (g.calibration.nsamples = 0), 'grid.json: calibration.nsamples: expected an integer >= 1, got 0'],
-    ['a fractional seqlen', (g: any) => (g.evaluation.perplexity[0].seqlen = 12.5), 'grid.json: evaluation.perplexity[0].seqlen: expected an integer >= 2, got 12.5'],
+    [
+      'a fractional seqlen',
+      (g: any) => (g.evaluation.perplexity[0].seqlen = 12.5),
+      'grid.json: evaluation.perplexity[0].seqlen: expected an integer >= 2, got 12.5',
+    ],
     ['an unknown task', (g: any) => (g.evaluation.zeroShot.tasks = ['piqa', 'mmlu']), 'grid.json: evaluation.zeroShot.tasks[1]: expected one of'],
     ['a zero-shot limit of 0', (g: any) => (g.evaluation.zeroShot.limit = 0), 'grid.json: evaluation.zeroShot.limit: expected an integer >= 1, got 0'],
     ['no evaluation', (g: any) => delete g.evaluation, 'grid.json: evaluation: expected an object, got nothing'],
     ['nothing to evaluate', (g: any) => (g.evaluation = {}), 'grid.json: evaluation.perplexity: the grid evaluates nothing'],
     ['an unknown target set', (g: any) => (g.targets = ['mlp', 'attn']), 'grid.json: targets[1]: expected one of mlp, all, got "attn"'],
     ['a negative alpha', (g: any) => (g.alpha = -1), 'grid.json: alpha: expected a finite number >= 0, got -1'],
-    ['an option the method lacks', (g: any) => (g.methods = [{ method: 'wanda', alpha: 1 }]), 'grid.json: methods[0].alpha: wanda has no option "alpha" (it takes none)'],
-    ['a bad option value in a sweep', (g: any) => (g.methods = [{ method: 'dass', alpha: [0.5, -1] }]), 'grid.json: methods[0].alpha[1]: expected a finite number >= 0, got -1'],
+    [
+      'an option the method lacks',
+      (g: any) => (g.methods = [{ method: 'wanda', alpha: 1 }]),
+      'grid.json: methods[0].alpha: wanda has no option "alpha" (it takes none)',
+    ],
+    [
+      'a bad option value in a sweep',
+      (g: any) => (g.methods = [{ method: 'dass', alpha: [0.5, -1] }]),
+      'grid.json: methods[0].alpha[1]: expected a finite number >= 0, got -1',
+    ],
     ['an unknown update', (g: any) => (g.methods = [{ method: 'dass', update: 'ols' }]), 'grid.json: methods[0].update: expected one of none, obs, got "ols"'],
-    ['an update on SparseGPT', (g: any) => (g.methods = [{ method: 'sparsegpt', update: 'obs' }]), 'grid.json: methods[0].update: sparsegpt chooses its mask inside its own step'],
-    ['an unknown layer-ratio strategy', (g: any) => (g.methods = [{ method: 'wanda', layerRatios: 'owls' }]), 'grid.json: methods[0].layerRatios: expected one of uniform, owl, got "owls"'],
-    ['an unknown method in an entry', (g: any) => (g.methods = [{ method: 'dasss' }]), 'grid.json: methods[0].method: expected one of magnitude, wanda, dass, sparsegpt, ria'],
+    [
+      'an update on SparseGPT',
+      (g: any) => (g.methods = [{ method: 'sparsegpt', update: 'obs' }]),
+      'grid.json: methods[0].update: sparsegpt chooses its mask inside its own step',
+    ],
+    [
+      'an unknown layer-ratio strategy',
+      (g: any) => (g.methods = [{ method: 'wanda', layerRatios: 'owls' }]),
+      'grid.json: methods[0].layerRatios: expected one of uniform, owl, got "owls"',
+    ],
+    [
+      'an unknown method in an entry',
+      (g: any) => (g.methods = [{ method: 'dasss' }]),
+      'grid.json: methods[0].method: expected one of magnitude, wanda, dass, sparsegpt, ria',
+    ],
     ['the same row twice', (g: any) => (g.methods = ['dass', { method: 'dass', key: 'dass' }]), 'grid.json: methods[1]: method row "dass" is listed twice'],
     ['an unknown backend', (g: any) => (g.backend = 'metal'), 'grid.json: backend: expected one of auto, tensorflow-gpu'],
     ['a bad k', (g: any) => (g.analysis.k = [3, 0]), 'grid.json: analysis.k[1]: expected a number > 0, got 0'],

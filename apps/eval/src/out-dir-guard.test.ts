@@ -28,7 +28,13 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(e.parentPath, e.name);
-    out[path.slice(dir.length + 1)] = e.isSymbolicLink() ? 'link' : e.isDirectory() ? 'dir' : createHash('sha256').update(await readFile(path)).digest('hex');
+    out[path.slice(dir.length + 1)] = e.isSymbolicLink()
+      ? 'link'
+      : e.isDirectory()
+        ? 'dir'
+        : createHash('sha256')
+            .update(await readFile(path))
+            .digest('hex');
   }
   return out;
 }
@@ -58,9 +64,21 @@ async function project(name: string): Promise<string> {
 describe('dass-repro --out never is, holds or lies inside a grid input', () => {
   it.each([
     ['the folder holding the grid file and every input', (p: string) => p, (p: string) => `--out ${p} contains the input --grid ${join(p, 'grid.json')}`],
-    ['the folder holding the model and tokenizer', (p: string) => join(p, 'models'), (p: string) => `--out ${join(p, 'models')} contains the input grid models[0].path ${join(p, 'models', 'stories260K.bin')}`],
-    ['the calibration text', (p: string) => join(p, 'calib.txt'), (p: string) => `--out ${join(p, 'calib.txt')} is the input grid calibration.source ${join(p, 'calib.txt')}`],
-    ['the model file', (p: string) => join(p, 'models', 'stories260K.bin'), (p: string) => `--out ${join(p, 'models', 'stories260K.bin')} is the input grid models[0].path ${join(p, 'models', 'stories260K.bin')}`],
+    [
+      'the folder holding the model and tokenizer',
+      (p: string) => join(p, 'models'),
+      (p: string) => `--out ${join(p, 'models')} contains the input grid models[0].path ${join(p, 'models', 'stories260K.bin')}`,
+    ],
+    [
+      'the calibration text',
+      (p: string) => join(p, 'calib.txt'),
+      (p: string) => `--out ${join(p, 'calib.txt')} is the input grid calibration.source ${join(p, 'calib.txt')}`,
+    ],
+    [
+      'the model file',
+      (p: string) => join(p, 'models', 'stories260K.bin'),
+      (p: string) => `--out ${join(p, 'models', 'stories260K.bin')} is the input grid models[0].path ${join(p, 'models', 'stories260K.bin')}`,
+    ],
   ])('refuses --out = %s (exit 2, one line naming both), every file byte-identical', async (_what, out, message) => {
     const proj = await project(`p-${_what.replace(/\W+/g, '-')}`);
     const before = await snapshot(proj);
@@ -79,7 +97,9 @@ describe('dass-repro --out never is, holds or lies inside a grid input', () => {
     const before = await snapshot(proj);
     const r = await cli(cwd, '--grid', join(proj, 'grid.json'), '--out', 'models-link');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out ${join(cwd, 'models-link')} contains the input grid models[0].path ${join(proj, 'models', 'stories260K.bin')} (resolved: ${join(proj, 'models')} and`);
+    expect(r.stderr).toContain(
+      `--out ${join(cwd, 'models-link')} contains the input grid models[0].path ${join(proj, 'models', 'stories260K.bin')} (resolved: ${join(proj, 'models')} and`,
+    );
     // A grid whose model is a link to a file inside the (future) output folder.
     const out = join(cwd, 'results');
     await mkdir(out);
@@ -101,7 +121,9 @@ describe('dass-repro --out never is, holds or lies inside a grid input', () => {
     await writeFile(join(mine, 'results.json'), '{"mine": true}');
     const r = await cli(cwd, '--grid', 'tiny', '--out', 'mine');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`dass-repro: --out ${mine} exists and holds other files but no grid.json, so it is not a dass-repro output folder; nothing in it is replaced: choose an empty or new folder\n`);
+    expect(r.stderr).toBe(
+      `dass-repro: --out ${mine} exists and holds other files but no grid.json, so it is not a dass-repro output folder; nothing in it is replaced: choose an empty or new folder\n`,
+    );
     expect(await readFile(join(mine, 'results.json'), 'utf8')).toBe('{"mine": true}');
   });
 

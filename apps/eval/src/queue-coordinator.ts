@@ -130,12 +130,16 @@ export async function runGridOnQueue(grid: GridSpec, options: QueueGridOptions):
       const portable = toPortableSpec(cell, dirs);
       const jobId = cellJobId(portable);
       await client.hset(PUBLISHED_KEY, { [jobId]: canonicalJson(portable) });
-      await queue.add(cell.id, { kind: 'dass-repro/cell-job', version: 1, grid: grid.name, spec: portable, keepCheckpoint: options.keepCheckpoints === true }, {
-        jobId,
-        attempts,
-        removeOnComplete: false,
-        removeOnFail: false,
-      });
+      await queue.add(
+        cell.id,
+        { kind: 'dass-repro/cell-job', version: 1, grid: grid.name, spec: portable, keepCheckpoint: options.keepCheckpoints === true },
+        {
+          jobId,
+          attempts,
+          removeOnComplete: false,
+          removeOnFail: false,
+        },
+      );
       return jobId;
     };
     let resumed = 0;

@@ -62,7 +62,10 @@ async function stopWorker(p: Proc): Promise<void> {
 async function records(out: string): Promise<CellRecord[]> {
   const dir = join(out, 'cells');
   const names = (await readdir(dir)).sort();
-  expect(names.every((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(n)), `only finished records in ${dir}: ${names}`).toBe(true);
+  expect(
+    names.every((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*\.json$/.test(n)),
+    `only finished records in ${dir}: ${names}`,
+  ).toBe(true);
   return Promise.all(names.map(async (n) => JSON.parse(await readFile(join(dir, n), 'utf8')) as CellRecord));
 }
 
@@ -216,7 +219,10 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     const w = dassRepro(['worker', '--queue', url(4), '--threads', '1', '--root', emptyRoot, '--name', 'bare'], work);
     try {
       await w.waitFor(/^worker bare on /m);
-      const c = dassRepro(['--grid', grid, '--root', data, '--out', out, '--queue', url(4), '--poll-ms', '200', '--only', 'dense,wanda', '--attempts', '1'], work);
+      const c = dassRepro(
+        ['--grid', grid, '--root', data, '--out', out, '--queue', url(4), '--poll-ms', '200', '--only', 'dense,wanda', '--attempts', '1'],
+        work,
+      );
       expect(await c.exit, c.out()).toBe(1);
       const recs = await records(out);
       expect(recs.map((r) => r.status)).toEqual(['failed', 'failed']);
@@ -240,7 +246,11 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     const queue = new Queue(QUEUE_NAME, { connection: { host: '127.0.0.1', port: redis.port, db: 5 }, prefix: QUEUE_PREFIX });
     try {
       const spec = { id: 'x__dense', kind: 'dense', model: { name: 'x', path: '/bin/sh' }, perplexity: [], backend: 'auto' };
-      const job = await queue.add('x__dense', { kind: 'dass-repro/cell-job', version: 1, grid: 'evil', spec, keepCheckpoint: false }, { jobId: 'x__dense--0123', attempts: 3 });
+      const job = await queue.add(
+        'x__dense',
+        { kind: 'dass-repro/cell-job', version: 1, grid: 'evil', spec, keepCheckpoint: false },
+        { jobId: 'x__dense--0123', attempts: 3 },
+      );
       for (let i = 0; i < 100 && (await job.getState()) !== 'failed'; i++) await new Promise((r) => setTimeout(r, 100));
       const failed = await queue.getJob(job.id!);
       expect(await failed!.getState()).toBe('failed');

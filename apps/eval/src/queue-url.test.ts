@@ -8,8 +8,21 @@ import { parseQueueUrl, redactQueueUrl } from './queue-url.js';
 
 describe('queue URLs', () => {
   it('parses host, port, database and TLS, with defaults', () => {
-    expect(parseQueueUrl('redis://gpu0', {})).toMatchObject({ host: 'gpu0', port: 6379, db: 0, tls: false, redacted: 'redis://gpu0:6379/0', hasCredentials: false });
-    expect(parseQueueUrl('rediss://10.0.0.5:6380/3', {})).toMatchObject({ host: '10.0.0.5', port: 6380, db: 3, tls: true, redacted: 'rediss://10.0.0.5:6380/3' });
+    expect(parseQueueUrl('redis://gpu0', {})).toMatchObject({
+      host: 'gpu0',
+      port: 6379,
+      db: 0,
+      tls: false,
+      redacted: 'redis://gpu0:6379/0',
+      hasCredentials: false,
+    });
+    expect(parseQueueUrl('rediss://10.0.0.5:6380/3', {})).toMatchObject({
+      host: '10.0.0.5',
+      port: 6380,
+      db: 3,
+      tls: true,
+      redacted: 'rediss://10.0.0.5:6380/3',
+    });
     expect(parseQueueUrl('redis://[::1]:7000', {})).toMatchObject({ host: '::1', port: 7000, redacted: 'redis://[::1]:7000/0' });
   });
 
@@ -57,7 +70,11 @@ describe('portable cells', () => {
     const p = toPortableSpec(prune, { root: '/home/me/work', assets });
     expect(p.model.path).toBe(`${ASSETS_MARK}stories260K/stories260K.bin`);
     expect(p.calibration!.source).toBe(`${ASSETS_MARK}text/tinystories_train_head.txt`);
-    const onRoot = { ...prune, model: { ...prune.model, path: '/home/me/work/models/Llama-2-7b-hf' }, perplexity: [{ ...prune.perplexity[0], path: '/elsewhere/wiki.test.raw' }] };
+    const onRoot = {
+      ...prune,
+      model: { ...prune.model, path: '/home/me/work/models/Llama-2-7b-hf' },
+      perplexity: [{ ...prune.perplexity[0], path: '/elsewhere/wiki.test.raw' }],
+    };
     const q = toPortableSpec(onRoot, { root: '/home/me/work', assets });
     expect(q.model.path).toBe('models/Llama-2-7b-hf');
     expect(q.perplexity[0].path).toBe('/elsewhere/wiki.test.raw');

@@ -124,7 +124,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
   const threads = options.threads ?? Math.max(1, Math.floor(cores / concurrency));
   if (!Number.isInteger(threads) || threads < 1) throw new UserInputError(`--threads: expected an integer >= 1, got ${options.threads}`);
   if (threads > 1 && concurrency * threads > cores) {
-    throw new UserInputError(`--concurrency ${concurrency} × --threads ${threads} = ${concurrency * threads} exceeds the ${cores} cores of this machine; lower one of them`);
+    throw new UserInputError(
+      `--concurrency ${concurrency} × --threads ${threads} = ${concurrency * threads} exceeds the ${cores} cores of this machine; lower one of them`,
+    );
   }
   const entry = options.entry ?? defaultWorkerEntry;
   if (!existsSync(entry)) throw new Error(`${entry} does not exist: build the app first (cd apps/eval && pnpm run build)`);
@@ -160,7 +162,9 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     const spec = fromPortableSpec(portable, { root, assets: assetsDir });
     const missing = cellPaths(spec).filter((p) => !existsSync(p));
     if (missing.length > 0) {
-      throw new Error(`worker ${name} on host ${host}: ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist (relative paths resolve against --root ${root})`);
+      throw new Error(
+        `worker ${name} on host ${host}: ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist (relative paths resolve against --root ${root})`,
+      );
     }
     const attempt = `attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}`;
     log(`start ${spec.id} (${attempt})`);
@@ -171,7 +175,12 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     busy.add(c);
     let record: CellRecord;
     try {
-      record = await runInChild(c, spec, { outDir: scratch, keepCheckpoint: data.keepCheckpoint === true, threads }, (m) => void progress(m.replace(`${spec.id}: `, '')));
+      record = await runInChild(
+        c,
+        spec,
+        { outDir: scratch, keepCheckpoint: data.keepCheckpoint === true, threads },
+        (m) => void progress(m.replace(`${spec.id}: `, '')),
+      );
     } finally {
       busy.delete(c);
       if (!c.exited && !stopping) idle.push(c);
@@ -218,7 +227,8 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Run
     return stopped;
   };
   const idleTimer = setInterval(() => {
-    if (options.idleExitMs !== undefined && busy.size === 0 && Date.now() - lastBusy > options.idleExitMs) void stop(`no cell for ${Math.round(options.idleExitMs / 1000)} s: exiting`);
+    if (options.idleExitMs !== undefined && busy.size === 0 && Date.now() - lastBusy > options.idleExitMs)
+      void stop(`no cell for ${Math.round(options.idleExitMs / 1000)} s: exiting`);
   }, 1000);
   idleTimer.unref();
 
@@ -259,10 +269,14 @@ export async function workerMain(argv: readonly string[], io: WorkerCliIo): Prom
     )
     .option('queue', { type: 'string', describe: 'the queue: redis://[user[:password]@]host[:port][/db] (rediss:// for TLS)' })
     .option('concurrency', { type: 'number', default: 1, describe: 'cells run at once, each in its own process' })
-    .option('threads', { type: 'number', describe: 'worker threads per cell for the model passes (concurrency × threads ≤ cores)', defaultDescription: 'cores / concurrency' })
+    .option('threads', {
+      type: 'number',
+      describe: 'worker threads per cell for the model passes (concurrency × threads ≤ cores)',
+      defaultDescription: 'cores / concurrency',
+    })
     .option('root', { type: 'string', describe: "folder the grid's relative model and data paths resolve against (default: the working folder)" })
     .option('scratch', { type: 'string', describe: 'folder for pruned checkpoints while they are evaluated (default: under the OS temp dir)' })
-    .option('name', { type: 'string', describe: 'names this worker in the coordinator\'s progress (default: <host>#<pid>)' })
+    .option('name', { type: 'string', describe: "names this worker in the coordinator's progress (default: <host>#<pid>)" })
     .option('idle-exit', { type: 'number', describe: 'exit after this many seconds with no cell to run (default: never)' })
     .option('lock-ms', { type: 'number', hidden: true })
     .option('stalled-ms', { type: 'number', hidden: true })
@@ -285,7 +299,7 @@ export async function workerMain(argv: readonly string[], io: WorkerCliIo): Prom
     } catch (err) {
       throw new UserInputError(`${(err as Error).message.replace(/\s*\n\s*/g, ' ')} (see dass-repro worker --help)`);
     }
-    if (!args.queue) throw new UserInputError('--queue: required (redis://host:port[/db] of the coordinator\'s queue)');
+    if (!args.queue) throw new UserInputError("--queue: required (redis://host:port[/db] of the coordinator's queue)");
     const target = parseQueueUrl(args.queue, io.env ?? process.env);
     const positive = (flag: string, v: number | undefined) => {
       if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new UserInputError(`--${flag}: expected a number > 0, got ${v}`);

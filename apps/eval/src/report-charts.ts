@@ -43,7 +43,13 @@ export function depthColor(i: number, n: number): string {
   const t = n <= 1 ? 1 : i / (n - 1);
   const from = [0x9e, 0xca, 0xe1];
   const to = [0x08, 0x30, 0x6b];
-  return `#${from.map((f, k) => Math.round(f + (to[k]! - f) * t).toString(16).padStart(2, '0')).join('')}`;
+  return `#${from
+    .map((f, k) =>
+      Math.round(f + (to[k]! - f) * t)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 function perplexitySection(index: ResultIndex): FigureSection {
@@ -56,7 +62,10 @@ function perplexitySection(index: ResultIndex): FigureSection {
         const p = ok(r)?.perplexity?.[set.name];
         return p && !isFailure(p) ? p.ppl : undefined;
       };
-      const groups = grid.patterns.map((p) => ({ label: patternLabel(p.sparsity), values: grid.methods.map((m) => pplOf(index.prune(model.name, m.key, p.sparsity, targets))) }));
+      const groups = grid.patterns.map((p) => ({
+        label: patternLabel(p.sparsity),
+        values: grid.methods.map((m) => pplOf(index.prune(model.name, m.key, p.sparsity, targets))),
+      }));
       const dense = pplOf(index.dense(model.name));
       const all = groups.flatMap((g) => g.values).filter((v): v is number => v !== undefined);
       if (all.length === 0 && dense === undefined) continue;
@@ -99,7 +108,16 @@ function sparsitySection(index: ResultIndex): FigureSection {
           id: `sparsity-${model.name}-${pattern.sparsity}-${targets}`,
           title: `${label}: per-layer sparsity`,
           caption: `Zeros over the pruned matrices of each layer, read back from the written checkpoint (${targets} targets).`,
-          svg: lineChart({ title: `${label} · per-layer sparsity`, xLabel: 'layer', yLabel: 'sparsity (%)', series, integerX: true, yDomain: [0, 100], width: 420, height: 260 }),
+          svg: lineChart({
+            title: `${label} · per-layer sparsity`,
+            xLabel: 'layer',
+            yLabel: 'sparsity (%)',
+            series,
+            integerX: true,
+            yDomain: [0, 100],
+            width: 420,
+            height: 260,
+          }),
         });
       }
     }
@@ -167,7 +185,11 @@ function analysisSection(index: ResultIndex): FigureSection {
         series: a.layers.map((l, i) => {
           const h = l.neuronNorms.log10Histogram;
           const total = h.counts.reduce((s, c) => s + c, 0) || 1;
-          return { name: `layer ${l.layer}`, color: depthColor(i, n), points: h.counts.map((c, b) => [(h.edges[b]! + h.edges[b + 1]!) / 2, (100 * c) / total] as const) };
+          return {
+            name: `layer ${l.layer}`,
+            color: depthColor(i, n),
+            points: h.counts.map((c, b) => [(h.edges[b]! + h.edges[b + 1]!) / 2, (100 * c) / total] as const),
+          };
         }),
         legend: n <= 8,
         markers: false,

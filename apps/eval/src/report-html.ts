@@ -75,14 +75,32 @@ function metaHtml(input: ReportInput): string {
     ['Generated', input.generatedAt],
     ['Cells', `${ok} finished, ${failed} failed, ${input.pending.length} not run`],
     ['Models', grid.models.map((m) => m.name).join(', ')],
-    ['Methods', grid.methods.map((m) => `${m.label}${Object.keys(m.options).length ? ` (${Object.entries(m.options).map(([k, v]) => `${k} = ${v}`).join(', ')})` : ''}`).join(', ')],
+    [
+      'Methods',
+      grid.methods
+        .map(
+          (m) =>
+            `${m.label}${
+              Object.keys(m.options).length
+                ? ` (${Object.entries(m.options)
+                    .map(([k, v]) => `${k} = ${v}`)
+                    .join(', ')})`
+                : ''
+            }`,
+        )
+        .join(', '),
+    ],
     ['Patterns', grid.patterns.map((p) => `${patternLabel(p.sparsity)}${p.partialGroups === 'dense' ? ' (tail groups dense)' : ''}`).join(', ')],
     ['Targets', grid.targets.join(', ')],
     ['Calibration', `${c.source.split(/[\\/]/).pop()} · ${c.nsamples} × ${c.seqlen} tokens · seed ${c.seed}`],
     ['Perplexity', grid.perplexity.map((s) => `${s.name} (context ${s.seqlen}${s.maxWindows ? `, ≤ ${s.maxWindows} windows` : ''})`).join('; ') || 'none'],
     ['Zero-shot', grid.zeroShot ? `${grid.zeroShot.tasks.join(', ')}${grid.zeroShot.limit ? ` (first ${grid.zeroShot.limit} items)` : ''}` : 'none'],
   ];
-  if (manifest) rows.push(['Tool', `${manifest.tool.name} ${manifest.tool.version}, node ${manifest.tool.node}, tfjs ${manifest.tool.tfjs} (${manifest.backend.name}), ${manifest.tool.platform}`]);
+  if (manifest)
+    rows.push([
+      'Tool',
+      `${manifest.tool.name} ${manifest.tool.version}, node ${manifest.tool.node}, tfjs ${manifest.tool.tfjs} (${manifest.backend.name}), ${manifest.tool.platform}`,
+    ]);
   return `<dl class="meta">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
 }
 

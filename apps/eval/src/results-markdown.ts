@@ -20,7 +20,13 @@ export function tableToMarkdown(table: ResultTable): string {
 }
 
 /** `results.md`: a heading, every table, and the failed cells with their errors. */
-export function resultsMarkdown(options: { title: string; description?: string; tables: readonly ResultTable[]; records: readonly CellRecord[]; pending: readonly string[] }): string {
+export function resultsMarkdown(options: {
+  title: string;
+  description?: string;
+  tables: readonly ResultTable[];
+  records: readonly CellRecord[];
+  pending: readonly string[];
+}): string {
   const parts = [`# ${options.title}`, ''];
   if (options.description) parts.push(options.description, '');
   const ok = options.records.filter((r) => r.status === 'ok').length;

@@ -9,7 +9,10 @@ import { ResultIndex, patternLabel, resultTables, splitByModels } from './result
 const grid = validateGrid(
   {
     name: 'g',
-    models: [{ name: 'llama-2-7b', path: 'models/Llama-2-7b-hf' }, { name: 'other', path: 'o' }],
+    models: [
+      { name: 'llama-2-7b', path: 'models/Llama-2-7b-hf' },
+      { name: 'other', path: 'o' },
+    ],
     methods: ['magnitude', 'wanda', 'dass'],
     patterns: ['0.5', '2:4'],
     calibration: { source: 'c4.json.gz' },
@@ -20,7 +23,17 @@ const grid = validateGrid(
 );
 
 function record(cell: CellSpec, ppl: number | 'failed'): CellRecord {
-  const base = { kind: 'dass-repro/cell' as const, version: 1 as const, id: cell.id, hash: cellHash(cell), spec: cell, startedAt: '', finishedAt: '', seconds: 1, warnings: [] };
+  const base = {
+    kind: 'dass-repro/cell' as const,
+    version: 1 as const,
+    id: cell.id,
+    hash: cellHash(cell),
+    spec: cell,
+    startedAt: '',
+    finishedAt: '',
+    seconds: 1,
+    warnings: [],
+  };
   if (ppl === 'failed') return { ...base, status: 'failed', error: { name: 'Error', message: 'boom | here' } };
   return { ...base, status: 'ok', perplexity: { wikitext2: { ppl } as never } };
 }
@@ -34,7 +47,9 @@ const values: Record<string, number | 'failed'> = {
   'llama-2-7b__magnitude__2of4': 'failed',
   'llama-2-7b__wanda__2of4': 12,
 };
-const records = gridCells(grid).filter((c) => c.id in values).map((c) => record(c, values[c.id]!));
+const records = gridCells(grid)
+  .filter((c) => c.id in values)
+  .map((c) => record(c, values[c.id]!));
 const tables = resultTables(new ResultIndex(grid, records));
 
 describe('resultTables', () => {

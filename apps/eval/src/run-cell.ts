@@ -149,7 +149,12 @@ async function withModel<T>(
 }
 
 async function runDense(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
-  return withModel(spec.model.path, spec.model.tokenizer, (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress, options.threads ?? 1), warnings);
+  return withModel(
+    spec.model.path,
+    spec.model.tokenizer,
+    (source, tokenizer) => evaluateModel(source, tokenizer, spec, progress, options.threads ?? 1),
+    warnings,
+  );
 }
 
 async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
@@ -197,47 +202,54 @@ async function runPruneCell(spec: CellSpec, options: RunCellOptions, warnings: s
 async function runAnalysis(spec: CellSpec, options: RunCellOptions, warnings: string[], progress: (m: string) => void): Promise<Partial<CellRecord>> {
   const calibration = spec.calibration!;
   const analysis = spec.analysis!;
-  return withModel(spec.model.path, spec.model.tokenizer, async (source, tokenizer) => {
-    let seqlen = calibration.seqlen;
-    if (seqlen > source.config.maxPositionEmbeddings) {
-      warnings.push(`calibration seqlen ${seqlen} exceeds the model's context (${source.config.maxPositionEmbeddings}); using ${source.config.maxPositionEmbeddings}`);
-      seqlen = source.config.maxPositionEmbeddings;
-    }
-    progress('calibration');
-    const batch = await loadCalibration({
-      calib: calibration.source,
-      format: calibration.format,
-      tokenizer,
-      nsamples: calibration.nsamples,
-      seqlen,
-      seed: calibration.seed,
-      vocabSize: source.config.vocabSize,
-    });
-    const model = await CausalLM.fromSource(source, {
-      cacheLayers: false,
-      maxTokensPerPass: spec.maxTokensPerPass,
-      threads: Math.min(options.threads ?? 1, defaultThreads(currentBackend()?.name, { config: source.config, tokens: batch.nsamples * batch.seqlen })),
-    });
-    const result: ModelOutlierAnalysis = { model: spec.model.name, k: analysis.k, tokens: batch.nsamples * batch.seqlen, layers: [] };
-    try {
-      await runLayerSequential({
-        model,
-        inputIds: batch.inputIds,
-        nsamples: batch.nsamples,
-        seqlen: batch.seqlen,
-        targets: MLP_LINEARS,
-        maxTokensPerPass: spec.maxTokensPerPass,
-        // Inspect only: the weights stay dense, so every layer sees the dense model's activations.
-        onLayer: ({ index, layer, stats }) => {
-          progress(`analysing layer ${index}`);
-          result.layers.push(analyzeLayer(layer, stats, analysis));
-        },
+  return withModel(
+    spec.model.path,
+    spec.model.tokenizer,
+    async (source, tokenizer) => {
+      let seqlen = calibration.seqlen;
+      if (seqlen > source.config.maxPositionEmbeddings) {
+        warnings.push(
+          `calibration seqlen ${seqlen} exceeds the model's context (${source.config.maxPositionEmbeddings}); using ${source.config.maxPositionEmbeddings}`,
+        );
+        seqlen = source.config.maxPositionEmbeddings;
+      }
+      progress('calibration');
+      const batch = await loadCalibration({
+        calib: calibration.source,
+        format: calibration.format,
+        tokenizer,
+        nsamples: calibration.nsamples,
+        seqlen,
+        seed: calibration.seed,
+        vocabSize: source.config.vocabSize,
       });
-    } finally {
-      model.dispose();
-    }
-    return { analysis: result };
-  }, warnings);
+      const model = await CausalLM.fromSource(source, {
+        cacheLayers: false,
+        maxTokensPerPass: spec.maxTokensPerPass,
+        threads: Math.min(options.threads ?? 1, defaultThreads(currentBackend()?.name, { config: source.config, tokens: batch.nsamples * batch.seqlen })),
+      });
+      const result: ModelOutlierAnalysis = { model: spec.model.name, k: analysis.k, tokens: batch.nsamples * batch.seqlen, layers: [] };
+      try {
+        await runLayerSequential({
+          model,
+          inputIds: batch.inputIds,
+          nsamples: batch.nsamples,
+          seqlen: batch.seqlen,
+          targets: MLP_LINEARS,
+          maxTokensPerPass: spec.maxTokensPerPass,
+          // Inspect only: the weights stay dense, so every layer sees the dense model's activations.
+          onLayer: ({ index, layer, stats }) => {
+            progress(`analysing layer ${index}`);
+            result.layers.push(analyzeLayer(layer, stats, analysis));
+          },
+        });
+      } finally {
+        model.dispose();
+      }
+      return { analysis: result };
+    },
+    warnings,
+  );
 }
 
 /**
@@ -251,8 +263,10 @@ export async function runCell(spec: CellSpec, options: RunCellOptions): Promise<
   const progress = (m: string) => options.onProgress?.(`${spec.id}: ${m}`);
   const base = { kind: 'dass-repro/cell' as const, version: 1 as const, id: spec.id, hash: cellHash(spec), spec, startedAt: started.toISOString() };
   try {
-    if (spec.kind === 'prune' && (!spec.method || !spec.pattern || !spec.calibration)) throw new TypeError(`${spec.id}: a prune cell needs method, pattern and calibration`);
-    if (spec.kind === 'analysis' && (!spec.analysis || !spec.calibration)) throw new TypeError(`${spec.id}: an analysis cell needs analysis and calibration settings`);
+    if (spec.kind === 'prune' && (!spec.method || !spec.pattern || !spec.calibration))
+      throw new TypeError(`${spec.id}: a prune cell needs method, pattern and calibration`);
+    if (spec.kind === 'analysis' && (!spec.analysis || !spec.calibration))
+      throw new TypeError(`${spec.id}: an analysis cell needs analysis and calibration settings`);
     if (spec.targets !== undefined) targetLinears(spec.targets);
     await selectBackend(spec.backend);
     const body =

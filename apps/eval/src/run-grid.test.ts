@@ -52,7 +52,11 @@ describe('runGrid (in process) over stories260K', () => {
     expect(first.cells).toBe(6);
     expect(first.failed.sort()).toEqual(['stories260K__magnitude__4of8', 'stories260K__wanda__4of8']);
     const r = await records(out);
-    expect([...r.keys()].sort()).toEqual(gridCells(smallGrid('error')).map((c) => c.id).sort());
+    expect([...r.keys()].sort()).toEqual(
+      gridCells(smallGrid('error'))
+        .map((c) => c.id)
+        .sort(),
+    );
     const failed = r.get('stories260K__wanda__4of8')!;
     expect(failed.status).toBe('failed');
     expect(failed.error!.message).toMatch(/down_proj \[64, 172\].*not divisible by (M=)?8/);

@@ -46,7 +46,9 @@ describe('barChart', () => {
     expect(ys[0]).toBeLessThan(ys[1]!); // 6.4 above 6.3
   });
   it('rejects a group whose values do not match the series', () => {
-    expect(() => barChart({ title: 't', yLabel: 'y', series: ['a'], groups: [{ label: 'g', values: [1, 2] }] })).toThrow('t: group "g" has 2 values for 1 series');
+    expect(() => barChart({ title: 't', yLabel: 'y', series: ['a'], groups: [{ label: 'g', values: [1, 2] }] })).toThrow(
+      't: group "g" has 2 values for 1 series',
+    );
   });
 });
 
@@ -57,7 +59,14 @@ describe('lineChart', () => {
       xLabel: 'layer',
       yLabel: '%',
       series: [
-        { name: 'Wanda', points: [[0, 50], [1, 50], [2, 49]] },
+        {
+          name: 'Wanda',
+          points: [
+            [0, 50],
+            [1, 50],
+            [2, 49],
+          ],
+        },
         { name: 'failed one', points: [] },
       ],
       integerX: true,

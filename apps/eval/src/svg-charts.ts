@@ -70,10 +70,11 @@ export function logTicks(lo: number, hi: number): number[] {
   const b = Math.ceil(Math.log10(hi));
   const factors = b - a <= 2 ? [1, 2, 5] : [1];
   const ticks: number[] = [];
-  for (let e = a; e <= b; e++) for (const f of factors) {
-    const t = Number((f * 10 ** e).toPrecision(12));
-    if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
-  }
+  for (let e = a; e <= b; e++)
+    for (const f of factors) {
+      const t = Number((f * 10 ** e).toPrecision(12));
+      if (t >= lo * 0.999 && t <= hi * 1.001) ticks.push(t);
+    }
   return ticks.length >= 2 ? ticks : [lo, hi];
 }
 
@@ -153,7 +154,8 @@ export function barChart(options: BarChartOptions): string {
   const { series, groups } = options;
   if (series.length === 0 || groups.length === 0) throw new RangeError(`${options.title}: a bar chart needs at least one series and one group`);
   for (const g of groups) {
-    if (g.values.length !== series.length) throw new RangeError(`${options.title}: group ${JSON.stringify(g.label)} has ${g.values.length} values for ${series.length} series`);
+    if (g.values.length !== series.length)
+      throw new RangeError(`${options.title}: group ${JSON.stringify(g.label)} has ${g.values.length} values for ${series.length} series`);
   }
   const frame: Frame = { width: options.width ?? 560, height: options.height ?? 300, left: 64, right: 16, top: 30, bottom: 64 };
   const values = groups.flatMap((g) => g.values.filter((v): v is number => v !== undefined));
@@ -184,7 +186,9 @@ export function barChart(options: BarChartOptions): string {
           `<title>${escapeXml(`${g.label} · ${series[si]}: ${fmt(v)}`)}</title></rect>`,
       );
     });
-    parts.push(`<text x="${(frame.left + (gi + 0.5) * groupWidth).toFixed(1)}" y="${frame.height - frame.bottom + 16}" text-anchor="middle" font-size="11">${escapeXml(g.label)}</text>`);
+    parts.push(
+      `<text x="${(frame.left + (gi + 0.5) * groupWidth).toFixed(1)}" y="${frame.height - frame.bottom + 16}" text-anchor="middle" font-size="11">${escapeXml(g.label)}</text>`,
+    );
   });
   for (const r of refs) {
     const ry = y(r.value).toFixed(1);
@@ -208,7 +212,13 @@ export function lineChart(options: LineChartOptions): string {
   const xs = points.map((p) => p[0]);
   let [xlo, xhi] = [Math.min(...xs), Math.max(...xs)];
   if (xlo === xhi) [xlo, xhi] = [xlo - 1, xhi + 1];
-  const [ylo, yhi] = options.yDomain ?? domain(points.map((p) => p[1]), log, false);
+  const [ylo, yhi] =
+    options.yDomain ??
+    domain(
+      points.map((p) => p[1]),
+      log,
+      false,
+    );
   const x = axisScale(xlo, xhi, frame.left + 8, frame.width - frame.right - 8, false);
   const y = axisScale(ylo, yhi, frame.height - frame.bottom, frame.top, log);
   const yt = log ? logTicks(ylo, yhi) : niceTicks(ylo, yhi);
@@ -237,7 +247,13 @@ export function lineChart(options: LineChartOptions): string {
       }
     }
   });
-  if (options.legend !== false) parts.push(legend(frame, series.map((s, i) => ({ name: s.name, color: colorOf(s, i) }))));
+  if (options.legend !== false)
+    parts.push(
+      legend(
+        frame,
+        series.map((s, i) => ({ name: s.name, color: colorOf(s, i) })),
+      ),
+    );
   parts.push('</svg>');
   return parts.join('');
 }

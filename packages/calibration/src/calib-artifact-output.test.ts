@@ -13,7 +13,15 @@ afterAll(async () => {
   await rm(tmp, { recursive: true, force: true });
 });
 
-const meta: CalibArtifactMetadata = { sourceSha256: 'a'.repeat(64), tokenizerSha256: 'b'.repeat(64), seed: 0, seqlen: 3, nsamples: 2, sampler: 'text', source: 'data.txt' };
+const meta: CalibArtifactMetadata = {
+  sourceSha256: 'a'.repeat(64),
+  tokenizerSha256: 'b'.repeat(64),
+  seed: 0,
+  seqlen: 3,
+  nsamples: 2,
+  sampler: 'text',
+  source: 'data.txt',
+};
 const ids = { inputIds: Int32Array.from([1, 2, 3, 4, 5, 6]), nsamples: 2, seqlen: 3 };
 
 describe('writeCalibArtifact never replaces an input or a file it did not write', () => {
@@ -33,10 +41,14 @@ describe('writeCalibArtifact never replaces an input or a file it did not write'
     const notes = join(tmp, 'notes.txt');
     await writeFile(notes, 'mine');
     const err = await writeCalibArtifact(notes, ids, meta).catch((e: unknown) => e);
-    expect((err as Error).message).toBe(`path ${notes} exists and is not a safetensors file, so it is not an artifact this tool wrote; it is never replaced: remove it yourself or choose another path`);
+    expect((err as Error).message).toBe(
+      `path ${notes} exists and is not a safetensors file, so it is not an artifact this tool wrote; it is never replaced: remove it yourself or choose another path`,
+    );
     expect(await readFile(notes, 'utf8')).toBe('mine');
     await mkdir(join(tmp, 'folder'));
-    expect(((await writeCalibArtifact(join(tmp, 'folder'), ids, meta).catch((e: unknown) => e)) as Error).message).toContain('is a folder, not a safetensors file');
+    expect(((await writeCalibArtifact(join(tmp, 'folder'), ids, meta).catch((e: unknown) => e)) as Error).message).toContain(
+      'is a folder, not a safetensors file',
+    );
   });
 
   it('replaces a previous artifact', async () => {

@@ -87,9 +87,13 @@ describe('writeCalibArtifact', () => {
     );
     await expect(writeCalibArtifact(p, ids23(), meta({ seqlen: 4 }))).rejects.toThrow("metadata.seqlen: 4 disagrees with the ids' seqlen 3");
     await expect(writeCalibArtifact(p, ids23(), meta({ nsamples: 3 }))).rejects.toThrow("metadata.nsamples: 3 disagrees with the ids' nsamples 2");
-    await expect(writeCalibArtifact(p, ids23(), meta({ sourceSha256: 'ABC' }))).rejects.toThrow('metadata.sourceSha256: expected 64 lowercase hex digits, got "ABC"');
+    await expect(writeCalibArtifact(p, ids23(), meta({ sourceSha256: 'ABC' }))).rejects.toThrow(
+      'metadata.sourceSha256: expected 64 lowercase hex digits, got "ABC"',
+    );
     await expect(writeCalibArtifact(p, ids23(), meta({ seed: 1.5 }))).rejects.toThrow('metadata.seed: expected an integer, got 1.5');
-    await expect(writeCalibArtifact(p, ids23(), meta({ sampler: 'c4' as 'text' }))).rejects.toThrow('metadata.sampler: expected "text" or "documents", got "c4"');
+    await expect(writeCalibArtifact(p, ids23(), meta({ sampler: 'c4' as 'text' }))).rejects.toThrow(
+      'metadata.sampler: expected "text" or "documents", got "c4"',
+    );
     await expect(writeCalibArtifact(p, ids23(), meta({ source: '/data/c4.jsonl' }))).rejects.toThrow(/metadata.source: expected the source file's base name/);
     expect(await readdir(tmp)).not.toContain('bad.safetensors');
   });
@@ -97,7 +101,14 @@ describe('writeCalibArtifact', () => {
 
 describe('readCalibArtifact validates the file', () => {
   const goodMeta = () => Object.fromEntries(Object.entries(meta()).map(([k, v]) => [k, String(v)]));
-  async function expectBad(name: string, tensors: Parameters<typeof writeSafetensors>[1], metadata: Record<string, string>, code: string, message: RegExp, vocabSize?: number) {
+  async function expectBad(
+    name: string,
+    tensors: Parameters<typeof writeSafetensors>[1],
+    metadata: Record<string, string>,
+    code: string,
+    message: RegExp,
+    vocabSize?: number,
+  ) {
     const p = join(tmp, name);
     await writeSafetensors(p, tensors, metadata);
     const err = await readCalibArtifact(p, { vocabSize }).then(
@@ -113,19 +124,61 @@ describe('readCalibArtifact validates the file', () => {
 
   it('tensor name, dtype and rank', async () => {
     await expectBad('noname.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3], 'ids'), goodMeta(), 'MISSING_TENSOR', /no tensor "input_ids" \(has "ids"\)/);
-    await expectBad('f32.safetensors', [{ name: 'input_ids', dtype: 'F32', shape: [2, 3], data: new Float32Array(6) }], goodMeta(), 'BAD_DTYPE', /is F32, expected I32 or I64/);
+    await expectBad(
+      'f32.safetensors',
+      [{ name: 'input_ids', dtype: 'F32', shape: [2, 3], data: new Float32Array(6) }],
+      goodMeta(),
+      'BAD_DTYPE',
+      /is F32, expected I32 or I64/,
+    );
     await expectBad('rank1.safetensors', i32([1, 2, 3, 4, 5, 6], [6]), goodMeta(), 'BAD_SHAPE', /shape \[6\], expected \[nsamples, seqlen\]/);
   });
 
   it('metadata present, well-formed and matching the shape', async () => {
     const { seed: _seed, sampler: _sampler, ...partial } = goodMeta();
     // Ours (the format marker) must carry every key; another tool's file may lack some (see the next describe).
-    await expectBad('nometa.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3]), { format: 'dass-ts/calib-v1', ...partial }, 'BAD_HEADER', /__metadata__ lacks seed, sampler/);
-    await expectBad('format2.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3]), { ...goodMeta(), format: 'dass-ts/calib-v2' }, 'BAD_HEADER', /format: "dass-ts\/calib-v2" is not a version this reader knows/);
-    await expectBad('seedtext.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3]), { ...goodMeta(), seed: '4e2' }, 'BAD_HEADER', /__metadata__.seed: expected an integer, got "4e2"/);
-    await expectBad('mismatch.safetensors', i32([1, 2, 3, 4, 5, 6], [3, 2]), goodMeta(), 'BAD_HEADER', /metadata says nsamples 2, seqlen 3 but "input_ids" is \[3, 2\]/);
-    await expectBad('sampler.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3]), { ...goodMeta(), sampler: 'c4' }, 'BAD_HEADER', /sampler: expected "text" or "documents", got "c4"/);
-    await expectBad('upper.safetensors', i32([1, 2, 3, 4, 5, 6], [2, 3]), { ...goodMeta(), sourceSha256: SHA_A.toUpperCase() }, 'BAD_HEADER', /sourceSha256: expected 64 lowercase hex digits/);
+    await expectBad(
+      'nometa.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [2, 3]),
+      { format: 'dass-ts/calib-v1', ...partial },
+      'BAD_HEADER',
+      /__metadata__ lacks seed, sampler/,
+    );
+    await expectBad(
+      'format2.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [2, 3]),
+      { ...goodMeta(), format: 'dass-ts/calib-v2' },
+      'BAD_HEADER',
+      /format: "dass-ts\/calib-v2" is not a version this reader knows/,
+    );
+    await expectBad(
+      'seedtext.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [2, 3]),
+      { ...goodMeta(), seed: '4e2' },
+      'BAD_HEADER',
+      /__metadata__.seed: expected an integer, got "4e2"/,
+    );
+    await expectBad(
+      'mismatch.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [3, 2]),
+      goodMeta(),
+      'BAD_HEADER',
+      /metadata says nsamples 2, seqlen 3 but "input_ids" is \[3, 2\]/,
+    );
+    await expectBad(
+      'sampler.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [2, 3]),
+      { ...goodMeta(), sampler: 'c4' },
+      'BAD_HEADER',
+      /sampler: expected "text" or "documents", got "c4"/,
+    );
+    await expectBad(
+      'upper.safetensors',
+      i32([1, 2, 3, 4, 5, 6], [2, 3]),
+      { ...goodMeta(), sourceSha256: SHA_A.toUpperCase() },
+      'BAD_HEADER',
+      /sourceSha256: expected 64 lowercase hex digits/,
+    );
   });
 
   it('ids non-negative, and below the vocabulary when given', async () => {
@@ -160,12 +213,15 @@ describe('readCalibArtifact accepts artifacts written by other tools', () => {
   };
 
   it('I64 ids with snake_case metadata: ids as int32, every given field known, the rest unknown', async () => {
-    const p = await put('py-i64.safetensors', foreignSafetensors('I64', [2, 3], [1, 403, 511, 1, 2, 0], {
-      source_sha256: SHA_A.toUpperCase(),
-      tokenizer_sha256: SHA_B,
-      seed: '0',
-      seq_len: '3',
-    }));
+    const p = await put(
+      'py-i64.safetensors',
+      foreignSafetensors('I64', [2, 3], [1, 403, 511, 1, 2, 0], {
+        source_sha256: SHA_A.toUpperCase(),
+        tokenizer_sha256: SHA_B,
+        seed: '0',
+        seq_len: '3',
+      }),
+    );
     const a = await readCalibArtifact(p, { vocabSize: 512 });
     expect(a.dtype).toBe('I64');
     expect(a.inputIds).toBeInstanceOf(Int32Array);

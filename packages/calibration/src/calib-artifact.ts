@@ -90,7 +90,12 @@ export interface WriteCalibArtifactOptions {
  * existing `path` is replaced only when it is a safetensors file (a previous artifact); anything else (a text, a
  * folder) is an OutputPathError, as is a `path` that is one of `options.inputs`.
  */
-export async function writeCalibArtifact(path: string, ids: CalibArtifactIds, metadata: CalibArtifactMetadata, options: WriteCalibArtifactOptions = {}): Promise<void> {
+export async function writeCalibArtifact(
+  path: string,
+  ids: CalibArtifactIds,
+  metadata: CalibArtifactMetadata,
+  options: WriteCalibArtifactOptions = {},
+): Promise<void> {
   if (typeof path !== 'string' || path === '') throw new InvalidArgumentError('path', `expected a file path, got ${show(path)}`);
   const { inputIds, nsamples, seqlen } = ids ?? ({} as CalibArtifactIds);
   if (!(inputIds instanceof Int32Array)) throw new InvalidArgumentError('inputIds', `expected an Int32Array, got ${Object.prototype.toString.call(inputIds)}`);
@@ -190,7 +195,15 @@ export async function readCalibArtifact(path: string, options: ReadCalibArtifact
       throw new ModelLoadError(path, code, problem);
     };
     if (!file.has(CALIB_TENSOR_NAME)) {
-      fail('MISSING_TENSOR', `not a calibration artifact: no tensor "${CALIB_TENSOR_NAME}" (has ${file.names().map((n) => JSON.stringify(n)).join(', ') || 'none'})`);
+      fail(
+        'MISSING_TENSOR',
+        `not a calibration artifact: no tensor "${CALIB_TENSOR_NAME}" (has ${
+          file
+            .names()
+            .map((n) => JSON.stringify(n))
+            .join(', ') || 'none'
+        })`,
+      );
     }
     const info = file.info(CALIB_TENSOR_NAME);
     if (info.dtype !== 'I32' && info.dtype !== 'I64') fail('BAD_DTYPE', `tensor "${CALIB_TENSOR_NAME}" is ${info.dtype}, expected I32 or I64`);
@@ -200,7 +213,10 @@ export async function readCalibArtifact(path: string, options: ReadCalibArtifact
     const [nsamples, seqlen] = info.shape;
     const { metadata, style } = parseMetadata(file.metadata, fail);
     if ((metadata.nsamples !== undefined && metadata.nsamples !== nsamples) || (metadata.seqlen !== undefined && metadata.seqlen !== seqlen)) {
-      fail('BAD_HEADER', `metadata says nsamples ${metadata.nsamples ?? 'unknown'}, seqlen ${metadata.seqlen ?? 'unknown'} but "${CALIB_TENSOR_NAME}" is [${nsamples}, ${seqlen}]`);
+      fail(
+        'BAD_HEADER',
+        `metadata says nsamples ${metadata.nsamples ?? 'unknown'}, seqlen ${metadata.seqlen ?? 'unknown'} but "${CALIB_TENSOR_NAME}" is [${nsamples}, ${seqlen}]`,
+      );
     }
     const { data } = await file.readTyped(CALIB_TENSOR_NAME);
     const raw = data as Int32Array | BigInt64Array;
@@ -233,7 +249,8 @@ function parseMetadata(
     for (const name of [key, ...SNAKE_CASE_ALIASES[key]]) {
       const v = raw[name];
       if (v === undefined) continue;
-      if (found !== undefined && found.v !== v) fail('BAD_HEADER', `__metadata__ says ${found.name} ${JSON.stringify(found.v)} but ${name} ${JSON.stringify(v)}`);
+      if (found !== undefined && found.v !== v)
+        fail('BAD_HEADER', `__metadata__ says ${found.name} ${JSON.stringify(found.v)} but ${name} ${JSON.stringify(v)}`);
       if (found === undefined) found = { name, v };
     }
     return found?.v;
@@ -242,14 +259,16 @@ function parseMetadata(
   const positive = (key: 'seqlen' | 'nsamples'): number | undefined => {
     const v = value(key);
     if (v === undefined) return undefined;
-    if (!INTEGER_TEXT.test(v) || !isPositiveInteger(Number(v))) fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected a positive integer, got ${JSON.stringify(v)}`);
+    if (!INTEGER_TEXT.test(v) || !isPositiveInteger(Number(v)))
+      fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected a positive integer, got ${JSON.stringify(v)}`);
     return Number(v);
   };
   const sha = (key: 'sourceSha256' | 'tokenizerSha256'): string | undefined => {
     const v = value(key);
     if (v === undefined) return undefined;
     // Ours is always lowercase; another tool's uppercase hex names the same digest.
-    if (!(ours ? SHA256_HEX : /^[0-9a-fA-F]{64}$/).test(v)) fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected 64 ${ours ? 'lowercase ' : ''}hex digits, got ${JSON.stringify(v)}`);
+    if (!(ours ? SHA256_HEX : /^[0-9a-fA-F]{64}$/).test(v))
+      fail('BAD_HEADER', `__metadata__.${keyName(key)}: expected 64 ${ours ? 'lowercase ' : ''}hex digits, got ${JSON.stringify(v)}`);
     return v.toLowerCase();
   };
   const metadata: CalibArtifactFileMetadata = {};
@@ -269,7 +288,8 @@ function parseMetadata(
   if (nsamples !== undefined) metadata.nsamples = nsamples;
   const sampler = value('sampler');
   if (sampler !== undefined) {
-    if (ours && sampler !== 'text' && sampler !== 'documents') fail('BAD_HEADER', `__metadata__.sampler: expected "text" or "documents", got ${JSON.stringify(sampler)}`);
+    if (ours && sampler !== 'text' && sampler !== 'documents')
+      fail('BAD_HEADER', `__metadata__.sampler: expected "text" or "documents", got ${JSON.stringify(sampler)}`);
     if (sampler === '') fail('BAD_HEADER', '__metadata__.sampler: expected the sampler\'s name, got ""');
     metadata.sampler = sampler;
   }

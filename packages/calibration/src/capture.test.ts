@@ -125,9 +125,9 @@ describe('runLayerSequential on stories260K', () => {
   });
 
   it('rejects mismatched ids, naming the sizes', async () => {
-    await expect(
-      runLayerSequential({ model, inputIds: new Int32Array(10), nsamples: 2, seqlen: 64, targets: MLP_LINEARS, onLayer: () => {} }),
-    ).rejects.toThrow(/inputIds: expected nsamples×seqlen = 2×64 = 128 ids, got 10/);
+    await expect(runLayerSequential({ model, inputIds: new Int32Array(10), nsamples: 2, seqlen: 64, targets: MLP_LINEARS, onLayer: () => {} })).rejects.toThrow(
+      /inputIds: expected nsamples×seqlen = 2×64 = 128 ids, got 10/,
+    );
   });
 });
 
@@ -140,7 +140,9 @@ function pruneByWanda(layer: import('@dass/model-loader').DecoderLayer, stats: i
     const out = Float32Array.from(w.data);
     const mask = new Uint8Array(out.length);
     for (let r = 0; r < rows; r++) {
-      const order = Array.from({ length: cols }, (_, j) => j).sort((a, b) => Math.abs(w.data[r * cols + a]!) * Math.sqrt(s[a]!) - Math.abs(w.data[r * cols + b]!) * Math.sqrt(s[b]!) || a - b);
+      const order = Array.from({ length: cols }, (_, j) => j).sort(
+        (a, b) => Math.abs(w.data[r * cols + a]!) * Math.sqrt(s[a]!) - Math.abs(w.data[r * cols + b]!) * Math.sqrt(s[b]!) || a - b,
+      );
       for (const j of order.slice(0, cols / 2)) {
         out[r * cols + j] = 0;
         mask[r * cols + j] = 1;
@@ -162,7 +164,15 @@ describe('runLayerSequential: the pruned pass from the kept attention residual',
       const model = await CausalLM.fromSource(await openLlama2c(fixtures.stories260K.bin), { cacheLayers: false, threads });
       try {
         results.push(
-          await runLayerSequential({ model, inputIds, nsamples, seqlen, targets: MLP_LINEARS, reuseAttention, onLayer: ({ layer, stats }) => pruneByWanda(layer, stats) }),
+          await runLayerSequential({
+            model,
+            inputIds,
+            nsamples,
+            seqlen,
+            targets: MLP_LINEARS,
+            reuseAttention,
+            onLayer: ({ layer, stats }) => pruneByWanda(layer, stats),
+          }),
         );
       } finally {
         model.dispose();
@@ -191,7 +201,10 @@ describe('runLayerSequential: the pruned pass from the kept attention residual',
           layers: 1,
           onLayer: ({ layer }) => {
             const o = layer.linearWeight('o_proj');
-            layer.setLinearWeight('o_proj', o.data.map((v) => v * 0.5));
+            layer.setLinearWeight(
+              'o_proj',
+              o.data.map((v) => v * 0.5),
+            );
           },
         });
       const withReuse = await runOnce(true);

@@ -62,7 +62,8 @@ function validate(options: LayerSequentialOptions): void {
     throw new InvalidArgumentError('inputIds', `expected nsamples×seqlen = ${nsamples}×${seqlen} = ${nsamples * seqlen} ids, got ${inputIds.length}`);
   }
   for (const t of targets) {
-    if (!(DECODER_LINEARS as readonly string[]).includes(t)) throw new InvalidArgumentError('targets', `unknown linear ${JSON.stringify(t)}; expected ${DECODER_LINEARS.join(', ')}`);
+    if (!(DECODER_LINEARS as readonly string[]).includes(t))
+      throw new InvalidArgumentError('targets', `unknown linear ${JSON.stringify(t)}; expected ${DECODER_LINEARS.join(', ')}`);
   }
   if (options.layers !== undefined && (!Number.isInteger(options.layers) || options.layers < 0 || options.layers > model.config.numLayers)) {
     throw new InvalidArgumentError('layers', `expected an integer in [0, ${model.config.numLayers}], got ${options.layers}`);

@@ -32,15 +32,33 @@ describe('PythonRandom matches CPython random', () => {
   //           [random.randint(0, 2**32) for _ in range(3)], [random.randint(0, 2**40) for _ in range(3)],
   //           [random.randint(0, 10**30) for _ in range(2)], [random.randint(-5, 5) for _ in range(3)])
   const randintCases: [number, number[], number[], number[], number[], bigint[], number[]][] = [
-    [0, [6, 6, 0, 4, 8], [497, 414, 940, 802, 849], [2046968324, 3900315155, 2167613558],
+    [
+      0,
+      [6, 6, 0, 4, 8],
+      [497, 414, 940, 802, 849],
+      [2046968324, 3900315155, 2167613558],
       [306153162355, 209404584569, 325997320459],
-      [137051391329841579273486718169n, 450331602691505663798073246748n], [2, 3, -4]],
-    [42, [1, 0, 4, 3, 3], [142, 754, 104, 692, 758], [1812140441, 127978094, 939042955],
+      [137051391329841579273486718169n, 450331602691505663798073246748n],
+      [2, 3, -4],
+    ],
+    [
+      42,
+      [1, 0, 4, 3, 3],
+      [142, 754, 104, 692, 758],
+      [1812140441, 127978094, 939042955],
       [921463507190, 984494296032, 612416232876],
-      [951252835099050638285506794891n, 530681276762416477923267193789n], [0, -1, -3]],
-    [1234567, [6, 3, 1, 9, 5], [232, 72, 989, 590, 626], [171888340, 1072903446, 2888597845],
+      [951252835099050638285506794891n, 530681276762416477923267193789n],
+      [0, -1, -3],
+    ],
+    [
+      1234567,
+      [6, 3, 1, 9, 5],
+      [232, 72, 989, 590, 626],
+      [171888340, 1072903446, 2888597845],
       [763618239909, 1007962119647, 885024891293],
-      [846559584602383255552372675245n, 649183574034403557103671802096n], [4, 3, 4]],
+      [846559584602383255552372675245n, 649183574034403557103671802096n],
+      [4, 3, 4],
+    ],
   ];
   for (const [seed, r9, r1000, r2p32, r2p40, r1e30, rNeg] of randintCases) {
     it(`seed(${seed}): randint over ranges 10, 1001, 2^32+1, 2^40+1, 10^30+1 and [-5, 5]`, () => {
@@ -59,14 +77,10 @@ describe('PythonRandom matches CPython random', () => {
     const max = Number.MAX_SAFE_INTEGER;
     // random.seed(7); print([random.randint(0, 2**53-1) for _ in range(3)])
     const r = new PythonRandom(7);
-    expect([r.randint(0, max), r.randint(0, max), r.randint(0, max)]).toEqual([
-      7112505144773943, 869849637299280, 1695698339729451,
-    ]);
+    expect([r.randint(0, max), r.randint(0, max), r.randint(0, max)]).toEqual([7112505144773943, 869849637299280, 1695698339729451]);
     // random.seed(7); print([random.randint(-(2**53-1), 2**53-1) for _ in range(3)])
     r.seed(7);
-    expect([r.randint(-max, max), r.randint(-max, max), r.randint(-max, max)]).toEqual([
-      8068024441943097, -1894694109967048, -8137349617441711,
-    ]);
+    expect([r.randint(-max, max), r.randint(-max, max), r.randint(-max, max)]).toEqual([8068024441943097, -1894694109967048, -8137349617441711]);
   });
 
   it('crosses several state regenerations (1500 draws) and the k=0/1/33/53/54 edges', () => {
@@ -80,7 +94,11 @@ describe('PythonRandom matches CPython random', () => {
     //                       random.getrandbits(53), random.getrandbits(54))
     r.seed(0);
     expect([r.getrandbits(0), r.getrandbits(1), r.getrandbits(33), r.getrandbits(53), r.getrandbits(54)]).toEqual([
-      0n, 1n, 5949583294n, 3788173568575106n, 4664227283152692n,
+      0n,
+      1n,
+      5949583294n,
+      3788173568575106n,
+      4664227283152692n,
     ]);
     // random.seed(2**32); print(random.getrandbits(32))   (a two-word key [0, 1])
     r.seed(2n ** 32n);

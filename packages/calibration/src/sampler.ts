@@ -13,8 +13,7 @@ import { InvalidArgumentError } from '@dass/errors';
  * `wikitextRows` (a WikiText source) the sampler tokenizes the rows joined with `" "` instead of `text`.
  */
 export type CalibrationSource =
-  | { kind: 'text'; text: string; wikitextRows?: readonly string[]; path?: string }
-  | { kind: 'documents'; docs: readonly string[]; path?: string };
+  { kind: 'text'; text: string; wikitextRows?: readonly string[]; path?: string } | { kind: 'documents'; docs: readonly string[]; path?: string };
 
 export interface SampleCalibrationOptions {
   source: CalibrationSource;
@@ -131,7 +130,9 @@ export function sampleCalibration(options: SampleCalibrationOptions): Calibratio
       anyLongEnough = n > seqlen;
     }
     if (!anyLongEnough) {
-      tooShort(`none of its ${docs.length} documents is long enough; the longest has ${longest} tokens and a window of seqlen ${seqlen} needs at least ${seqlen + 1}`);
+      tooShort(
+        `none of its ${docs.length} documents is long enough; the longest has ${longest} tokens and a window of seqlen ${seqlen} needs at least ${seqlen + 1}`,
+      );
     }
     for (let s = 0; s < nsamples; s++) {
       let doc: number;

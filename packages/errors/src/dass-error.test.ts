@@ -94,7 +94,9 @@ describe('InvalidArgumentError', () => {
   it('shows the value after the field and re-raises its problem under another namer', () => {
     const err = new InvalidArgumentError('sparsity', (name) => `64 columns are not divisible by 3; set ${name('partialGroups')} to dense`, { shown: '2:3' });
     expect(err.message).toBe('sparsity 2:3: 64 columns are not divisible by 3; set partialGroups to dense');
-    expect(err.describe((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toBe('--sparsity 2:3: 64 columns are not divisible by 3; set --partial-groups to dense');
+    expect(err.describe((f) => `--${f.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`)).toBe(
+      '--sparsity 2:3: 64 columns are not divisible by 3; set --partial-groups to dense',
+    );
     expect(err.describeProblem((f) => `<${f}>`)).toBe('64 columns are not divisible by 3; set <partialGroups> to dense');
   });
 });

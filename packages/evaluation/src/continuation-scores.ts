@@ -28,10 +28,16 @@ export async function scoreContinuations(
   const maxPos = model.config.maxPositionEmbeddings;
   const rows = pairs.map(({ contextIds, continuationIds }, i) => {
     if (contextIds.length < 1 || continuationIds.length < 1) {
-      throw new InvalidArgumentError(`pairs[${i}]`, `expected >= 1 context and >= 1 continuation token, got ${contextIds.length} and ${continuationIds.length}`);
+      throw new InvalidArgumentError(
+        `pairs[${i}]`,
+        `expected >= 1 context and >= 1 continuation token, got ${contextIds.length} and ${continuationIds.length}`,
+      );
     }
     if (continuationIds.length >= maxPos) {
-      throw new InvalidArgumentError(`pairs[${i}]`, `the continuation has ${continuationIds.length} tokens; the model takes ${maxPos} positions, so at most ${maxPos - 1} fit after one context token`);
+      throw new InvalidArgumentError(
+        `pairs[${i}]`,
+        `the continuation has ${continuationIds.length} tokens; the model takes ${maxPos} positions, so at most ${maxPos - 1} fit after one context token`,
+      );
     }
     const all = [...contextIds, ...continuationIds];
     const truncated = Math.max(0, all.length - maxPos);

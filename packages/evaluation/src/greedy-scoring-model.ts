@@ -9,11 +9,7 @@ export interface HiddenStateModel {
   readonly config: { vocabSize: number; maxPositionEmbeddings: number; hiddenSize: number };
   tokenNll(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array>;
   forwardHidden(ids: Int32Array, batch: number, seqLen: number): Promise<Float32Array>;
-  projectLogits(
-    hidden: Float32Array,
-    rows: number,
-    onChunk: (firstRow: number, chunkRows: number, logits: Float32Array) => void,
-  ): Promise<void>;
+  projectLogits(hidden: Float32Array, rows: number, onChunk: (firstRow: number, chunkRows: number, logits: Float32Array) => void): Promise<void>;
 }
 
 /**
@@ -45,7 +41,11 @@ export function withGreedyScoring(model: HiddenStateModel | LanguageModel): Lang
             const o = i * v;
             let best = 0;
             let max = logits[o];
-            for (let j = 1; j < v; j++) if (logits[o + j] > max) { max = logits[o + j]; best = j; }
+            for (let j = 1; j < v; j++)
+              if (logits[o + j] > max) {
+                max = logits[o + j];
+                best = j;
+              }
             let sum = 0;
             for (let j = 0; j < v; j++) sum += Math.exp(logits[o + j] - max);
             nll[at] = max + Math.log(sum) - logits[o + ids[b * seqLen + first + i + 1]];

@@ -6,7 +6,11 @@ import { answerChoice, type ZeroShotDoc, type ZeroShotTask } from './zero-shot-t
  * bracket tags, collapse double spaces (one pass, as the harness's single `replace("  ", " ")`).
  */
 export function preprocessHellaswag(text: string): string {
-  return text.trim().replaceAll(' [title]', '. ').replace(/\[.*?\]/g, '').replaceAll('  ', ' ');
+  return text
+    .trim()
+    .replaceAll(' [title]', '. ')
+    .replace(/\[.*?\]/g, '')
+    .replaceAll('  ', ' ');
 }
 
 /** Python's str.capitalize(): first character upper-cased, the rest lower-cased. */

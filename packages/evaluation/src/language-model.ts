@@ -28,8 +28,7 @@ export function assertLanguageModel(model: unknown, argName = 'model'): asserts 
     throw new InvalidArgumentError(`${argName}.config.vocabSize`, `expected a positive integer, got ${String(c?.vocabSize)}`);
   }
   if (!Number.isInteger(c.maxPositionEmbeddings) || c.maxPositionEmbeddings < 2) {
-    throw new InvalidArgumentError(`${argName}.config.maxPositionEmbeddings`, `expected an integer >= 2, got ${String(c.maxPositionEmbeddings)}`,
-    );
+    throw new InvalidArgumentError(`${argName}.config.maxPositionEmbeddings`, `expected an integer >= 2, got ${String(c.maxPositionEmbeddings)}`);
   }
 }
 

@@ -16,7 +16,10 @@ describe('llm-foundry multiple-choice tasks, prompts rebuilt to the harness temp
     expect(arc.choices[0].context).toBe('Question: Which is hot?\nAnswer:');
     expect(arc.choices[3]).toEqual({ context: 'Question: Which is hot?\nAnswer:', continuation: ' café', normBytes: 5 }); // UTF-8 bytes
     const [bq] = boolqTask.parse(line({ query: 'Passage: P.\nQuestion: is it?', choices: ['no', 'yes'], gold: 1 }), 'b');
-    expect(bq.choices.map((c) => c.context + c.continuation)).toEqual(['Passage: P.\nQuestion: is it?\nAnswer: no', 'Passage: P.\nQuestion: is it?\nAnswer: yes']);
+    expect(bq.choices.map((c) => c.context + c.continuation)).toEqual([
+      'Passage: P.\nQuestion: is it?\nAnswer: no',
+      'Passage: P.\nQuestion: is it?\nAnswer: yes',
+    ]);
     expect(bq.gold).toBe(1);
     expect(boolqTask.accNorm).toBe(false);
   });

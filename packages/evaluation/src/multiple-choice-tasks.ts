@@ -6,13 +6,7 @@ import { answerChoice, type ZeroShotDoc, type ZeroShotTask } from './zero-shot-t
  * lm-eval-harness template where the file allows it: llm-foundry's query is the harness's prompt minus the
  * "\nAnswer:" line (piqa's query already ends in "\n"), and the answer follows after one space (" {choice}").
  */
-function llmFoundryTask(
-  name: string,
-  file: string,
-  description: string,
-  accNorm: boolean,
-  prompt: (query: string) => string,
-): ZeroShotTask {
+function llmFoundryTask(name: string, file: string, description: string, accNorm: boolean, prompt: (query: string) => string): ZeroShotTask {
   return {
     name,
     file,

@@ -62,9 +62,7 @@ describe('evaluatePerplexity (non-overlapping windows, the papers protocol)', ()
       const model = hashModel();
       const r = await evaluatePerplexity(model, Int32Array.from(ids), { seqlen: 12, batchSize });
       expect(r.meanNll).toBe(one.meanNll);
-      expect(model.calls.map((c) => c.batch)).toEqual(
-        Array.from({ length: Math.ceil(8 / batchSize) }, (_, k) => Math.min(batchSize, 8 - k * batchSize)),
-      );
+      expect(model.calls.map((c) => c.batch)).toEqual(Array.from({ length: Math.ceil(8 / batchSize) }, (_, k) => Math.min(batchSize, 8 - k * batchSize)));
     }
     expect(one.windows).toBe(8);
   });
@@ -84,7 +82,9 @@ describe('evaluatePerplexity (non-overlapping windows, the papers protocol)', ()
     await expect(evaluatePerplexity(bigram(), new Array(40).fill(0), { seqlen: 17 })).rejects.toThrow('seqlen: the model takes at most 16 positions, got 17');
     await expect(evaluatePerplexity(bigram(), [0, 1, 3, 0], { seqlen: 2 })).rejects.toThrow('ids[2]: expected a token id in [0, 3), got 3');
     await expect(evaluatePerplexity(bigram(), [0, 1, 2, 0], { seqlen: 2, batchSize: 0 })).rejects.toThrow('batchSize: expected an integer >= 1, got 0');
-    await expect(evaluatePerplexity(bigram(), [0, 1, 2, 0], { seqlen: 2, stride: 2 })).rejects.toThrow(/stride: expected an integer in \[1, seqlen-1\] = \[1, 1\], got 2/);
+    await expect(evaluatePerplexity(bigram(), [0, 1, 2, 0], { seqlen: 2, stride: 2 })).rejects.toThrow(
+      /stride: expected an integer in \[1, seqlen-1\] = \[1, 1\], got 2/,
+    );
     await expect(evaluatePerplexity({} as never, [0, 1], { seqlen: 2 })).rejects.toThrow('model: expected a LanguageModel with tokenNll()');
   });
 });

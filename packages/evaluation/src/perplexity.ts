@@ -80,11 +80,7 @@ function planWindows(n: number, seqlen: number, stride: number | undefined, maxW
  * floor(n / seqlen) non-overlapping windows, each window's mean NLL over its seqlen−1 next-token targets,
  * ppl = exp(mean of the window means). See `stride` for the sliding-window variant.
  */
-export async function evaluatePerplexity(
-  model: LanguageModel,
-  ids: Int32Array | readonly number[],
-  options: PerplexityOptions,
-): Promise<PerplexityResult> {
+export async function evaluatePerplexity(model: LanguageModel, ids: Int32Array | readonly number[], options: PerplexityOptions): Promise<PerplexityResult> {
   assertLanguageModel(model);
   if (!(ids instanceof Int32Array) && !Array.isArray(ids)) {
     throw new InvalidArgumentError('ids', `expected an Int32Array or number[], got ${Object.prototype.toString.call(ids)}`);
@@ -99,7 +95,10 @@ export async function evaluatePerplexity(
   if (stride !== undefined) {
     assertPositiveInteger(stride, 'stride');
     if (stride >= seqlen) {
-      throw new InvalidArgumentError('stride', `expected an integer in [1, seqlen-1] = [1, ${seqlen - 1}], got ${stride} (omit it for non-overlapping windows)`);
+      throw new InvalidArgumentError(
+        'stride',
+        `expected an integer in [1, seqlen-1] = [1, ${seqlen - 1}], got ${stride} (omit it for non-overlapping windows)`,
+      );
     }
   }
   if (onProgress !== undefined && typeof onProgress !== 'function') {
@@ -159,12 +158,7 @@ export async function evaluatePerplexity(
 }
 
 /** Tokenizes `text` once (BOS first, as the papers' code does) and runs `evaluatePerplexity`. */
-export async function perplexityOfText(
-  model: LanguageModel,
-  tokenizer: Tokenizer,
-  text: string,
-  options: PerplexityOptions,
-): Promise<PerplexityResult> {
+export async function perplexityOfText(model: LanguageModel, tokenizer: Tokenizer, text: string, options: PerplexityOptions): Promise<PerplexityResult> {
   if (tokenizer == null || typeof tokenizer.encode !== 'function') {
     throw new InvalidArgumentError('tokenizer', `expected a Tokenizer with encode(), got ${String(tokenizer)}`);
   }

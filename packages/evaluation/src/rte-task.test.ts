@@ -21,6 +21,8 @@ describe('RTE (GLUE TSV)', () => {
 
   it('rejects a short row and a bad label with their line numbers', () => {
     expect(() => rteTask.parse('sentence1\tsentence2\tlabel\nA\tB\t0\nA\tB\n', 'r.tsv')).toThrow('r.tsv:3: expected 3 tab-separated fields, got 2');
-    expect(() => rteTask.parse('sentence1\tsentence2\tlabel\nA\tB\t2\n', 'r.tsv')).toThrow('r.tsv:2: field "label": expected 0, 1, entailment or not_entailment, got "2"');
+    expect(() => rteTask.parse('sentence1\tsentence2\tlabel\nA\tB\t2\n', 'r.tsv')).toThrow(
+      'r.tsv:2: field "label": expected 0, 1, entailment or not_entailment, got "2"',
+    );
   });
 });

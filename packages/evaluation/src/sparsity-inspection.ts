@@ -70,10 +70,7 @@ function validateOptions(options: SparsityInspectionOptions): void {
 }
 
 /** Zero count of one decoder linear, plus N:M validity along both axes when `nm` is given. */
-export function inspectMatrixSparsity(
-  tensor: InspectedTensor,
-  options: SparsityInspectionOptions,
-): MatrixSparsity | undefined {
+export function inspectMatrixSparsity(tensor: InspectedTensor, options: SparsityInspectionOptions): MatrixSparsity | undefined {
   validateOptions(options);
   if (tensor == null || typeof tensor.name !== 'string') throw new InvalidArgumentError('tensor', `expected {name, shape, data}, got ${String(tensor)}`);
   const parsed = parseLinearTensorName(tensor.name);

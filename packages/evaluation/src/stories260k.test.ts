@@ -85,7 +85,13 @@ describe('evaluation on the real stories260K model', () => {
       const docs = loadTaskDocs(task).slice(0, 2);
       const greedy = task.metrics === 'last_word';
       const perDoc = await Promise.all(
-        docs.map((d) => scoreContinuations(lm, d.choices.map((c) => encodePair(tokenizer, c.context, c.continuation)), { greedy })),
+        docs.map((d) =>
+          scoreContinuations(
+            lm,
+            d.choices.map((c) => encodePair(tokenizer, c.context, c.continuation)),
+            { greedy },
+          ),
+        ),
       );
       const r = await evaluateZeroShot(lm, tokenizer, name, { limit: 2 });
       expect(r.n).toBe(2);

@@ -3,7 +3,11 @@ import { winograndeTask } from './winogrande-task.js';
 
 describe('WinoGrande (partial scoring)', () => {
   it('pairs each filled-in context with the shared continuation after one space', () => {
-    const row = { context_options: ['Sarah was better than Maria so Sarah', 'Sarah was better than Maria so Maria'], continuation: 'got the easier cases.', gold: 1 };
+    const row = {
+      context_options: ['Sarah was better than Maria so Sarah', 'Sarah was better than Maria so Maria'],
+      continuation: 'got the easier cases.',
+      gold: 1,
+    };
     const [doc] = winograndeTask.parse(JSON.stringify(row), 'w');
     expect(doc.choices.map((c) => c.context + c.continuation)).toEqual([
       'Sarah was better than Maria so Sarah got the easier cases.',

@@ -50,7 +50,9 @@ describe('loadTaskDocs: a task file that holds no items is a TaskFileError namin
 
   it('a missing task file names the path it looked for', () => {
     const e = refusal(() => loadTaskDocs(zeroShotTasks.piqa!, join(tmp, 'nowhere')));
-    expect(e.message).toBe(`${join(tmp, 'nowhere', 'piqa', 'piqa_validation.jsonl')}: task file of piqa not found (expected <tasksDir>/piqa/piqa_validation.jsonl)`);
+    expect(e.message).toBe(
+      `${join(tmp, 'nowhere', 'piqa', 'piqa_validation.jsonl')}: task file of piqa not found (expected <tasksDir>/piqa/piqa_validation.jsonl)`,
+    );
   });
 
   it('a problem on one line keeps the file:line form', () => {

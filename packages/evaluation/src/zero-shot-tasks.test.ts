@@ -8,7 +8,15 @@ import { defaultTasksDir, getZeroShotTask, loadTaskDocs, parseTaskList, zeroShot
 // The real, full task files (not part of the repo): checked when present, skipped otherwise.
 const sharedTasksDir = process.env.DASS_SHARED_TASKS ?? '/work/shared/assets/tasks';
 const fullRows: Record<string, number> = {
-  piqa: 1838, arc_easy: 2376, arc_challenge: 1172, boolq: 3270, openbookqa: 500, lambada: 5153, hellaswag: 1000, winogrande: 1267, rte: 277,
+  piqa: 1838,
+  arc_easy: 2376,
+  arc_challenge: 1172,
+  boolq: 3270,
+  openbookqa: 500,
+  lambada: 5153,
+  hellaswag: 1000,
+  winogrande: 1267,
+  rte: 277,
 };
 
 /** Replaces 1-based line `line` of `text`. */

@@ -14,9 +14,7 @@ import { InvalidArgumentError } from '@dass/errors';
 /** Every zero-shot task, keyed by the name `--tasks` takes. */
 export const zeroShotTasks: Readonly<Record<string, ZeroShotTask>> = Object.freeze(
   Object.fromEntries(
-    [boolqTask, rteTask, hellaswagTask, winograndeTask, arcEasyTask, arcChallengeTask, openbookqaTask, piqaTask, lambadaTask].map(
-      (t) => [t.name, t],
-    ),
+    [boolqTask, rteTask, hellaswagTask, winograndeTask, arcEasyTask, arcChallengeTask, openbookqaTask, piqaTask, lambadaTask].map((t) => [t.name, t]),
   ),
 );
 
@@ -33,8 +31,12 @@ export function getZeroShotTask(name: string): ZeroShotTask {
 
 /** Parses a `--tasks piqa,arc_easy` list (`all` = every task), rejecting unknown and duplicate names. */
 export function parseTaskList(list: string): ZeroShotTask[] {
-  if (typeof list !== 'string' || list.trim() === '') throw new InvalidArgumentError('tasks', `expected a comma-separated list of task names, got ${JSON.stringify(list)}`);
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (typeof list !== 'string' || list.trim() === '')
+    throw new InvalidArgumentError('tasks', `expected a comma-separated list of task names, got ${JSON.stringify(list)}`);
+  const names = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   if (names.length === 1 && names[0] === 'all') return Object.values(zeroShotTasks);
   const seen = new Set<string>();
   return names.map((name) => {
@@ -73,7 +75,11 @@ function readTaskText(file: string): string {
 export function loadTaskDocs(task: ZeroShotTask, tasksDir: string = defaultTasksDir): ZeroShotDoc[] {
   if (typeof tasksDir !== 'string' || tasksDir === '') throw new InvalidArgumentError('tasksDir', `expected a directory path, got ${JSON.stringify(tasksDir)}`);
   const file = join(tasksDir, task.file);
-  if (!existsSync(file)) throw new TaskFileError(file, undefined, `task file of ${task.name} not found (expected <tasksDir>/${task.file})`, { code: 'DASS_NOT_FOUND', field: 'tasksDir' });
+  if (!existsSync(file))
+    throw new TaskFileError(file, undefined, `task file of ${task.name} not found (expected <tasksDir>/${task.file})`, {
+      code: 'DASS_NOT_FOUND',
+      field: 'tasksDir',
+    });
   const text = readTaskText(file);
   if (text.trim() === '') throw new TaskFileError(file, undefined, `holds no items (${text.length === 0 ? 'the file is empty' : 'only blank lines'})`);
   const docs = task.parse(text, file);

@@ -78,7 +78,11 @@ export async function scoreZeroShotDocs(
   task: ZeroShotTask,
   docs: readonly ZeroShotDoc[],
 ): Promise<ZeroShotDocScore[]> {
-  return scoreEncodedDocs(model, task, docs.map((doc) => encodeDoc(tokenizer, doc)));
+  return scoreEncodedDocs(
+    model,
+    task,
+    docs.map((doc) => encodeDoc(tokenizer, doc)),
+  );
 }
 
 interface EncodedDoc {
@@ -92,7 +96,11 @@ function encodeDoc(tokenizer: Tokenizer, doc: ZeroShotDoc): EncodedDoc {
 }
 
 async function scoreEncodedDocs(model: LanguageModel, task: ZeroShotTask, encoded: readonly EncodedDoc[]): Promise<ZeroShotDocScore[]> {
-  const scores = await scoreContinuations(model, encoded.flatMap((e) => e.pairs), { greedy: task.metrics === 'last_word' });
+  const scores = await scoreContinuations(
+    model,
+    encoded.flatMap((e) => e.pairs),
+    { greedy: task.metrics === 'last_word' },
+  );
   let next = 0;
   return encoded.map(({ doc, pairs }) => {
     const own = scores.slice(next, next + pairs.length);
@@ -102,12 +110,7 @@ async function scoreEncodedDocs(model: LanguageModel, task: ZeroShotTask, encode
 }
 
 /** Scores one item (see `scoreZeroShotDocs`). */
-export async function scoreZeroShotDoc(
-  model: LanguageModel,
-  tokenizer: Tokenizer,
-  task: ZeroShotTask,
-  doc: ZeroShotDoc,
-): Promise<ZeroShotDocScore> {
+export async function scoreZeroShotDoc(model: LanguageModel, tokenizer: Tokenizer, task: ZeroShotTask, doc: ZeroShotDoc): Promise<ZeroShotDocScore> {
   return (await scoreZeroShotDocs(model, tokenizer, task, [doc]))[0];
 }
 
@@ -140,12 +143,7 @@ function batchDocs(encoded: readonly EncodedDoc[], budget: number): EncodedDoc[]
  * tokens given the context (`encodePair` tokenization, BOS first); acc = argmax of the sums, acc_norm = argmax of
  * the sums divided by the answer's UTF-8 byte length; per-task mean and the harness's standard error.
  */
-export async function evaluateZeroShot(
-  model: LanguageModel,
-  tokenizer: Tokenizer,
-  taskName: string,
-  options: ZeroShotOptions = {},
-): Promise<ZeroShotResult> {
+export async function evaluateZeroShot(model: LanguageModel, tokenizer: Tokenizer, taskName: string, options: ZeroShotOptions = {}): Promise<ZeroShotResult> {
   assertLanguageModel(model);
   if (tokenizer == null || typeof tokenizer.encode !== 'function') {
     throw new InvalidArgumentError('tokenizer', `expected a Tokenizer with encode(), got ${String(tokenizer)}`);

@@ -114,10 +114,7 @@ export async function assertOutputApartFromInputs(output: NamedPath, inputs: rea
     const resolved = real !== resolve(input.path) || out !== resolve(output.path) ? ` (resolved: ${out} and ${real})` : '';
     const verb = relation === 'same' ? 'is' : relation === 'output-contains' ? 'contains' : 'lies inside';
     const what = (name: (field: string) => string) => `${verb} the ${input.role ?? 'input'} ${name(input.name)} ${input.path}`;
-    const rule =
-      input.role === 'output'
-        ? 'two outputs of one run never share a path or nest'
-        : 'an output never replaces, holds or goes inside an input';
+    const rule = input.role === 'output' ? 'two outputs of one run never share a path or nest' : 'an output never replaces, holds or goes inside an input';
     throw new OutputPathError(output.name, output.path, (name) => `${what(name)}${resolved}; ${rule}: choose another path`);
   }
 }
@@ -212,5 +209,6 @@ export async function assertReplaceableOutput(output: NamedPath, kind: Replaceab
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     problem = `cannot be examined (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
-  if (problem !== undefined) throw new OutputPathError(output.name, output.path, `exists and ${problem}; it is never replaced: remove it yourself or choose another path`);
+  if (problem !== undefined)
+    throw new OutputPathError(output.name, output.path, `exists and ${problem}; it is never replaced: remove it yourself or choose another path`);
 }

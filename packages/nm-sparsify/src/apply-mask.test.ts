@@ -14,9 +14,7 @@ describe('applyMask', () => {
   });
 
   it('rejects a mask of the wrong length', () => {
-    expect(() => applyMask(new Float32Array(4), new Uint8Array(3), [2, 2])).toThrow(
-      'mask: length 3 does not match weight length 4 (shape [2, 2])',
-    );
+    expect(() => applyMask(new Float32Array(4), new Uint8Array(3), [2, 2])).toThrow('mask: length 3 does not match weight length 4 (shape [2, 2])');
     expect(() => applyMask(new Float32Array(4), [1, 0, 0, 0] as never)).toThrow('mask: expected a Uint8Array');
   });
 });

@@ -5,8 +5,9 @@ import { InvalidArgumentError } from '@dass/errors';
 export function applyMask(weight: Float32Array | Float64Array, mask: Uint8Array, shape?: MatrixShape): number {
   if (!(mask instanceof Uint8Array)) throw new InvalidArgumentError('mask', `expected a Uint8Array, got ${String(mask)}`);
   if (weight?.length !== mask.length) {
-    throw new InvalidArgumentError('mask', `length ${mask.length} does not match weight length ${weight?.length}` +
-        (shape ? ` (shape [${shape[0]}, ${shape[1]}])` : ''),
+    throw new InvalidArgumentError(
+      'mask',
+      `length ${mask.length} does not match weight length ${weight?.length}` + (shape ? ` (shape [${shape[0]}, ${shape[1]}])` : ''),
     );
   }
   let masked = 0;

@@ -4,10 +4,7 @@ import { randomMatrix } from './test-support/seeded-random.js';
 
 describe('packBitmask', () => {
   it('little bit order, rows padded to whole bytes (hand-worked)', () => {
-    const mask = new Uint8Array([
-      1, 0, 1, 1, 0, 0, 0, 0, /**/ 1, 0,
-      0, 0, 0, 0, 0, 0, 0, 1, /**/ 0, 1,
-    ]);
+    const mask = new Uint8Array([1, 0, 1, 1, 0, 0, 0, 0, /**/ 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, /**/ 0, 1]);
     const packed = packBitmask(mask, [2, 10]);
     expect(packed.shape).toEqual([2, 2]);
     // row 0: bits 0,2,3 -> 13; bit 0 of the second byte -> 1. row 1: bit 7 -> 128; element 9 = bit 1 -> 2.
@@ -16,7 +13,13 @@ describe('packBitmask', () => {
   });
 
   it('round-trips random masks of awkward shapes', () => {
-    for (const [rows, cols] of [[1, 1], [3, 7], [5, 8], [7, 13], [2, 65]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [3, 7],
+      [5, 8],
+      [7, 13],
+      [2, 65],
+    ] as const) {
       const mask = Uint8Array.from(randomMatrix(rows, cols, rows * cols, 2));
       expect(unpackBitmask(packBitmask(mask, [rows, cols]).bytes, [rows, cols])).toEqual(mask);
     }

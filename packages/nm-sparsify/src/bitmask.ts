@@ -31,8 +31,7 @@ export function unpackBitmask(bytes: Uint8Array, shape: MatrixShape): Uint8Array
   const [rows, cols] = shape;
   const rowBytes = packedRowBytes(cols);
   if (!(bytes instanceof Uint8Array) || bytes.length !== rows * rowBytes) {
-    throw new InvalidArgumentError('bytes', `expected ${rows * rowBytes} bytes ([${rows}, ${rowBytes}]) for a [${rows}, ${cols}] mask, got ${bytes?.length}`,
-    );
+    throw new InvalidArgumentError('bytes', `expected ${rows * rowBytes} bytes ([${rows}, ${rowBytes}]) for a [${rows}, ${cols}] mask, got ${bytes?.length}`);
   }
   const mask = new Uint8Array(rows * cols);
   const padding = cols & 7 ? 0xff << (cols & 7) : 0;

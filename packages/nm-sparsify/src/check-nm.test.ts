@@ -6,8 +6,22 @@ import { randomMatrix } from './test-support/seeded-random.js';
 
 describe('checkNM', () => {
   const w = new Float32Array([
-    0, 1, 0, 2, /**/ 0, 0, 3, 4,
-    5, 0, 0, 6, /**/ 7, 0, 8, 9, // second group has one zero: violates 2:4 along 'in'
+    0,
+    1,
+    0,
+    2,
+    /**/ 0,
+    0,
+    3,
+    4,
+    5,
+    0,
+    0,
+    6,
+    /**/ 7,
+    0,
+    8,
+    9, // second group has one zero: violates 2:4 along 'in'
   ]);
   it('finds violating groups along in', () => {
     expect(checkNM(w, [2, 8], 2, 4, 'in')).toEqual({

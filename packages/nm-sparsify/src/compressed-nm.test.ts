@@ -17,7 +17,11 @@ describe('compressNM', () => {
   });
 
   it('reconstructs the pruned matrix exactly (random 2:4, 5:8)', () => {
-    for (const [n, m] of [[2, 4], [5, 8], [1, 4]] as const) {
+    for (const [n, m] of [
+      [2, 4],
+      [5, 8],
+      [1, 4],
+    ] as const) {
       const w = randomMatrix(9, 4 * m, n + m);
       const { mask } = selectNMMask(w, [9, 4 * m], n, m, 'in');
       const c = compressNM(w, mask, [9, 4 * m], n, m);

@@ -74,10 +74,20 @@ export function writeBack(c: RealArray, cOff: number, ldc: number, p: ArrayLike<
 
 /** One product C op= A·op(B): see multiplyF32 in linalg-blocked.ts for the arguments. */
 export interface ProductArgs {
-  c: RealArray; cOff: number; ldc: number; mode: WriteMode;
-  a: RealArray; aOff: number; lda: number;
-  b: RealArray; bOff: number; ldb: number; bTrans: boolean;
-  m: number; k: number; n: number;
+  c: RealArray;
+  cOff: number;
+  ldc: number;
+  mode: WriteMode;
+  a: RealArray;
+  aOff: number;
+  lda: number;
+  b: RealArray;
+  bOff: number;
+  ldb: number;
+  bTrans: boolean;
+  m: number;
+  k: number;
+  n: number;
 }
 
 /** op(B) (k×n) packed to float32 and uploaded to this thread's tfjs backend; the caller disposes it. */

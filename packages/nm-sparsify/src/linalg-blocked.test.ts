@@ -1,12 +1,6 @@
 import { currentBackend, ensureBackend } from '@dass/tensor-backend';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  blockedTuning,
-  choleskyLowerBlocked,
-  invertLowerBlocked,
-  multiplyF32,
-  upperCholeskyOfInverseBlocked,
-} from './linalg-blocked.js';
+import { blockedTuning, choleskyLowerBlocked, invertLowerBlocked, multiplyF32, upperCholeskyOfInverseBlocked } from './linalg-blocked.js';
 import { NotPositiveDefiniteError, choleskyLower, invertLower, upperCholeskyOfInverse } from './linalg.js';
 import { seededRandom } from './test-support/seeded-random.js';
 import { multiply, transposed } from './test-support/dense-reference.js';
@@ -164,7 +158,19 @@ describe('blocked linear algebra on tfjs (float32 products, float64 diagonal blo
     const residual = maxAbsFromIdentity(multiply(h, inv, n), n);
     expect(residual).toBeLessThan(kappa * n * U32);
     // The float64 path's residual is ~1e9 times smaller: the bound above is not met by accident.
-    expect(maxAbsFromIdentity(multiply(h, (() => { const v = upperCholeskyOfInverse(h, n); return multiply(transposed(v, n), v, n); })(), n), n)).toBeLessThan(kappa * n * 1e-15);
+    expect(
+      maxAbsFromIdentity(
+        multiply(
+          h,
+          (() => {
+            const v = upperCholeskyOfInverse(h, n);
+            return multiply(transposed(v, n), v, n);
+          })(),
+          n,
+        ),
+        n,
+      ),
+    ).toBeLessThan(kappa * n * 1e-15);
   });
 
   it('upper Cholesky of a damped activation Gram (SparseGPT’s H, n = 640, default leaves): close to the float64 factor', () => {

@@ -43,10 +43,11 @@ function gram(n: number, tokens: number, seed: number): Float64Array {
 /** m×n = (m×k)·(k×n), float64, row-major. */
 function multiply(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const c = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) {
-    const x = a[i * k + q];
-    for (let j = 0; j < n; j++) c[i * n + j] += x * b[q * n + j];
-  }
+  for (let i = 0; i < m; i++)
+    for (let q = 0; q < k; q++) {
+      const x = a[i * k + q];
+      for (let j = 0; j < n; j++) c[i * n + j] += x * b[q * n + j];
+    }
   return c;
 }
 
@@ -161,7 +162,24 @@ describe('LinalgPool', () => {
       const shared = sharedFloat32Array(64 * 64).fill(1);
       expect(pool.canShare(shared)).toBe(true);
       // 2·64³ flops: below the hand-off threshold, computed here.
-      expect(pool.tryProduct({ c: shared, cOff: 0, ldc: 64, mode: 'set', a: shared, aOff: 0, lda: 64, b: plain, bOff: 0, ldb: 64, bTrans: false, m: 64, k: 64, n: 64 })).toBe(false);
+      expect(
+        pool.tryProduct({
+          c: shared,
+          cOff: 0,
+          ldc: 64,
+          mode: 'set',
+          a: shared,
+          aOff: 0,
+          lda: 64,
+          b: plain,
+          bOff: 0,
+          ldb: 64,
+          bTrans: false,
+          m: 64,
+          k: 64,
+          n: 64,
+        }),
+      ).toBe(false);
     });
   });
 });

@@ -44,10 +44,19 @@ function product(seq: number): void {
   const q = (i: number): number => params[pbase + i]!;
   const p: ProductArgs = {
     mode: WRITE_MODES[q(1)]!,
-    c: arrayOf(q(2)), cOff: q(3), ldc: q(4),
-    a: arrayOf(q(5)), aOff: q(6), lda: q(7),
-    b: arrayOf(q(8)), bOff: q(9), ldb: q(10), bTrans: q(11) === 1,
-    m: q(12), k: q(13), n: q(14),
+    c: arrayOf(q(2)),
+    cOff: q(3),
+    ldc: q(4),
+    a: arrayOf(q(5)),
+    aOff: q(6),
+    lda: q(7),
+    b: arrayOf(q(8)),
+    bOff: q(9),
+    ldb: q(10),
+    bTrans: q(11) === 1,
+    m: q(12),
+    k: q(13),
+    n: q(14),
   };
   const barrier = q(15) === 1;
   let bt;

@@ -75,8 +75,9 @@ export function checkSquare(argName: string, a: unknown, n: number): asserts a i
     throw new InvalidArgumentError(argName, `expected a Float64Array, got ${a === null ? 'null' : typeof a === 'object' ? a.constructor.name : typeof a}`);
   }
   if (a.length !== n * n) {
-    throw new InvalidArgumentError(argName, `expected a square ${n}×${n} matrix (${n * n} entries), got ${a.length} entries` +
-        (a.length % n === 0 ? ` (${a.length / n}×${n}: not square)` : ''),
+    throw new InvalidArgumentError(
+      argName,
+      `expected a square ${n}×${n} matrix (${n * n} entries), got ${a.length} entries` + (a.length % n === 0 ? ` (${a.length / n}×${n}: not square)` : ''),
     );
   }
   for (let p = 0; p < a.length; p++) {

@@ -3,12 +3,7 @@ import { maskPatterns, selectMask } from './mask-patterns.js';
 import { parseSparsity } from './sparsity-pattern.js';
 import { maskRows } from './test-support/reference-mask.js';
 
-const S = new Float32Array([
-  3, 1, 4, 1,
-  5, 9, 2, 6,
-  5, 3, 5, 8,
-  9, 7, 9, 6,
-]);
+const S = new Float32Array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 6]);
 
 describe('selectMask', () => {
   it('unstructured patterns use the plan group, N:M patterns the plan axis', () => {

@@ -26,22 +26,14 @@ export const maskPatterns: { readonly [K in SparsityPattern['kind']]: MaskPatter
     mask: selectUnstructuredMask(scores, shape, pattern.ratio, plan.group),
     denseTailWeights: 0,
   }),
-  nm: (scores, shape, pattern, plan, options) =>
-    selectNMMask(scores, shape, pattern.n, pattern.m, plan.nmAxis, options.partialGroups ?? 'error', options.name),
+  nm: (scores, shape, pattern, plan, options) => selectNMMask(scores, shape, pattern.n, pattern.m, plan.nmAxis, options.partialGroups ?? 'error', options.name),
 };
 
 /** Selects the mask for `pattern`: unstructured patterns use `plan.group`, N:M patterns use `plan.nmAxis`. */
-export function selectMask(
-  scores: ScoreArray,
-  shape: MatrixShape,
-  pattern: SparsityPattern,
-  plan: MaskPlan,
-  options: SelectMaskOptions = {},
-): MaskSelection {
+export function selectMask(scores: ScoreArray, shape: MatrixShape, pattern: SparsityPattern, plan: MaskPlan, options: SelectMaskOptions = {}): MaskSelection {
   const selector = maskPatterns[pattern?.kind] as MaskPatternSelector<SparsityPattern['kind']> | undefined;
   if (!selector) {
-    throw new InvalidArgumentError('pattern', `unknown kind ${JSON.stringify(pattern?.kind)}; known: ${Object.keys(maskPatterns).join(', ')}`,
-    );
+    throw new InvalidArgumentError('pattern', `unknown kind ${JSON.stringify(pattern?.kind)}; known: ${Object.keys(maskPatterns).join(', ')}`);
   }
   if (plan === null || typeof plan !== 'object') throw new InvalidArgumentError('plan', `expected {group, nmAxis}, got ${String(plan)}`);
   return selector(scores, shape, pattern, plan, options);

@@ -3,12 +3,7 @@ import { selectNMMask } from './nm-mask.js';
 import { maskRows, nmGroups, referenceMask } from './test-support/reference-mask.js';
 import { randomMatrix } from './test-support/seeded-random.js';
 
-const S = new Float32Array([
-  3, 1, 4, 1,
-  5, 9, 2, 6,
-  5, 3, 5, 8,
-  9, 7, 9, 6,
-]);
+const S = new Float32Array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 6]);
 const SHAPE = [4, 4] as const;
 const rowsOf = (n: number, m: number, axis: 'in' | 'out') => maskRows(selectNMMask(S, SHAPE, n, m, axis).mask, 4);
 

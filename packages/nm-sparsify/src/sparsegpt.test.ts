@@ -78,7 +78,12 @@ function baselineMask(layer: Layer, pattern: SparsityPattern, method: 'wanda' | 
  * A literal transliteration of `fasterprune` over full matrices, independent of runSparseGPT's blocking, packing and
  * kernels: Hinv via cholesky → cholesky_inverse → cholesky(upper), masks by full sorts on (score, index).
  */
-function referenceSparseGPT(layer: Layer, pattern: SparsityPattern, blocksize: number, percdamp: number): { weight: Float64Array; mask: Uint8Array; loss: number } {
+function referenceSparseGPT(
+  layer: Layer,
+  pattern: SparsityPattern,
+  blocksize: number,
+  percdamp: number,
+): { weight: Float64Array; mask: Uint8Array; loss: number } {
   const { rows, cols, tokens } = layer;
   const h = layer.gram.map((v) => (2 * v) / tokens);
   const w = Float64Array.from(layer.weight);
@@ -186,11 +191,15 @@ describe('runSparseGPT on a random layer (64×256, 1024 tokens, correlated input
     expect(sparsegpt).toBeLessThan(wanda);
     expect(sparsegpt).toBeLessThan(magnitude);
     // The reported loss is in units of H = 2·XᵀX/tokens; with damping it bounds the true loss from above.
-    expect((sparsegpt / layer.tokens)).toBeLessThanOrEqual(result.error * (1 + 1e-9));
+    expect(sparsegpt / layer.tokens).toBeLessThanOrEqual(result.error * (1 + 1e-9));
   });
 
   it('unstructured: exactly floor(numel·ratio) pruned in every block, pruned weights are +0.0', () => {
-    for (const [ratio, blocksize] of [[0.5, 128], [0.3, 64], [0.7, 100]] as const) {
+    for (const [ratio, blocksize] of [
+      [0.5, 128],
+      [0.3, 64],
+      [0.7, 100],
+    ] as const) {
       const result = runSparseGPT(options(layer, { kind: 'unstructured', ratio }, { blocksize }));
       for (let i1 = 0; i1 < cols; i1 += blocksize) {
         const count = Math.min(blocksize, cols - i1);
@@ -238,7 +247,8 @@ describe('runSparseGPT on a random layer (64×256, 1024 tokens, correlated input
     for (let p = 0; p < ref.mask.length; p++) if (ref.mask[p] !== result.mask[p]) maskDiff++;
     expect(maskDiff).toBe(0);
     let worst = 0;
-    for (let p = 0; p < ref.weight.length; p++) worst = Math.max(worst, Math.abs(Math.fround(ref.weight[p]) - result.weight[p]) / (1 + Math.abs(ref.weight[p])));
+    for (let p = 0; p < ref.weight.length; p++)
+      worst = Math.max(worst, Math.abs(Math.fround(ref.weight[p]) - result.weight[p]) / (1 + Math.abs(ref.weight[p])));
     expect(worst).toBeLessThan(1e-6);
     expect(result.error).toBeCloseTo(ref.loss, 8);
   });
@@ -313,7 +323,14 @@ describe('runSparseGPT on the tfjs path', () => {
       for (let p = 0; p < plain.mask.length; p++) if (plain.mask[p] !== viaTfjs.mask[p]) diff++;
       expect(diff / plain.mask.length).toBeLessThan(1e-3);
       // The 2×2 indefinite "Gram" of the plain-path test: the same 3 retries (leaf path, refilled each time).
-      const tiny = runSparseGPT({ weight: Float32Array.of(1, 2), shape: [1, 2], gram: Float64Array.of(1, 2, 2, 1), tokens: 2, pattern: UNSTRUCTURED_50, matmul: 'tfjs' });
+      const tiny = runSparseGPT({
+        weight: Float32Array.of(1, 2),
+        shape: [1, 2],
+        gram: Float64Array.of(1, 2, 2, 1),
+        tokens: 2,
+        pattern: UNSTRUCTURED_50,
+        matmul: 'tfjs',
+      });
       expect(tiny.retries).toBe(3);
       expect(tiny.dampUsed).toBeCloseTo(10, 12);
     } finally {
@@ -363,8 +380,17 @@ describe('runSparseGPT on degenerate statistics', () => {
 
   it('throws a clear error naming the matrix size when damping never helps', () => {
     const run = () =>
-      runSparseGPT({ weight: Float32Array.of(1, 2), shape: [1, 2], gram: Float64Array.of(1, 1e6, 1e6, 1), tokens: 2, pattern: UNSTRUCTURED_50, name: 'model.layers.0.mlp.up_proj' });
-    expect(run).toThrow(/^model\.layers\.0\.mlp\.up_proj \[1, 2\]: SparseGPT failed: the damped 2×2 Hessian is not usable even with damping 100·mean\(diag H\) after 4 retries \(pivot 0 was -/);
+      runSparseGPT({
+        weight: Float32Array.of(1, 2),
+        shape: [1, 2],
+        gram: Float64Array.of(1, 1e6, 1e6, 1),
+        tokens: 2,
+        pattern: UNSTRUCTURED_50,
+        name: 'model.layers.0.mlp.up_proj',
+      });
+    expect(run).toThrow(
+      /^model\.layers\.0\.mlp\.up_proj \[1, 2\]: SparseGPT failed: the damped 2×2 Hessian is not usable even with damping 100·mean\(diag H\) after 4 retries \(pivot 0 was -/,
+    );
   });
 });
 
@@ -399,8 +425,12 @@ describe('runSparseGPT: partial groups and validation', () => {
     expect(() => runSparseGPT({ ...ok, gram: negative })).toThrow('gram: diagonal entry 2 is -1');
     expect(() => runSparseGPT({ ...ok, tokens: 0 })).toThrow('tokens: expected a positive number of calibration tokens, got 0');
     expect(() => runSparseGPT({ ...ok, pattern: { kind: 'unstructured', ratio: 1 } })).toThrow('sparsity: expected a ratio in [0, 1)');
-    expect(() => runSparseGPT({ ...ok, pattern: { kind: 'nm', n: 4, m: 4 } })).toThrow('sparsity: expected a ratio in [0, 1) or "N:M" with integers 1 <= N < M');
-    expect(() => runSparseGPT({ ...ok, pattern: { kind: 'block' } as unknown as SparsityPattern })).toThrow("pattern: expected {kind: 'unstructured', ratio} or {kind: 'nm', n, m}");
+    expect(() => runSparseGPT({ ...ok, pattern: { kind: 'nm', n: 4, m: 4 } })).toThrow(
+      'sparsity: expected a ratio in [0, 1) or "N:M" with integers 1 <= N < M',
+    );
+    expect(() => runSparseGPT({ ...ok, pattern: { kind: 'block' } as unknown as SparsityPattern })).toThrow(
+      "pattern: expected {kind: 'unstructured', ratio} or {kind: 'nm', n, m}",
+    );
     expect(() => runSparseGPT({ ...ok, blocksize: 0 })).toThrow('blocksize: expected a positive integer, got 0');
     expect(() => runSparseGPT({ ...ok, pattern: NM_2_4, blocksize: 6, partialGroups: 'dense' })).toThrow('blocksize: 6 is not a multiple of M=4');
     expect(() => runSparseGPT({ ...ok, percdamp: -0.1 })).toThrow('percdamp: expected a finite number >= 0, got -0.1');
@@ -429,7 +459,9 @@ describe('runSparseGPT with a fixed mask (--update obs)', () => {
     expect(checkNM(result.weight, [rows, cols], 2, 4, 'out').valid).toBe(true);
     expect(result.deadColumns).toBe(1);
     for (let r = 0; r < rows; r++) if (!mask[r * cols + 5]) expect(result.weight[r * cols + 5]).toBe(layer.weight[r * cols + 5]);
-    expect(reconstructionError(layer.weight, result.weight, layer.gram, rows, cols)).toBeLessThan(reconstructionError(layer.weight, masked(layer.weight, mask), layer.gram, rows, cols));
+    expect(reconstructionError(layer.weight, result.weight, layer.gram, rows, cols)).toBeLessThan(
+      reconstructionError(layer.weight, masked(layer.weight, mask), layer.gram, rows, cols),
+    );
   });
 
   it('checks the mask: type, length, 0/1 entries', () => {

@@ -4,12 +4,7 @@ import { randomMatrix } from './test-support/seeded-random.js';
 import { prunedPerGroup, selectUnstructuredMask } from './unstructured-mask.js';
 
 // Hand-worked 4×4 scores with ties (two 1s in row 0, three 5s, two 6s, three 9s).
-const S = new Float32Array([
-  3, 1, 4, 1,
-  5, 9, 2, 6,
-  5, 3, 5, 8,
-  9, 7, 9, 6,
-]);
+const S = new Float32Array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 6]);
 const SHAPE = [4, 4] as const;
 
 describe('selectUnstructuredMask, hand-worked', () => {

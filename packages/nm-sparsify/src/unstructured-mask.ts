@@ -17,12 +17,7 @@ export function prunedPerGroup(groupSize: number, ratio: number): number {
  * Unstructured mask (1 = pruned): exactly floor(groupSize·ratio) lowest scores zeroed in every row, every column,
  * or over the whole matrix. Ties: lower row-major index first (within a column: lower row first).
  */
-export function selectUnstructuredMask(
-  scores: ScoreArray,
-  shape: MatrixShape,
-  ratio: number,
-  group: ComparisonGroup,
-): Uint8Array {
+export function selectUnstructuredMask(scores: ScoreArray, shape: MatrixShape, ratio: number, group: ComparisonGroup): Uint8Array {
   validateMatrix(scores, shape, 'scores');
   unstructured(ratio);
   if (!GROUPS.includes(group)) {

@@ -34,7 +34,9 @@ describe('loadCalibration', () => {
     expect(err).toBeInstanceOf(ModelLoadError);
     expect((err as ModelLoadError).reason).toBe('BAD_TOKENIZER');
     expect((err as ModelLoadError).file).toBe('/models/other/tokenizer.json');
-    expect((err as ModelLoadError).message).toMatch(/^\/models\/other\/tokenizer\.json: token \d+ has id 51[23] but the model's vocab has 512 entries .*the tokenizer does not match the model$/);
+    expect((err as ModelLoadError).message).toMatch(
+      /^\/models\/other\/tokenizer\.json: token \d+ has id 51[23] but the model's vocab has 512 entries .*the tokenizer does not match the model$/,
+    );
   });
 
   /** A calib.safetensors as another (Python) tool writes it: header length, JSON header, little-endian data. */
@@ -68,7 +70,11 @@ describe('loadCalibration', () => {
   it('takes an artifact without metadata: seed, tokenizer and text unknown', async () => {
     const calib = foreign('bare.safetensors', 'I32', [1, 4], [1, 2, 3, 4]);
     const batch = await loadCalibration({ calib, nsamples: 128, seqlen: 2048, seed: 0, vocabSize: 32 });
-    expect(batch.info).toMatchObject({ seed: 'unknown', tokenizerSha256: 'unknown', artifact: { metadata: 'none', unknown: ['sourceSha256', 'tokenizerSha256', 'seed', 'sampler', 'source'] } });
+    expect(batch.info).toMatchObject({
+      seed: 'unknown',
+      tokenizerSha256: 'unknown',
+      artifact: { metadata: 'none', unknown: ['sourceSha256', 'tokenizerSha256', 'seed', 'sampler', 'source'] },
+    });
     // Ids are still checked against the model's vocabulary.
     await expect(loadCalibration({ calib, nsamples: 1, seqlen: 4, seed: 0, vocabSize: 4 })).rejects.toThrow(/input_ids\[0\]\[3\] = 4, expected in \[0, 4\)/);
   });

@@ -35,11 +35,24 @@ function exactOutputError(before: Float32Array, after: Float32Array, rows: numbe
 }
 
 describe('--update obs on every MLP matrix of stories260K', () => {
-  for (const [method, sparsity] of [['dass', '2:4'], ['wanda', '2:4'], ['magnitude', '0.5'], ['ria', '0.5'], ['dass', '0.5']] as const) {
+  for (const [method, sparsity] of [
+    ['dass', '2:4'],
+    ['wanda', '2:4'],
+    ['magnitude', '0.5'],
+    ['ria', '0.5'],
+    ['dass', '0.5'],
+  ] as const) {
     it(`${method} ${sparsity}: the zeros are exactly ${method}'s mask and ‖(W−Ŵ)X‖² is below plain ${method}'s`, async () => {
       const source = await openModel(fixtures.stories260K.bin);
       const tokenizer = (await import('@dass/model-loader')).loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: source.config.vocabSize });
-      const batch = await loadCalibration({ calib: calibText, tokenizer: await tokenizer, nsamples: 8, seqlen: 64, seed: 0, vocabSize: source.config.vocabSize });
+      const batch = await loadCalibration({
+        calib: calibText,
+        tokenizer: await tokenizer,
+        nsamples: 8,
+        seqlen: 64,
+        seed: 0,
+        vocabSize: source.config.vocabSize,
+      });
       const model = await CausalLM.fromSource(source, { cacheLayers: false });
       const m = getScoringMethod(method);
       const obs = getWeightUpdate('obs');
@@ -69,7 +82,8 @@ describe('--update obs on every MLP matrix of stories260K', () => {
               const plain = pruneMatrix(m, { ...input, options: resolveMethodOptions(m, undefined) });
               const updated = pruneMatrix(m, { ...input, options: resolveMethodOptions(m, obs) }, obs);
               for (let p = 0; p < w.data.length; p++) {
-                if ((updated.weight[p] === 0) !== (plain.mask[p] === 1)) throw new Error(`${input.name}[${p}]: zero ${updated.weight[p] === 0} but mask ${plain.mask[p]}`);
+                if ((updated.weight[p] === 0) !== (plain.mask[p] === 1))
+                  throw new Error(`${input.name}[${p}]: zero ${updated.weight[p] === 0} but mask ${plain.mask[p]}`);
               }
               const ePlain = exactOutputError(w.data, plain.weight, shape[0], shape[1], gram);
               const eObs = exactOutputError(w.data, updated.weight, shape[0], shape[1], gram);
@@ -103,12 +117,26 @@ describe('--update obs on every MLP matrix of stories260K', () => {
     await expect(runPrune({ ...base, method: 'sparsegpt', update: 'obs', sparsity: '0.5', out })).rejects.toMatchObject({
       code: 'DASS_INVALID_ARGUMENT',
       field: 'update',
-      message: expect.stringMatching(/^update obs: sparsegpt chooses its mask inside its own step \(it updates weights itself\); update needs a method that scores/),
+      message: expect.stringMatching(
+        /^update obs: sparsegpt chooses its mask inside its own step \(it updates weights itself\); update needs a method that scores/,
+      ),
     });
-    await expect(runPrune({ ...base, method: 'wanda', update: 'ols', sparsity: '0.5', out })).rejects.toMatchObject({ field: 'update', message: 'update: unknown weight update "ols"; registered: none, obs' });
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, alpha: 1 })).rejects.toMatchObject({ field: 'alpha', message: 'alpha: wanda takes no options' });
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, percdamp: 0.1 })).rejects.toMatchObject({ field: 'percdamp', message: 'percdamp: wanda takes no options' });
-    await expect(runPrune({ ...base, method: 'wanda', update: 'obs', sparsity: '0.5', out, percdamp: 2 })).rejects.toMatchObject({ field: 'percdamp', message: 'percdamp: expected a number in (0, 1), got 2' });
+    await expect(runPrune({ ...base, method: 'wanda', update: 'ols', sparsity: '0.5', out })).rejects.toMatchObject({
+      field: 'update',
+      message: 'update: unknown weight update "ols"; registered: none, obs',
+    });
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, alpha: 1 })).rejects.toMatchObject({
+      field: 'alpha',
+      message: 'alpha: wanda takes no options',
+    });
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', out, percdamp: 0.1 })).rejects.toMatchObject({
+      field: 'percdamp',
+      message: 'percdamp: wanda takes no options',
+    });
+    await expect(runPrune({ ...base, method: 'wanda', update: 'obs', sparsity: '0.5', out, percdamp: 2 })).rejects.toMatchObject({
+      field: 'percdamp',
+      message: 'percdamp: expected a number in (0, 1), got 2',
+    });
   });
 });
 
@@ -122,7 +150,9 @@ describe('--layer-ratios owl', () => {
     [0.64, 0.44, 0.54].forEach((v, i) => expect(w[i]).toBeCloseTo(v, 12));
     expect(w[0]! * 1 + w[1]! * 3 + w[2]! * 1).toBeCloseTo(0.5 * 5, 12);
     expect(owlLayerRatios([2, 2], [1, 1], 0.7, 0.08)).toEqual([0.7, 0.7]);
-    expect(() => owlLayerRatios([0, 1], [1, 1], 0.05, 0.08)).toThrow('lambda: layer 1 would get sparsity -0.0300 (target 0.05, λ = 0.08): outside [0, 1); lower lambda or target');
+    expect(() => owlLayerRatios([0, 1], [1, 1], 0.05, 0.08)).toThrow(
+      'lambda: layer 1 would get sparsity -0.0300 (target 0.05, λ = 0.08): outside [0, 1); lower lambda or target',
+    );
   });
 
   it('wanda 0.5 on stories260K: the per-layer ratios average to the target by weight count and follow the outlier order', async () => {
@@ -148,7 +178,11 @@ describe('--layer-ratios owl', () => {
     await expect(runPrune({ ...base, method: 'wanda', sparsity: '2:4', layerRatios: 'owl', out: join(dir, 'o') })).rejects.toThrow(
       /^layerRatios owl: OWL gives each layer its own unstructured ratio, but sparsity 2:4 fixes N of every M weights in every layer; use an unstructured sparsity \(e.g. 0.5\) or layerRatios uniform$/,
     );
-    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', layerRatios: 'owls', out: join(dir, 'o') })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'layerRatios', message: 'layerRatios: expected one of uniform, owl, got "owls"' });
+    await expect(runPrune({ ...base, method: 'wanda', sparsity: '0.5', layerRatios: 'owls', out: join(dir, 'o') })).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'layerRatios',
+      message: 'layerRatios: expected one of uniform, owl, got "owls"',
+    });
     expect(readdirSync(dir)).toEqual([]);
   });
 });
@@ -188,7 +222,9 @@ describe('no method-name branches outside the registry', () => {
         else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) files.push(p);
       }
     };
-    for (const group of ['apps', 'packages']) for (const pkg of readdirSync(join(root, group))) if (statSync(join(root, group, pkg, 'src'), { throwIfNoEntry: false })?.isDirectory()) walk(join(root, group, pkg, 'src'));
+    for (const group of ['apps', 'packages'])
+      for (const pkg of readdirSync(join(root, group)))
+        if (statSync(join(root, group, pkg, 'src'), { throwIfNoEntry: false })?.isDirectory()) walk(join(root, group, pkg, 'src'));
     const names = '(magnitude|wanda|dass|sparsegpt|ria)';
     const forbidden = [
       /updatesWeights|needsGram|needsActivations|METHOD_LABELS/,
@@ -201,9 +237,11 @@ describe('no method-name branches outside the registry', () => {
     for (const file of files) {
       const rel = relative(root, file);
       if (rel.startsWith('packages/scoring/')) continue;
-      readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
-        if (forbidden.some((re) => re.test(line))) hits.push(`${rel}:${i + 1}: ${line.trim()}`);
-      });
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (forbidden.some((re) => re.test(line))) hits.push(`${rel}:${i + 1}: ${line.trim()}`);
+        });
     }
     expect(files.length).toBeGreaterThan(50);
     expect(hits).toEqual([]);

@@ -15,7 +15,13 @@ function layerWith(index: number, weights: Partial<Record<LinearName, { shape: n
   } as unknown as DecoderLayer;
 }
 
-const options = (method: string) => ({ method: getScoringMethod(method), pattern: parseSparsity('0.5'), targets: ['down_proj'] as LinearName[], options: resolveMethodOptions(getScoringMethod(method), undefined), partialGroups: 'error' as const });
+const options = (method: string) => ({
+  method: getScoringMethod(method),
+  pattern: parseSparsity('0.5'),
+  targets: ['down_proj'] as LinearName[],
+  options: resolveMethodOptions(getScoringMethod(method), undefined),
+  partialGroups: 'error' as const,
+});
 const stats = (sumSq: number[]): LayerStats => ({ inputSumSq: new Map([['down_proj', Float64Array.from(sumSq)]]), gram: new Map(), tokens: 4 });
 
 describe('pruneLayer NaN/Inf guards', () => {
@@ -47,6 +53,8 @@ describe('pruneLayer NaN/Inf guards', () => {
 
   it('names non-finite input statistics (the layer below produced NaN activations)', () => {
     const layer = layerWith(3, { down_proj: { shape: [2, 4], data: Float32Array.from([1, -4, 2, 3, -8, 5, 6, -7]) } });
-    expect(() => pruneLayer(layer, stats([1, NaN, 1, 1]), options('wanda'))).toThrow('model.layers.3.down_proj: the input sum of squares has a non-finite value (NaN) at index 1');
+    expect(() => pruneLayer(layer, stats([1, NaN, 1, 1]), options('wanda'))).toThrow(
+      'model.layers.3.down_proj: the input sum of squares has a non-finite value (NaN) at index 1',
+    );
   });
 });

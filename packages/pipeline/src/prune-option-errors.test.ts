@@ -10,12 +10,20 @@ describe('validatePruneOptions errors', () => {
   const cases: [Partial<PruneOptions>, string, string][] = [
     [{ method: 'nope' }, 'method', 'method: unknown pruning method "nope"; registered: '],
     [{ update: 'ols' }, 'update', 'update: unknown weight update "ols"'],
-    [{ method: 'sparsegpt', update: 'obs' }, 'update', 'update obs: sparsegpt chooses its mask inside its own step (it updates weights itself); update needs a method that scores'],
+    [
+      { method: 'sparsegpt', update: 'obs' },
+      'update',
+      'update obs: sparsegpt chooses its mask inside its own step (it updates weights itself); update needs a method that scores',
+    ],
     [{ sparsity: '1.5' }, 'sparsity', 'sparsity: '],
     [{ alpha: 1 }, 'alpha', 'alpha: wanda takes no options'],
     [{ method: 'dass', alpha: -1 }, 'alpha', 'alpha: expected a finite number >= 0, got -1'],
     [{ layerRatios: 'owls' }, 'layerRatios', 'layerRatios: expected one of uniform, owl, got "owls"'],
-    [{ layerRatios: 'owl', sparsity: '2:4' }, 'layerRatios', 'layerRatios owl: OWL gives each layer its own unstructured ratio, but sparsity 2:4 fixes N of every M weights'],
+    [
+      { layerRatios: 'owl', sparsity: '2:4' },
+      'layerRatios',
+      'layerRatios owl: OWL gives each layer its own unstructured ratio, but sparsity 2:4 fixes N of every M weights',
+    ],
     [{ owlM: 0 }, 'owlM', 'owlM: expected a number > 0, got 0'],
     [{ owlLambda: 0.5 }, 'owlLambda', 'owlLambda: expected a number in [0, 0.5), got 0.5'],
     [{ targets: 'attention' }, 'targets', 'targets: expected one of '],

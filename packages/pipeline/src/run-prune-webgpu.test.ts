@@ -11,7 +11,10 @@ const swiftShader = useSwiftShader();
 if (swiftShader.reason) console.warn(`SKIPPED: ${swiftShader.reason}`);
 
 /** Zero masks of every pruned matrix of a 2:4 prune of stories260K through `backend`. */
-async function masks(backend: 'wasm' | 'webgpu', method: string): Promise<{ masks: Map<string, Uint8Array>; manifest: Awaited<ReturnType<typeof runPrune>>; reads: number }> {
+async function masks(
+  backend: 'wasm' | 'webgpu',
+  method: string,
+): Promise<{ masks: Map<string, Uint8Array>; manifest: Awaited<ReturnType<typeof runPrune>>; reads: number }> {
   const out = new Map<string, Uint8Array>();
   const counter = countDeviceReads();
   const manifest = await runPrune({
@@ -26,7 +29,11 @@ async function masks(backend: 'wasm' | 'webgpu', method: string): Promise<{ mask
     sparsity: '2:4',
     backend,
     out: join(mkdtempSync(join(tmpdir(), 'dass-webgpu-')), 'pruned.bin'),
-    onPrunedWeight: (name, data) => out.set(name, Uint8Array.from(data, (v) => (v === 0 ? 1 : 0))),
+    onPrunedWeight: (name, data) =>
+      out.set(
+        name,
+        Uint8Array.from(data, (v) => (v === 0 ? 1 : 0)),
+      ),
   }).finally(() => counter.stop());
   return { masks: out, manifest, reads: counter.count };
 }

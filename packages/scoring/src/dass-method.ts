@@ -24,14 +24,7 @@ export function dassGateUpScores(
   validateWeight('dass', weight, shape, kind);
   const alpha = resolveAlpha('dass', options);
   const [rows, cols] = shape;
-  const s = requireSumSq(
-    'dass',
-    kind,
-    stats,
-    'downInputSumSq',
-    rows,
-    `the output dimension (d_int) of [${rows}, ${cols}]: ‖h_i‖² of down_proj's input`,
-  );
+  const s = requireSumSq('dass', kind, stats, 'downInputSumSq', rows, `the output dimension (d_int) of [${rows}, ${cols}]: ‖h_i‖² of down_proj's input`);
   const out = new Float32Array(weight.length);
   for (let r = 0; r < rows; r++) {
     // 0^0 = 1: with α = 0 DaSS reduces to per-column magnitude, as it should.
@@ -48,7 +41,15 @@ export const dassMethod: ScoringPlugin = {
   label: 'DaSS',
   description: 'Dependency-aware semi-structured sparsity: |W_ij|·‖h_i‖^α down each gate/up column (Guo et al. 2024)',
   needs: ['inputSumSq', 'downInputSumSq'],
-  options: [{ name: 'alpha', type: 'number', default: DEFAULT_ALPHA, description: 'exponent on the activation norm (DaSS: ‖h_i‖^α; RIA: ‖X_j‖^a)', validate: nonNegative }],
+  options: [
+    {
+      name: 'alpha',
+      type: 'number',
+      default: DEFAULT_ALPHA,
+      description: 'exponent on the activation norm (DaSS: ‖h_i‖^α; RIA: ‖X_j‖^a)',
+      validate: nonNegative,
+    },
+  ],
   plan(kind) {
     validateKind('dass', kind);
     return isGateOrUp(kind) ? GATE_UP_PLAN : WANDA_PLAN;

@@ -4,12 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { getScoringMethod } from './scoring-registry.js';
 import type { LinearStats, ProjectionKind } from './types.js';
 
-const W = new Float32Array([
-  1, -2, 3, -4,
-  -5, 6, -7, 8,
-  2, -1, 0, 0.5,
-  -3, 4, -2, 1,
-]);
+const W = new Float32Array([1, -2, 3, -4, -5, 6, -7, 8, 2, -1, 0, 0.5, -3, 4, -2, 1]);
 const stats: LinearStats = {
   inputSumSq: new Float64Array([4, 1, 0, 9]),
   downInputSumSq: new Float64Array([16, 1, 0, 81]),

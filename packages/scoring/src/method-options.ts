@@ -31,15 +31,18 @@ export function optionProblem(option: MethodOption, value: unknown): string | un
 
 /** Checks one declaration (at registration): identifier, type, default valid under its own rules. */
 export function checkOptionDeclaration(owner: string, option: MethodOption): void {
-  if (option === null || typeof option !== 'object') throw new InvalidArgumentError(owner, `options: expected {name, type, default, description}, got ${String(option)}`);
+  if (option === null || typeof option !== 'object')
+    throw new InvalidArgumentError(owner, `options: expected {name, type, default, description}, got ${String(option)}`);
   if (typeof option.name !== 'string' || !OPTION_NAME.test(option.name)) {
     throw new InvalidArgumentError(owner, `option name: expected a camelCase identifier, got ${JSON.stringify(option.name)}`);
   }
   if (!(OPTION_TYPES as readonly string[]).includes(option.type)) {
     throw new InvalidArgumentError(owner, `option ${option.name}: type: expected one of ${OPTION_TYPES.join(', ')}, got ${JSON.stringify(option.type)}`);
   }
-  if (typeof option.description !== 'string' || option.description === '') throw new InvalidArgumentError(owner, `option ${option.name}: description: expected a non-empty string`);
-  if (option.validate !== undefined && typeof option.validate !== 'function') throw new InvalidArgumentError(owner, `option ${option.name}: validate: expected a function`);
+  if (typeof option.description !== 'string' || option.description === '')
+    throw new InvalidArgumentError(owner, `option ${option.name}: description: expected a non-empty string`);
+  if (option.validate !== undefined && typeof option.validate !== 'function')
+    throw new InvalidArgumentError(owner, `option ${option.name}: validate: expected a function`);
   const problem = optionProblem(option, option.default);
   if (problem) throw new InvalidArgumentError(owner, `option ${option.name}: default ${JSON.stringify(option.default)} is not ${problem}`);
 }

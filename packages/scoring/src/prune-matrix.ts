@@ -10,7 +10,9 @@ import type { MatrixPruneInput, MatrixPruneResult, PruningMethod, WeightUpdate }
 export function pruneMatrix(method: PruningMethod, input: MatrixPruneInput, update?: WeightUpdate): MatrixPruneResult {
   if (method.prune) {
     if (update) {
-      throw new InvalidArgumentError('update', `${method.name} chooses its mask inside its own step (prune()); an update needs a method that scores`, { shown: update.name });
+      throw new InvalidArgumentError('update', `${method.name} chooses its mask inside its own step (prune()); an update needs a method that scores`, {
+        shown: update.name,
+      });
     }
     return method.prune(input);
   }

@@ -64,7 +64,15 @@ export const riaMethod: ScoringPlugin = {
   label: 'RIA',
   description: 'relative importance and activations (Zhang et al. 2024), one threshold per matrix',
   needs: ['inputSumSq'],
-  options: [{ name: 'alpha', type: 'number', default: RIA_DEFAULT_A, description: 'exponent on the activation norm (DaSS: ‖h_i‖^α; RIA: ‖X_j‖^a)', validate: nonNegative }],
+  options: [
+    {
+      name: 'alpha',
+      type: 'number',
+      default: RIA_DEFAULT_A,
+      description: 'exponent on the activation norm (DaSS: ‖h_i‖^α; RIA: ‖X_j‖^a)',
+      validate: nonNegative,
+    },
+  ],
   plan(kind) {
     validateKind('ria', kind);
     return RIA_PLAN;

@@ -11,27 +11,16 @@ export function validateKind(method: string, kind: unknown): asserts kind is Pro
 }
 
 /** Checks the projection kind, `shape` = [out, in] and that `weight` holds out·in values. */
-export function validateWeight(
-  method: string,
-  weight: Float32Array,
-  shape: readonly [number, number],
-  kind: ProjectionKind,
-): void {
+export function validateWeight(method: string, weight: Float32Array, shape: readonly [number, number], kind: ProjectionKind): void {
   validateKind(method, kind);
-  if (
-    !Array.isArray(shape) ||
-    shape.length !== 2 ||
-    !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)
-  ) {
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => typeof d === 'number' && Number.isInteger(d) && d > 0)) {
     throw new RangeError(`${method} ${kind}: shape: expected [out, in] of positive integers, got ${JSON.stringify(shape)}`);
   }
   if (!(weight instanceof Float32Array)) {
     throw new TypeError(`${method} ${kind}: weight: expected a Float32Array, got ${describe(weight)}`);
   }
   if (weight.length !== shape[0] * shape[1]) {
-    throw new RangeError(
-      `${method} ${kind}: weight has length ${weight.length}, expected ${shape[0] * shape[1]} for shape [${shape[0]}, ${shape[1]}]`,
-    );
+    throw new RangeError(`${method} ${kind}: weight has length ${weight.length}, expected ${shape[0] * shape[1]} for shape [${shape[0]}, ${shape[1]}]`);
   }
 }
 

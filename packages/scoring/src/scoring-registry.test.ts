@@ -37,8 +37,12 @@ describe('pruning-method registry', () => {
     expect(() => registerScoringMethod(magnitudeMethod)).toThrow('"magnitude" is already registered');
     expect(() => registerScoringMethod({ ...magnitudeMethod, name: '' })).toThrow('method.name');
     expect(() => registerScoringMethod({ name: 'x' } as never)).toThrow('method x: label');
-    expect(() => registerScoringMethod({ ...magnitudeMethod, name: 'both', prune: () => ({}) as never })).toThrow('exactly one of score() (scores → mask) or prune()');
-    expect(() => registerScoringMethod({ ...magnitudeMethod, name: 'needy', needs: ['hessian'] as never })).toThrow('method needy: needs: expected a list of inputSumSq, downInputSumSq, gram');
+    expect(() => registerScoringMethod({ ...magnitudeMethod, name: 'both', prune: () => ({}) as never })).toThrow(
+      'exactly one of score() (scores → mask) or prune()',
+    );
+    expect(() => registerScoringMethod({ ...magnitudeMethod, name: 'needy', needs: ['hessian'] as never })).toThrow(
+      'method needy: needs: expected a list of inputSumSq, downInputSumSq, gram',
+    );
     expect(() =>
       registerScoringMethod({ ...magnitudeMethod, name: 'badopt', options: [{ name: 'k', type: 'integer', default: 0.5, description: 'k' }] }),
     ).toThrow('method badopt: option k: default 0.5 is not an integer');
@@ -87,8 +91,13 @@ describe('pruning-method registry', () => {
     expect(unknown).toMatchObject({ field: 'alpha', message: 'alpha: wanda with update obs takes only percdamp, blocksize' });
     expect(unknown.describe(flags)).toBe('--alpha: wanda with --update obs takes only percdamp, blocksize');
     const ownStep = caught(() => pruneMatrix(getScoringMethod('sparsegpt'), {} as never, obs));
-    expect(ownStep).toMatchObject({ field: 'update', message: 'update obs: sparsegpt chooses its mask inside its own step (prune()); an update needs a method that scores' });
-    const noGram = caught(() => obs.apply({ weight: new Float32Array(4), shape: [2, 2], kind: 'up_proj', stats: { inputSumSq: new Float64Array(2), tokens: 1 }, name: 'w' } as never));
+    expect(ownStep).toMatchObject({
+      field: 'update',
+      message: 'update obs: sparsegpt chooses its mask inside its own step (prune()); an update needs a method that scores',
+    });
+    const noGram = caught(() =>
+      obs.apply({ weight: new Float32Array(4), shape: [2, 2], kind: 'up_proj', stats: { inputSumSq: new Float64Array(2), tokens: 1 }, name: 'w' } as never),
+    );
     expect(noGram.message).toBe("w: update obs needs XᵀX of this linear's inputs (stats.gram), which was not gathered");
     for (const err of [selfStep, unknown, ownStep, noGram]) expect(err.message).not.toContain('--');
   });
@@ -99,7 +108,9 @@ describe('pruning-method registry', () => {
       label: 'Toy',
       description: 'prunes the largest weights first (a test method)',
       needs: [],
-      options: [{ name: 'scale', type: 'number', default: 1, description: 'multiplies every score', validate: (v) => ((v as number) > 0 ? undefined : 'a number > 0') }],
+      options: [
+        { name: 'scale', type: 'number', default: 1, description: 'multiplies every score', validate: (v) => ((v as number) > 0 ? undefined : 'a number > 0') },
+      ],
       plan: () => ({ group: 'row', nmAxis: 'in', scoreKind: '-|W|' }),
       score: (w, _shape, _kind, _stats, options) => Float32Array.from(w, (v) => -Math.abs(v) * (options!.scale as number)),
     };
@@ -108,7 +119,16 @@ describe('pruning-method registry', () => {
       const method = getScoringMethod('toy-reverse');
       const options = resolveMethodOptions(method, undefined, { scale: 2 });
       const weight = new Float32Array([1, -4, 2, 3]);
-      const result = pruneMatrix(method, { weight, shape: [1, 4], kind: 'up_proj', stats: undefined, pattern: parseSparsity('2:4'), partialGroups: 'error', options, name: 'toy' });
+      const result = pruneMatrix(method, {
+        weight,
+        shape: [1, 4],
+        kind: 'up_proj',
+        stats: undefined,
+        pattern: parseSparsity('2:4'),
+        partialGroups: 'error',
+        options,
+        name: 'toy',
+      });
       expect(Array.from(result.weight)).toEqual([1, 0, 2, 0]);
       expect(Array.from(result.mask)).toEqual([0, 1, 0, 1]);
       expect(() => resolveMethodOptions(method, undefined, { scale: 0 })).toThrow('scale: expected a number > 0, got 0');
@@ -140,7 +160,12 @@ describe('--update obs through pruneMatrix', () => {
     return e;
   };
 
-  for (const [method, sparsity, kind] of [['wanda', '0.5', 'down_proj'], ['dass', '2:4', 'up_proj'], ['magnitude', '0.5', 'up_proj'], ['ria', '2:4', 'down_proj']] as const) {
+  for (const [method, sparsity, kind] of [
+    ['wanda', '0.5', 'down_proj'],
+    ['dass', '2:4', 'up_proj'],
+    ['magnitude', '0.5', 'up_proj'],
+    ['ria', '2:4', 'down_proj'],
+  ] as const) {
     it(`${method} ${sparsity} ${kind}: the zeros are exactly the method's mask, the output error drops`, () => {
       const m = getScoringMethod(method);
       const obs = getWeightUpdate('obs');

@@ -46,26 +46,38 @@ function checkNeeds(owner: string, needs: unknown): void {
 }
 
 /** Two declarations of one option name (in different entries) must agree on type, so one CLI flag or grid key serves both. */
-function checkOptionClashes(owner: string, options: readonly MethodOption[], others: Iterable<{ name: string; options: readonly MethodOption[] }>, self: string): void {
+function checkOptionClashes(
+  owner: string,
+  options: readonly MethodOption[],
+  others: Iterable<{ name: string; options: readonly MethodOption[] }>,
+  self: string,
+): void {
   for (const other of others) {
     if (other.name === self) continue;
     for (const o of other.options) {
       const mine = options.find((m) => m.name === o.name);
       if (mine && mine.type !== o.type) {
-        throw new InvalidArgumentError(owner, `option ${o.name} is ${mine.type} here but ${o.type} in ${other.name}; one option name serves both (one CLI flag, one grid key), so their types must agree`);
+        throw new InvalidArgumentError(
+          owner,
+          `option ${o.name} is ${mine.type} here but ${o.type} in ${other.name}; one option name serves both (one CLI flag, one grid key), so their types must agree`,
+        );
       }
     }
   }
 }
 
 function checkEntry(kind: 'method' | 'update', entry: PruningMethod | WeightUpdate): void {
-  const what = kind === 'method' ? 'a PruningMethod {name, label, description, needs, options, plan, score | prune}' : 'a WeightUpdate {name, label, description, needs, options, apply}';
+  const what =
+    kind === 'method'
+      ? 'a PruningMethod {name, label, description, needs, options, plan, score | prune}'
+      : 'a WeightUpdate {name, label, description, needs, options, apply}';
   if (entry === null || typeof entry !== 'object') throw new InvalidArgumentError(kind, `expected ${what}, got ${String(entry)}`);
   if (typeof entry.name !== 'string' || !NAME.test(entry.name)) {
     throw new InvalidArgumentError(`${kind}.name`, `expected a non-empty identifier (letters, digits, _ and -), got ${JSON.stringify(entry.name)}`);
   }
   const owner = `${kind} ${entry.name}`;
-  if (typeof entry.label !== 'string' || entry.label === '') throw new InvalidArgumentError(owner, `label: expected a non-empty string (shown in tables), got ${JSON.stringify(entry.label)}`);
+  if (typeof entry.label !== 'string' || entry.label === '')
+    throw new InvalidArgumentError(owner, `label: expected a non-empty string (shown in tables), got ${JSON.stringify(entry.label)}`);
   if (typeof entry.description !== 'string') throw new InvalidArgumentError(owner, `description: expected a string`);
   checkNeeds(owner, entry.needs);
   if (!Array.isArray(entry.options)) throw new InvalidArgumentError(owner, `options: expected a list of option declarations (possibly empty)`);
@@ -110,7 +122,8 @@ export function weightUpdateNames(): string[] {
 /** The weight update called `name`; the error lists the registered ones. */
 export function getWeightUpdate(name: string): WeightUpdate {
   const update = typeof name === 'string' && Object.hasOwn(updates, name) ? updates[name] : undefined;
-  if (!update) throw new InvalidArgumentError('update', `unknown weight update ${JSON.stringify(name)}; registered: ${['none', ...weightUpdateNames()].join(', ')}`);
+  if (!update)
+    throw new InvalidArgumentError('update', `unknown weight update ${JSON.stringify(name)}; registered: ${['none', ...weightUpdateNames()].join(', ')}`);
   return update;
 }
 
@@ -139,7 +152,10 @@ export function neededStatistics(method: PruningMethod, update?: WeightUpdate): 
  */
 export function resolveMethodOptions(method: PruningMethod, update: WeightUpdate | undefined, given?: Readonly<Record<string, unknown>>): MethodOptions {
   if (update && method.prune) {
-    throw new InvalidArgumentError('update', (name) => `${method.name} chooses its mask inside its own step (prune()); ${name('update')} needs a method that scores`);
+    throw new InvalidArgumentError(
+      'update',
+      (name) => `${method.name} chooses its mask inside its own step (prune()); ${name('update')} needs a method that scores`,
+    );
   }
   const declared = [...method.options, ...(update?.options ?? []).filter((o) => !method.options.some((m) => m.name === o.name))];
   return resolveOptions(declared, given, update ? (name) => `${method.name} with ${name('update')} ${update.name}` : method.name);

@@ -61,12 +61,22 @@ describe('selectBackend', () => {
     if (!gpuDeviceNode()) expect(choice.skipped.find((s) => s.name === 'webgpu')?.reason).toMatch(/^no GPU device node/);
     // auto never settles on a software WebGPU adapter (SwiftShader in CI)
     if (choice.name === 'webgpu') expect(choice.adapter?.fallback).toBe(false);
-    const c = tf.matMul(tf.tensor2d([[1, 2], [3, 4]]), tf.tensor2d([[5], [6]]));
+    const c = tf.matMul(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+      tf.tensor2d([[5], [6]]),
+    );
     expect(Array.from(await c.data())).toEqual([17, 39]);
   });
 
   it('rejects an unknown backend name, naming it', async () => {
-    await expect(selectBackend('metal' as never)).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'backend', message: expect.stringMatching(/^backend: expected one of .* got "metal"/) });
+    await expect(selectBackend('metal' as never)).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'backend',
+      message: expect.stringMatching(/^backend: expected one of .* got "metal"/),
+    });
   });
 
   // Skipped (visibly) where tfjs-node-gpu is installed: then there is no missing backend to ask for.
@@ -80,7 +90,10 @@ describe('selectBackend', () => {
 
   it('countDeviceReads counts every read path once per call and unwraps on stop', async () => {
     await selectBackend('auto');
-    const t = tf.tensor2d([[1, 2], [3, 4]]);
+    const t = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const counter = countDeviceReads();
     t.dataSync();
     await t.data();

@@ -20,7 +20,18 @@ describe('--backend webgpu', () => {
 
   it('eval ppl --json names the backend and why faster ones were skipped', async () => {
     const r = await runCliJson<{ backend: { name: string; skipped: { name: string; reason: string }[] } }>([
-      'eval', 'ppl', ...MODEL, '--data', bundled.evaluationText, '--max-windows', '1', '--seqlen', '64', '--backend', 'wasm', '--json',
+      'eval',
+      'ppl',
+      ...MODEL,
+      '--data',
+      bundled.evaluationText,
+      '--max-windows',
+      '1',
+      '--seqlen',
+      '64',
+      '--backend',
+      'wasm',
+      '--json',
     ]);
     expect(r.backend.name).toBe('wasm');
     expect(r.backend.skipped).toEqual([]);

@@ -19,10 +19,20 @@ afterAll(async () => {
 const SETTINGS = ['--nsamples', '8', '--seqlen', '128', '--seed', '7'];
 
 describe('dass calib', () => {
-  it('writes the sampler\'s windows with their provenance, and prune with the artifact equals prune with the text', async () => {
+  it("writes the sampler's windows with their provenance, and prune with the artifact equals prune with the text", async () => {
     const calib = join(work.path, 'calib.safetensors');
     const written = await runCliJson<{ out: string; nsamples: number; seqlen: number; seed: number; sampler: string; source: string; idsSha256: string }>([
-      'calib', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--data', bundled.calibrationText, ...SETTINGS, '--out', calib, '--json',
+      'calib',
+      '--model',
+      bundled.model,
+      '--tokenizer',
+      bundled.tokenizer,
+      '--data',
+      bundled.calibrationText,
+      ...SETTINGS,
+      '--out',
+      calib,
+      '--json',
     ]);
     expect(written).toMatchObject({ nsamples: 8, seqlen: 128, seed: 7, sampler: 'text', source: 'tinystories_train_head.txt' });
 
@@ -35,8 +45,21 @@ describe('dass calib', () => {
 
     const prune = (calibArg: string, out: string) =>
       runCliJson<{ calibration: { idsSha256: string; kind: string } }>([
-        'prune', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--method', 'wanda', '--sparsity', '2:4',
-        '--calib', calibArg, ...SETTINGS, '--out', out, '--json',
+        'prune',
+        '--model',
+        bundled.model,
+        '--tokenizer',
+        bundled.tokenizer,
+        '--method',
+        'wanda',
+        '--sparsity',
+        '2:4',
+        '--calib',
+        calibArg,
+        ...SETTINGS,
+        '--out',
+        out,
+        '--json',
       ]);
     const fromText = join(work.path, 'from-text.bin');
     const fromArtifact = join(work.path, 'from-artifact.bin');
@@ -57,7 +80,17 @@ describe('dass calib', () => {
     const wiki = join(work.path, 'wiki.train.raw');
     await writeFile(wiki, raw);
     const calib = join(work.path, 'wiki-calib.safetensors');
-    const written = await runCliJson<{ wikitextJoin?: string }>(['calib', '--tokenizer', bundled.tokenizer, '--data', wiki, ...SETTINGS, '--out', calib, '--json']);
+    const written = await runCliJson<{ wikitextJoin?: string }>([
+      'calib',
+      '--tokenizer',
+      bundled.tokenizer,
+      '--data',
+      wiki,
+      ...SETTINGS,
+      '--out',
+      calib,
+      '--json',
+    ]);
     expect(written.wikitextJoin).toBe(' ');
     // HF rows: each line with its "\n", whitespace-only lines as "" (the dataset script's `row if row.strip() else ""`).
     const rows = raw.split(/(?<=\n)/).map((row) => (row.trim() === '' ? '' : row));
@@ -67,8 +100,21 @@ describe('dass calib', () => {
     expect(artifact.inputIds).toEqual(expected.inputIds);
     expect(artifact.metadata.wikitextJoin).toBe(' ');
     const m = await runCliJson<{ calibration: { wikitextJoin?: string; kind: string } }>([
-      'prune', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--method', 'magnitude', '--sparsity', '2:4',
-      '--calib', wiki, ...SETTINGS, '--out', join(work.path, 'wiki-pruned.bin'), '--json',
+      'prune',
+      '--model',
+      bundled.model,
+      '--tokenizer',
+      bundled.tokenizer,
+      '--method',
+      'magnitude',
+      '--sparsity',
+      '2:4',
+      '--calib',
+      wiki,
+      ...SETTINGS,
+      '--out',
+      join(work.path, 'wiki-pruned.bin'),
+      '--json',
     ]);
     expect(m.calibration).toMatchObject({ kind: 'text', wikitextJoin: ' ' });
   });
@@ -83,7 +129,18 @@ describe('dass calib', () => {
     const calib = join(work.path, 'foreign.safetensors');
     await writeFile(calib, Buffer.concat([len, Buffer.from(json), data]));
     const m = await runCliJson<{ calibration: Record<string, unknown> }>([
-      'prune', '--model', bundled.model, '--method', 'wanda', '--sparsity', '2:4', '--calib', calib, '--out', join(work.path, 'foreign-pruned.bin'), '--json',
+      'prune',
+      '--model',
+      bundled.model,
+      '--method',
+      'wanda',
+      '--sparsity',
+      '2:4',
+      '--calib',
+      calib,
+      '--out',
+      join(work.path, 'foreign-pruned.bin'),
+      '--json',
     ]);
     expect(m.calibration).toMatchObject({
       kind: 'artifact',
@@ -105,7 +162,22 @@ describe('dass calib', () => {
       [[...base, '--out', out], 'already exists'],
       [['calib', '--data', bundled.calibrationText, ...SETTINGS, '--out', join(dir, 'x.safetensors')], '--model or --tokenizer'],
       [['calib', '--model', bundled.model, '--data', bundled.calibrationText, ...SETTINGS, '--out', join(dir, 'x.safetensors')], '--tokenizer'],
-      [['calib', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--data', bundled.calibrationText, '--seqlen', '4096', '--out', join(dir, 'x.safetensors')], 'context'],
+      [
+        [
+          'calib',
+          '--model',
+          bundled.model,
+          '--tokenizer',
+          bundled.tokenizer,
+          '--data',
+          bundled.calibrationText,
+          '--seqlen',
+          '4096',
+          '--out',
+          join(dir, 'x.safetensors'),
+        ],
+        'context',
+      ],
       [['calib', '--tokenizer', bundled.tokenizer, '--data', join(dir, 'nope.txt'), '--out', join(dir, 'x.safetensors')], 'nope.txt'],
     ];
     // Refusals: through main in this process (a real process's exit status is the hostile corpus's business).

@@ -75,7 +75,9 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         if (limits) {
           const bad = samples.inputIds.findIndex((id) => id >= limits.vocabSize);
           if (bad >= 0) {
-            throw new UsageError(`${tokenizerPath}: the tokenizer produced id ${samples.inputIds[bad]} but the model ${a.model} has a vocabulary of ${limits.vocabSize}: it does not belong to this model`);
+            throw new UsageError(
+              `${tokenizerPath}: the tokenizer produced id ${samples.inputIds[bad]} but the model ${a.model} has a vocabulary of ${limits.vocabSize}: it does not belong to this model`,
+            );
           }
         }
         ctx.throwIfInterrupted();
@@ -98,7 +100,9 @@ export function calibCommand(y: Argv, select: SelectCommand): Argv {
         }
         ctx.progress.clear();
         const ids = samples.inputIds;
-        const idsSha256 = createHash('sha256').update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength)).digest('hex');
+        const idsSha256 = createHash('sha256')
+          .update(new Uint8Array(ids.buffer, ids.byteOffset, ids.byteLength))
+          .digest('hex');
         if (a.json) ctx.printJson({ out, ...metadata, idsSha256 });
         else ctx.print(`wrote ${out}: ${samples.nsamples} × ${samples.seqlen} tokens (${samples.sampler} sampler, seed ${seed}) from ${basename(data)}`);
       }),

@@ -17,7 +17,16 @@ afterAll(async () => {
 describe('dass convert', () => {
   it('writes an HF directory holding the same tensors, with the same perplexity', async () => {
     const out = join(work.path, 'stories260K-hf');
-    const r = await runCliJson<{ out: string; tensorCount: number; dtype: string }>(['convert', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--out', out, '--json']);
+    const r = await runCliJson<{ out: string; tensorCount: number; dtype: string }>([
+      'convert',
+      '--model',
+      bundled.model,
+      '--tokenizer',
+      bundled.tokenizer,
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(r.dtype).toBe('F32');
     expect((await readdir(out)).sort()).toEqual(['config.json', 'model.safetensors', 'tokenizer.bin']);
     expect((await readFile(join(out, 'tokenizer.bin'))).equals(await readFile(bundled.tokenizer))).toBe(true);

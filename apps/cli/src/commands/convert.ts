@@ -43,7 +43,15 @@ export function convertCommand(y: Argv, select: SelectCommand): Argv {
           ctx.progress.update(`converting ${basename(a.model)}`);
           const result = await convertLlama2cToHf({ checkpoint, tokenizerPath: a.tokenizer, outDir: out, dtype: a.dtype, force: a.force });
           ctx.progress.clear();
-          if (a.json) ctx.printJson({ model: a.model, tokenizer: a.tokenizer, out: result.outDir, dtype: a.dtype, tensorCount: result.tensorCount, weightBytes: result.weightBytes });
+          if (a.json)
+            ctx.printJson({
+              model: a.model,
+              tokenizer: a.tokenizer,
+              out: result.outDir,
+              dtype: a.dtype,
+              tensorCount: result.tensorCount,
+              weightBytes: result.weightBytes,
+            });
           else ctx.print(`wrote ${result.outDir}: ${result.tensorCount} tensors, ${formatBytes(result.weightBytes)} of ${a.dtype} weights`);
         } finally {
           unregister();

@@ -8,10 +8,18 @@ describe('dass demo', () => {
     const r = await runCli(['demo', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { rows: DemoRow[]; evaluation: { windows: number; seqlen: number }; calibration: { nsamples: number; seqlen: number; seed: number } };
+    const out = JSON.parse(r.stdout) as {
+      rows: DemoRow[];
+      evaluation: { windows: number; seqlen: number };
+      calibration: { nsamples: number; seqlen: number; seed: number };
+    };
     expect(out.calibration).toMatchObject({ nsamples: 32, seqlen: 256, seed: 0 });
     expect(out.evaluation).toMatchObject({ windows: 32, seqlen: 256 });
-    expect(out.rows.map((x) => [x.method, x.pattern])).toEqual([['dense', '-'], ['dass', '2:4'], ['wanda', '2:4']]);
+    expect(out.rows.map((x) => [x.method, x.pattern])).toEqual([
+      ['dense', '-'],
+      ['dass', '2:4'],
+      ['wanda', '2:4'],
+    ]);
     const [dense, dass, wanda] = out.rows as [DemoRow, DemoRow, DemoRow];
     expect(dense.sparsity).toBe(0);
     expect(dass.sparsity).toBe(0.5);

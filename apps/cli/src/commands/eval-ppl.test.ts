@@ -58,7 +58,7 @@ describe('dass eval ppl', () => {
     expect(fromDocs.targets).toBe(fromDocs.windows * 127);
   });
 
-  it('uses the model\'s context when the default 2048 is too long (with a warning), and refuses an explicit one', async () => {
+  it("uses the model's context when the default 2048 is too long (with a warning), and refuses an explicit one", async () => {
     const data = join(work.path, 'validation-head-4000.txt');
     await writeFile(data, (await readFile(bundled.evaluationText, 'utf8')).slice(0, 4000));
     const r = await runCli(['eval', 'ppl', ...MODEL, '--data', data, '--json']);

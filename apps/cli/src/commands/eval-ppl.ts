@@ -37,9 +37,18 @@ export function evalPplCommand(y: Argv, select: SelectCommand): Argv {
             defaultDescription: `${DEFAULT_SEQLEN}, or the model context if shorter`,
           },
           'max-windows': { type: 'string', coerce: integerArg('--max-windows', 1), describe: 'score only the first K windows' },
-          stride: { type: 'string', coerce: integerArg('--stride', 1), describe: 'sliding windows with this stride (HF recipe) instead of the papers protocol' },
+          stride: {
+            type: 'string',
+            coerce: integerArg('--stride', 1),
+            describe: 'sliding windows with this stride (HF recipe) instead of the papers protocol',
+          },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
-          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
+          threads: {
+            type: 'string',
+            coerce: integerArg('--threads', 1),
+            describe: 'worker threads for the decoder layers (1 = this thread)',
+            defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)',
+          },
           json: { type: 'boolean', default: false, describe: 'print {ppl, windows, tokens, seqlen, tokensPerSecond, …} as JSON' },
         })
         .example('$0 eval ppl --model ./llama-wanda --data wiki.test.raw --seqlen 2048', ''),

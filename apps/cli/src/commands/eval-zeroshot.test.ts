@@ -16,10 +16,23 @@ interface Result {
 describe('dass eval zeroshot', () => {
   it('scores the first N items of each task and agrees with evaluateZeroShot', async () => {
     const r = await runCliJson<{ results: Result[]; limit: number }>([
-      'eval', 'zeroshot', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--tasks', 'piqa,lambada', '--limit', '5', '--json',
+      'eval',
+      'zeroshot',
+      '--model',
+      bundled.model,
+      '--tokenizer',
+      bundled.tokenizer,
+      '--tasks',
+      'piqa,lambada',
+      '--limit',
+      '5',
+      '--json',
     ]);
     expect(r.limit).toBe(5);
-    expect(r.results.map((x) => [x.task, x.n])).toEqual([['piqa', 5], ['lambada', 5]]);
+    expect(r.results.map((x) => [x.task, x.n])).toEqual([
+      ['piqa', 5],
+      ['lambada', 5],
+    ]);
     // acc (and piqa's acc_norm) is a count of hits over 5 items.
     const hits = (ratio: number | undefined) => Math.abs(ratio! * 5 - Math.round(ratio! * 5));
     for (const x of r.results) expect(hits(x.acc)).toBeLessThan(1e-9);
@@ -51,7 +64,18 @@ describe('dass eval zeroshot', () => {
     expect(unknown.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toContain('"mmlu"');
     expect(unknown.stderr).toContain('arc_easy');
-    const noFile = await runCli(['eval', 'zeroshot', '--model', bundled.model, '--tokenizer', bundled.tokenizer, '--tasks', 'piqa', '--tasks-dir', bundled.model + '.d']);
+    const noFile = await runCli([
+      'eval',
+      'zeroshot',
+      '--model',
+      bundled.model,
+      '--tokenizer',
+      bundled.tokenizer,
+      '--tasks',
+      'piqa',
+      '--tasks-dir',
+      bundled.model + '.d',
+    ]);
     expect(noFile.code).toBe(2);
     expect(noFile.stderr.trim()).toMatch(/^dass: error: --tasks piqa: task file not found: .*piqa/);
   });

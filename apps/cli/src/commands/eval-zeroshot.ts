@@ -23,11 +23,21 @@ export function evalZeroshotCommand(y: Argv, select: SelectCommand): Argv {
         .options({
           model: { type: 'string', demandOption: true, coerce: stringArg('--model'), describe: 'Hugging Face checkpoint dir or llama2.c .bin' },
           tokenizer: { type: 'string', coerce: stringArg('--tokenizer'), describe: 'tokenizer file (llama2.c models; HF dirs use their own)' },
-          tasks: { type: 'string', demandOption: true, coerce: stringArg('--tasks'), describe: `comma-separated: ${Object.keys(zeroShotTasks).join(', ')}, or all` },
+          tasks: {
+            type: 'string',
+            demandOption: true,
+            coerce: stringArg('--tasks'),
+            describe: `comma-separated: ${Object.keys(zeroShotTasks).join(', ')}, or all`,
+          },
           'tasks-dir': { type: 'string', coerce: stringArg('--tasks-dir'), describe: 'folder with <task>/<file> (default: the bundled subsets)' },
           limit: { type: 'string', coerce: integerArg('--limit', 1), describe: 'score only the first N items of each task' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
-          threads: { type: 'string', coerce: integerArg('--threads', 1), describe: 'worker threads for the decoder layers (1 = this thread)', defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)' },
+          threads: {
+            type: 'string',
+            coerce: integerArg('--threads', 1),
+            describe: 'worker threads for the decoder layers (1 = this thread)',
+            defaultDescription: 'all cores (wasm/cpu), 1 (tensorflow)',
+          },
           json: { type: 'boolean', default: false, describe: 'print the results as one JSON object' },
         })
         .example('$0 eval zeroshot --model ./llama-dass --tasks piqa,arc_easy --limit 200', ''),

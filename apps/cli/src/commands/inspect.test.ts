@@ -47,18 +47,46 @@ beforeAll(async () => {
       t('model.embed_tokens.weight', [16, 8], ones(128)),
       t(`${p}.input_layernorm.weight`, [8], ones(8)),
       // q: three zeros in row 0 (columns 0, 1, 2).
-      t(`${p}.self_attn.q_proj.weight`, [8, 8], matrix(8, 8, (r, c) => r === 0 && c < 3)),
-      t(`${p}.self_attn.k_proj.weight`, [8, 8], matrix(8, 8, () => false)),
-      t(`${p}.self_attn.v_proj.weight`, [8, 8], matrix(8, 8, () => false)),
-      t(`${p}.self_attn.o_proj.weight`, [8, 8], matrix(8, 8, () => false)),
+      t(
+        `${p}.self_attn.q_proj.weight`,
+        [8, 8],
+        matrix(8, 8, (r, c) => r === 0 && c < 3),
+      ),
+      t(
+        `${p}.self_attn.k_proj.weight`,
+        [8, 8],
+        matrix(8, 8, () => false),
+      ),
+      t(
+        `${p}.self_attn.v_proj.weight`,
+        [8, 8],
+        matrix(8, 8, () => false),
+      ),
+      t(
+        `${p}.self_attn.o_proj.weight`,
+        [8, 8],
+        matrix(8, 8, () => false),
+      ),
       t(`${p}.post_attention_layernorm.weight`, [8], ones(8)),
       // gate: columns 0, 1, 4, 5 zero in every row → 2 of every 4 (and 4 of 8) along `in`; columns 2, 3 have no
       // zeros, so along `out` the groups of column 2 fail.
-      t(`${p}.mlp.gate_proj.weight`, [8, 8], matrix(8, 8, (_r, c) => c % 4 < 2)),
+      t(
+        `${p}.mlp.gate_proj.weight`,
+        [8, 8],
+        matrix(8, 8, (_r, c) => c % 4 < 2),
+      ),
       // up: rows 2, 3, 6, 7 zero → 2 of every 4 rows of each column (and 4 of 8) along `out`; row 0 has no zeros.
-      t(`${p}.mlp.up_proj.weight`, [8, 8], matrix(8, 8, (r) => r % 4 >= 2)),
+      t(
+        `${p}.mlp.up_proj.weight`,
+        [8, 8],
+        matrix(8, 8, (r) => r % 4 >= 2),
+      ),
       // down: a single zero.
-      t(`${p}.mlp.down_proj.weight`, [8, 8], matrix(8, 8, (r, c) => r === 0 && c === 0)),
+      t(
+        `${p}.mlp.down_proj.weight`,
+        [8, 8],
+        matrix(8, 8, (r, c) => r === 0 && c === 0),
+      ),
       t('model.norm.weight', [8], ones(8)),
     ],
     { format: 'pt' },
@@ -84,7 +112,12 @@ const none = { '2:4': { in: false, out: false }, '4:8': { in: false, out: false 
 
 describe('dass inspect', () => {
   it('reports zeros, dtype, shape and N:M validity along both axes for every decoder linear, in layer order', async () => {
-    const r = await runCliJson<{ rows: unknown[]; totals: unknown; format: string; targets: string; patterns: string[] }>(['inspect', '--model', modelDir, '--json']);
+    const r = await runCliJson<{ rows: unknown[]; totals: unknown; format: string; targets: string; patterns: string[] }>([
+      'inspect',
+      '--model',
+      modelDir,
+      '--json',
+    ]);
     expect(r.format).toBe('hf');
     expect(r.targets).toBe('mlp');
     expect(r.patterns).toEqual(['2:4', '4:8']);
@@ -105,7 +138,16 @@ describe('dass inspect', () => {
   });
 
   it('counts attention in the targets with --targets all, checks the patterns asked for, and prints a table without --json', async () => {
-    const r = await runCliJson<{ rows: { target: boolean; nm: Record<string, unknown> }[]; totals: { overTargets: unknown } }>(['inspect', '--model', modelDir, '--targets', 'all', '--nm', '1:4', '--json']);
+    const r = await runCliJson<{ rows: { target: boolean; nm: Record<string, unknown> }[]; totals: { overTargets: unknown } }>([
+      'inspect',
+      '--model',
+      modelDir,
+      '--targets',
+      'all',
+      '--nm',
+      '1:4',
+      '--json',
+    ]);
     expect(r.rows.every((x) => x.target)).toBe(true);
     expect(r.totals.overTargets).toEqual({ zeros: 68, total: 448, ratio: 68 / 448 });
     // 1:4 along `in`: q has a zero-free group in row 0 (columns 4–7), so only gate passes.

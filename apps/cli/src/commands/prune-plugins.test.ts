@@ -24,7 +24,9 @@ beforeAll(async () => {
     label: 'Toy CLI',
     description: 'magnitude raised to a power (a test method)',
     needs: [],
-    options: [{ name: 'toyPower', type: 'number', default: 1, description: 'exponent on |W|', validate: (v) => ((v as number) > 0 ? undefined : 'a number > 0') }],
+    options: [
+      { name: 'toyPower', type: 'number', default: 1, description: 'exponent on |W|', validate: (v) => ((v as number) > 0 ? undefined : 'a number > 0') },
+    ],
     plan: () => ({ group: 'row', nmAxis: 'in', scoreKind: '|W|^p' }),
     score: (w, _s, _k, _st, o) => Float32Array.from(w, (v) => Math.abs(v) ** (o!.toyPower as number)),
   });
@@ -57,7 +59,20 @@ describe('dass prune with the plug-in registry', () => {
   });
 
   it('--update obs and --layer-ratios owl reach the pipeline; options of another method are refused', async () => {
-    const obs = await dass([...BASE, '--method', 'wanda', '--update', 'obs', '--blocksize', '32', '--sparsity', '0.5', '--out', join(work.path, 'obs.bin'), '--json']);
+    const obs = await dass([
+      ...BASE,
+      '--method',
+      'wanda',
+      '--update',
+      'obs',
+      '--blocksize',
+      '32',
+      '--sparsity',
+      '0.5',
+      '--out',
+      join(work.path, 'obs.bin'),
+      '--json',
+    ]);
     expect(obs.code, obs.stderr).toBe(0);
     expect(JSON.parse(obs.stdout)).toMatchObject({ label: 'Wanda + OBS', update: 'obs', options: { percdamp: 0.01, blocksize: 32 } });
     const owl = await dass([...BASE, '--method', 'ria', '--layer-ratios', 'owl', '--sparsity', '0.6', '--out', join(work.path, 'owl.bin'), '--json']);

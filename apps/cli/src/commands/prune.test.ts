@@ -52,7 +52,21 @@ beforeAll(async () => {
   ]);
   const done = await mapLimit(CASES, 2, async (c) => {
     const out = join(work.path, `${c.method}-${c.sparsity.replace(/\W/g, '_')}${c.outFormat === 'hf' ? '-hf' : '.bin'}`);
-    const manifest = await runCliJson<RunManifest>(['prune', ...MODEL, '--method', c.method, '--sparsity', c.sparsity, ...c.extra, ...CALIB, '--out', out, '--out-format', c.outFormat, '--json']);
+    const manifest = await runCliJson<RunManifest>([
+      'prune',
+      ...MODEL,
+      '--method',
+      c.method,
+      '--sparsity',
+      c.sparsity,
+      ...c.extra,
+      ...CALIB,
+      '--out',
+      out,
+      '--out-format',
+      c.outFormat,
+      '--json',
+    ]);
     const tokenizer = c.outFormat === 'hf' ? [] : ['--tokenizer', bundled.tokenizer];
     const [inspection, ppl] = await Promise.all([
       runCliJson<Inspection>(['inspect', '--model', out, '--json']),
@@ -87,7 +101,7 @@ describe('dass prune: every method × pattern on stories260K', () => {
     }
   });
 
-  it('prunes exactly the MLP targets to the pattern, along the method\'s axis (checked by `dass inspect`)', () => {
+  it("prunes exactly the MLP targets to the pattern, along the method's axis (checked by `dass inspect`)", () => {
     for (const r of runs) {
       const label = `${r.method} ${r.sparsity} (${r.outFormat})`;
       expect(r.inspection.rows, label).toHaveLength(5 * 7);
@@ -140,7 +154,7 @@ describe('dass prune: every method × pattern on stories260K', () => {
 });
 
 describe('a pruned Hugging Face checkpoint reloads to the in-memory pruned model', () => {
-  it('gives the same logits as the pipeline\'s in-memory weights over the original source, and the CLI wrote the same file', async () => {
+  it("gives the same logits as the pipeline's in-memory weights over the original source, and the CLI wrote the same file", async () => {
     const out = join(work.path, 'in-process-dass-hf');
     const overrides = new Map<string, HostTensor>();
     const base = await openModel(bundled.model);
@@ -287,7 +301,24 @@ describe('dass prune: interrupted', () => {
     await mkdir(dir);
     const out = join(dir, 'out-hf');
     // Enough calibration that the layers take a while; the output's temporary folder appears once pruning starts.
-    const { child, result } = startCli(['prune', ...MODEL, '--method', 'sparsegpt', '--sparsity', '2:4', '--calib', bundled.calibrationText, '--nsamples', '128', '--seqlen', '256', '--out', out, '--out-format', 'hf']);
+    const { child, result } = startCli([
+      'prune',
+      ...MODEL,
+      '--method',
+      'sparsegpt',
+      '--sparsity',
+      '2:4',
+      '--calib',
+      bundled.calibrationText,
+      '--nsamples',
+      '128',
+      '--seqlen',
+      '256',
+      '--out',
+      out,
+      '--out-format',
+      'hf',
+    ]);
     const started = Date.now();
     while ((await readdir(dir)).length === 0 && Date.now() - started < 60_000 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
     expect((await readdir(dir)).length, 'the run never started writing').toBe(1);

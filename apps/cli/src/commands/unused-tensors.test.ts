@@ -29,7 +29,8 @@ beforeAll(async () => {
   const tensors = [];
   for (const name of file.names()) tensors.push({ name, dtype: file.info(name).dtype, shape: file.info(name).shape, data: await file.readRaw(name) });
   await file.close();
-  for (const [name, n] of EXTRA) tensors.push({ name, dtype: 'F32' as const, shape: [n], data: new Uint8Array(Float32Array.from({ length: n }, (_, i) => 1 - i / n).buffer) });
+  for (const [name, n] of EXTRA)
+    tensors.push({ name, dtype: 'F32' as const, shape: [n], data: new Uint8Array(Float32Array.from({ length: n }, (_, i) => 1 - i / n).buffer) });
   await writeSafetensors(join(biased, 'model.safetensors'), tensors);
 });
 afterAll(async () => {
@@ -73,7 +74,25 @@ describe('tensors the configured architecture does not read', () => {
   it('prune: warns once, lists them in the manifest, and copies them to the output unchanged', async () => {
     const out = join(work.path, 'pruned');
     const report = join(work.path, 'run.json');
-    const r = await runCli(['prune', '--model', biased, '--method', 'wanda', '--sparsity', '2:4', '--calib', bundled.calibrationText, '--nsamples', '4', '--seqlen', '64', '--out', out, '--report', report]);
+    const r = await runCli([
+      'prune',
+      '--model',
+      biased,
+      '--method',
+      'wanda',
+      '--sparsity',
+      '2:4',
+      '--calib',
+      bundled.calibrationText,
+      '--nsamples',
+      '4',
+      '--seqlen',
+      '64',
+      '--out',
+      out,
+      '--report',
+      report,
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expectOneWarning(r.stderr);
     const manifest = JSON.parse(await readFile(report, 'utf8'));

@@ -36,7 +36,9 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
   // --- config.json
   await variant('config-missing', 'no config.json', { 'config.json': null }, configFile, ['config.json is missing']);
   await variant('config-not-json', 'config.json is not JSON', { 'config.json': '{"hidden_size": 64,' }, configFile, ['not valid JSON']);
-  await variant('config-no-hidden-size', 'hidden_size missing', { 'config.json': configWith(base, { hidden_size: undefined }) }, configFile, ['hidden_size: missing']);
+  await variant('config-no-hidden-size', 'hidden_size missing', { 'config.json': configWith(base, { hidden_size: undefined }) }, configFile, [
+    'hidden_size: missing',
+  ]);
   await variant(
     'config-heads-not-dividing-hidden',
     'hidden_size 64 with 7 attention heads and no head_dim',
@@ -44,9 +46,13 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
     configFile,
     ['hidden_size 64 is not divisible by num_attention_heads 7'],
   );
-  await variant('config-kv-heads-not-dividing', 'num_key_value_heads 3 with 8 attention heads', { 'config.json': configWith(base, { num_key_value_heads: 3 }) }, configFile, [
-    'num_key_value_heads 3 must divide num_attention_heads 8',
-  ]);
+  await variant(
+    'config-kv-heads-not-dividing',
+    'num_key_value_heads 3 with 8 attention heads',
+    { 'config.json': configWith(base, { num_key_value_heads: 3 }) },
+    configFile,
+    ['num_key_value_heads 3 must divide num_attention_heads 8'],
+  );
   await variant(
     'config-unsupported-architecture',
     'a GPT-2 config',
@@ -54,9 +60,13 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
     configFile,
     ['architecture "GPT2LMHeadModel" is not supported'],
   );
-  await variant('config-contradicts-tensors', 'intermediate_size 128 while the tensors are 172 wide', { 'config.json': configWith(base, { intermediate_size: 128 }) }, weights, [
-    'model.layers.0.mlp.gate_proj.weight has shape [172, 64], config.json implies [128, 64]',
-  ]);
+  await variant(
+    'config-contradicts-tensors',
+    'intermediate_size 128 while the tensors are 172 wide',
+    { 'config.json': configWith(base, { intermediate_size: 128 }) },
+    weights,
+    ['model.layers.0.mlp.gate_proj.weight has shape [172, 64], config.json implies [128, 64]'],
+  );
   await variant(
     'config-billion-layers',
     'num_hidden_layers 10^9 for a 5-layer checkpoint (the expected-tensor table must not be built up front)',
@@ -85,15 +95,21 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
   const { parts } = base;
   const downName = 'model.layers.3.mlp.down_proj.weight';
   const asI32 = parts.entries.map((e) => (e.name === downName ? { ...e, dtype: 'I32' } : e));
-  await variant('weight-integer-dtype', 'a projection stored as I32', { 'model.safetensors': joinSafetensors(headerText(asI32, parts.metadata), parts.data) }, weights, [
-    downName,
-    'is I32; weights must be F32',
-  ]);
+  await variant(
+    'weight-integer-dtype',
+    'a projection stored as I32',
+    { 'model.safetensors': joinSafetensors(headerText(asI32, parts.metadata), parts.data) },
+    weights,
+    [downName, 'is I32; weights must be F32'],
+  );
 
   // --- sharded checkpoints: the index is a file the user downloaded; its shard names are confined to the folder.
   const weightMap = (shard: (tensor: string, i: number) => string, extra: Record<string, string> = {}) =>
     JSON.stringify(
-      { metadata: { total_size: parts.data.byteLength }, weight_map: { ...Object.fromEntries(parts.entries.map((e, i) => [e.name, shard(e.name, i)])), ...extra } },
+      {
+        metadata: { total_size: parts.data.byteLength },
+        weight_map: { ...Object.fromEntries(parts.entries.map((e, i) => [e.name, shard(e.name, i)])), ...extra },
+      },
       null,
       1,
     );
@@ -104,12 +120,26 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
     'shard listed in model.safetensors.index.json',
     'does not exist',
   ]);
-  await variant('index-parent-path', 'a shard named ../stolen.safetensors', sharded(weightMap((_, i) => (i === 3 ? '../stolen.safetensors' : SHARD)), { [SHARD]: weightsBytes }), indexFile, [
-    '"../stolen.safetensors" contains ".."',
-  ]);
-  await variant('index-absolute-path', 'a shard named /etc/passwd', sharded(weightMap((_, i) => (i === 0 ? '/etc/passwd' : SHARD)), { [SHARD]: weightsBytes }), indexFile, [
-    '"/etc/passwd" is an absolute path',
-  ]);
+  await variant(
+    'index-parent-path',
+    'a shard named ../stolen.safetensors',
+    sharded(
+      weightMap((_, i) => (i === 3 ? '../stolen.safetensors' : SHARD)),
+      { [SHARD]: weightsBytes },
+    ),
+    indexFile,
+    ['"../stolen.safetensors" contains ".."'],
+  );
+  await variant(
+    'index-absolute-path',
+    'a shard named /etc/passwd',
+    sharded(
+      weightMap((_, i) => (i === 0 ? '/etc/passwd' : SHARD)),
+      { [SHARD]: weightsBytes },
+    ),
+    indexFile,
+    ['"/etc/passwd" is an absolute path'],
+  );
   await variant(
     'index-symlink-out',
     'the shard is a symlink to a file outside the checkpoint folder',
@@ -124,7 +154,10 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
   await variant(
     'index-tensor-not-in-shard',
     'the index promises a tensor its shard does not hold',
-    sharded(weightMap(() => SHARD, { 'model.extra.weight': SHARD }), { [SHARD]: weightsBytes }),
+    sharded(
+      weightMap(() => SHARD, { 'model.extra.weight': SHARD }),
+      { [SHARD]: weightsBytes },
+    ),
     (m) => join(m, SHARD),
     ['"model.extra.weight" is listed in model.safetensors.index.json but not in this shard'],
   );
@@ -141,14 +174,23 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
 
   // --- refused formats
   const zipMagic = new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 0, 0, 0, 0, 0]);
-  await variant('pickle-only-dir', 'a folder with pytorch_model.bin and no safetensors', { 'model.safetensors': null, 'pytorch_model.bin': zipMagic }, (m) => m, [
-    'pytorch_model.bin',
-    'pickle checkpoints are never unpickled',
-  ]);
+  await variant(
+    'pickle-only-dir',
+    'a folder with pytorch_model.bin and no safetensors',
+    { 'model.safetensors': null, 'pytorch_model.bin': zipMagic },
+    (m) => m,
+    ['pytorch_model.bin', 'pickle checkpoints are never unpickled'],
+  );
   const fileCase = async (id: string, description: string, name: string, bytes: Uint8Array, problem: string[]) => {
     const dir = await caseDir(base, id);
     const path = await put(dir, name, bytes);
-    cases.push({ id, description, files: [path], argv: pruneArgv(base, dir, path, { tokenizer: base.llama2cTokenizer }), expect: { exitCode: 2, messageIncludes: [path, ...problem] } });
+    cases.push({
+      id,
+      description,
+      files: [path],
+      argv: pruneArgv(base, dir, path, { tokenizer: base.llama2cTokenizer }),
+      expect: { exitCode: 2, messageIncludes: [path, ...problem] },
+    });
   };
   // torch.save before 1.6: a protocol-2 pickle starting with torch's magic number. Never unpickled.
   const legacyPickle = new Uint8Array([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
@@ -165,6 +207,9 @@ export async function checkpointCases(base: CorpusBase): Promise<HostileCase[]> 
   };
   await fileCase('llama2c-negative-dim', 'dim = -64', 'negdim.bin', withHeaderField(0, -64), ['header field dim = -64 is impossible']);
   await fileCase('llama2c-huge-layers', 'n_layers = 2^30', 'layers.bin', withHeaderField(2, 1 << 30), [`n_layers = ${1 << 30} is impossible`]);
-  await fileCase('llama2c-truncated', 'the last kilobyte is missing', 'cut.bin', llama.slice(0, llama.byteLength - 1024), ['implies', `the file has ${llama.byteLength - 1024}`]);
+  await fileCase('llama2c-truncated', 'the last kilobyte is missing', 'cut.bin', llama.slice(0, llama.byteLength - 1024), [
+    'implies',
+    `the file has ${llama.byteLength - 1024}`,
+  ]);
   return cases;
 }

@@ -92,7 +92,16 @@ export async function modelVariant(
  * input, not about pruning well); `flags` (name without dashes -> value) replace or add to them.
  */
 export function pruneArgv(base: CorpusBase, dir: string, model: string, flags: Record<string, string> = {}): string[] {
-  const all: Record<string, string> = { model, method: 'wanda', sparsity: '0.5', calib: base.calibText, nsamples: '2', seqlen: '32', out: join(dir, 'out'), ...flags };
+  const all: Record<string, string> = {
+    model,
+    method: 'wanda',
+    sparsity: '0.5',
+    calib: base.calibText,
+    nsamples: '2',
+    seqlen: '32',
+    out: join(dir, 'out'),
+    ...flags,
+  };
   return ['prune', ...Object.entries(all).flatMap(([flag, value]) => [`--${flag}`, value])];
 }
 

@@ -45,7 +45,12 @@ describe('the hostile corpus', () => {
   });
 
   it('runs the memory cases and every exit-status case in a process of their own', () => {
-    expect(processCases.filter((c) => EXIT_STATUS_CASES.has(c.id)).map((c) => c.id).sort()).toEqual([...EXIT_STATUS_CASES].sort());
+    expect(
+      processCases
+        .filter((c) => EXIT_STATUS_CASES.has(c.id))
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([...EXIT_STATUS_CASES].sort());
     expect(processCases.filter((c) => MEMORY_CASES.test(c.id)).length).toBeGreaterThanOrEqual(10);
   });
 });

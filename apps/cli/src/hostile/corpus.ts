@@ -23,7 +23,14 @@ export async function buildCorpus(dir: string): Promise<HostileCase[]> {
   const root = resolve(dir);
   await mkdir(root, { recursive: true });
   const base = await buildBase(root);
-  const cases = [...(await safetensorsCases(base)), ...(await checkpointCases(base)), ...(await dataCases(base)), ...(await argumentCases(base)), ...(await outputCases(base)), ...(await emptyFileCases(base))];
+  const cases = [
+    ...(await safetensorsCases(base)),
+    ...(await checkpointCases(base)),
+    ...(await dataCases(base)),
+    ...(await argumentCases(base)),
+    ...(await outputCases(base)),
+    ...(await emptyFileCases(base)),
+  ];
   checkCorpus(cases);
   return cases;
 }

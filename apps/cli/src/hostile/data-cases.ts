@@ -49,11 +49,13 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
     // dass calib checks the same with its own message, naming the tokenizer's source (here the model folder).
     const calibId = 'calib-cmd-foreign-tokenizer';
     const calibDir = await caseDir(base, calibId);
-    push(calibId, 'dass calib --model whose tokenizer.json produces ids >= vocab_size', [], ['calib', '--model', model, '--data', text, '--nsamples', '2', '--seqlen', '32', '--out', join(calibDir, 'calib.safetensors')], [
-      model,
-      'vocabulary of 512',
-      'does not belong to this model',
-    ]);
+    push(
+      calibId,
+      'dass calib --model whose tokenizer.json produces ids >= vocab_size',
+      [],
+      ['calib', '--model', model, '--data', text, '--nsamples', '2', '--seqlen', '32', '--out', join(calibDir, 'calib.safetensors')],
+      [model, 'vocabulary of 512', 'does not belong to this model'],
+    );
   }
   {
     const id = 'tokenizer-foreign-flag';
@@ -95,7 +97,14 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
   }
 
   // --- calibration and evaluation texts
-  const textCase = async (id: string, description: string, name: string, content: string | Uint8Array, problem: string[], command: 'prune' | 'calib' | 'ppl' = 'prune') => {
+  const textCase = async (
+    id: string,
+    description: string,
+    name: string,
+    content: string | Uint8Array,
+    problem: string[],
+    command: 'prune' | 'calib' | 'ppl' = 'prune',
+  ) => {
     const dir = await caseDir(base, id);
     const path = await put(dir, name, content);
     const argv =
@@ -107,10 +116,16 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
     push(id, description, [path], argv, [path, ...problem]);
   };
   await textCase('calib-empty', 'an empty calibration text', 'empty.txt', '', ['is empty (0 bytes)']);
-  await textCase('calib-binary', 'calibration "text" that is binary (NUL bytes)', 'weights.txt', new Uint8Array([0x4f, 0x6e, 0x63, 0x65, 0, 0, 0, 1, 2]), ['binary data, not text']);
-  await textCase('calib-not-utf8', 'Latin-1 text (0xE9 for é)', 'latin1.txt', new Uint8Array([...new TextEncoder().encode('Once upon a time in a caf'), 0xe9, 0x20, 0x74]), [
-    'not valid UTF-8',
+  await textCase('calib-binary', 'calibration "text" that is binary (NUL bytes)', 'weights.txt', new Uint8Array([0x4f, 0x6e, 0x63, 0x65, 0, 0, 0, 1, 2]), [
+    'binary data, not text',
   ]);
+  await textCase(
+    'calib-not-utf8',
+    'Latin-1 text (0xE9 for é)',
+    'latin1.txt',
+    new Uint8Array([...new TextEncoder().encode('Once upon a time in a caf'), 0xe9, 0x20, 0x74]),
+    ['not valid UTF-8'],
+  );
   await textCase('calib-too-short', 'a text shorter than one calibration window', 'short.txt', 'Once upon a time.', ['has 6 tokens', 'needs at least 33']);
   {
     // Messages are classified by error type, not by their shape: a path with spaces must not turn into "internal error".
@@ -120,8 +135,13 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
     const path = await put(join(dir, 'my data'), 'short text.txt', 'Once upon a time.');
     push(id, 'a too-short text whose path has spaces', [path], pruneArgv(base, dir, base.hfDir, { calib: path }), [path, 'needs at least 33']);
   }
-  await textCase('calib-jsonl-bad-line', 'a JSON-lines file whose second line is cut off', 'docs.jsonl', '{"text": "Once upon a time."}\n{"text": "Lily\n', ['line 2', 'invalid JSON']);
-  await textCase('calib-bad-gzip', '.json.gz that starts like gzip but is not', 'c4.json.gz', new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), ['does not decompress']);
+  await textCase('calib-jsonl-bad-line', 'a JSON-lines file whose second line is cut off', 'docs.jsonl', '{"text": "Once upon a time."}\n{"text": "Lily\n', [
+    'line 2',
+    'invalid JSON',
+  ]);
+  await textCase('calib-bad-gzip', '.json.gz that starts like gzip but is not', 'c4.json.gz', new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7]), [
+    'does not decompress',
+  ]);
   await textCase('calib-cmd-binary-data', 'dass calib --data on a binary file', 'data.txt', new Uint8Array([0, 1, 2, 3]), ['binary data, not text'], 'calib');
   await textCase('eval-ppl-empty-data', 'dass eval ppl on an empty text', 'wiki.test.raw', '', ['is empty (0 bytes)'], 'ppl');
   {
@@ -148,27 +168,72 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
   const ids = (n: number, value: (i: number) => number) => Int32Array.from({ length: n }, (_, i) => value(i));
   const forged = (dtype: DType, shape: number[], data: Float32Array | Int32Array, metadata: Record<string, string> | undefined) => (path: string) =>
     writeSafetensors(path, [{ name: 'input_ids', dtype, shape, data }], metadata);
-  await artifactCase('artifact-f32', 'input_ids stored as F32', forged('F32', [2, 32], new Float32Array(64).fill(5), { ...CALIB_METADATA, nsamples: '2', seqlen: '32' }), [
-    'is F32, expected I32',
-  ]);
-  await artifactCase('artifact-1d', 'input_ids of shape [64]', forged('I32', [64], ids(64, () => 5), { ...CALIB_METADATA, nsamples: '1', seqlen: '64' }), [
-    'has shape [64], expected [nsamples, seqlen]',
-  ]);
-  const valid = (value: (i: number) => number, nsamples = 2, seqlen = 32) => (path: string) =>
-    writeCalibArtifact(path, { inputIds: ids(nsamples * seqlen, value), nsamples, seqlen }, { sourceSha256: SHA, tokenizerSha256: SHA, seed: 0, seqlen, nsamples, sampler: 'text', source: 'calib.txt' });
-  await artifactCase('artifact-id-beyond-vocab', 'an id of 600 for a 512-token vocabulary', valid((i) => (i === 37 ? 600 : 5)), ['input_ids[1][5] = 600', 'expected in [0, 512)']);
+  await artifactCase(
+    'artifact-f32',
+    'input_ids stored as F32',
+    forged('F32', [2, 32], new Float32Array(64).fill(5), { ...CALIB_METADATA, nsamples: '2', seqlen: '32' }),
+    ['is F32, expected I32'],
+  );
+  await artifactCase(
+    'artifact-1d',
+    'input_ids of shape [64]',
+    forged(
+      'I32',
+      [64],
+      ids(64, () => 5),
+      { ...CALIB_METADATA, nsamples: '1', seqlen: '64' },
+    ),
+    ['has shape [64], expected [nsamples, seqlen]'],
+  );
+  const valid =
+    (value: (i: number) => number, nsamples = 2, seqlen = 32) =>
+    (path: string) =>
+      writeCalibArtifact(
+        path,
+        { inputIds: ids(nsamples * seqlen, value), nsamples, seqlen },
+        { sourceSha256: SHA, tokenizerSha256: SHA, seed: 0, seqlen, nsamples, sampler: 'text', source: 'calib.txt' },
+      );
+  await artifactCase(
+    'artifact-id-beyond-vocab',
+    'an id of 600 for a 512-token vocabulary',
+    valid((i) => (i === 37 ? 600 : 5)),
+    ['input_ids[1][5] = 600', 'expected in [0, 512)'],
+  );
   // Another tool's artifact may carry no metadata (accepted, provenance "unknown"); one marked as ours must carry all of it.
-  await artifactCase('artifact-ours-without-metadata', 'input_ids marked as our format but with no other __metadata__', forged('I32', [2, 32], ids(64, () => 5), { format: 'dass-ts/calib-v1' }), [
-    '__metadata__ lacks',
-  ]);
-  await artifactCase('artifact-shape-contradicts-metadata', 'snake_case metadata saying seq_len 64 for [2, 32] ids', forged('I32', [2, 32], ids(64, () => 5), { seq_len: '64' }), [
-    'metadata says',
-    '"input_ids" is [2, 32]',
-  ]);
-  await artifactCase('artifact-no-input-ids', 'a safetensors file of other tensors', (path) => writeSafetensors(path, [{ name: 'weights', dtype: 'F32', shape: [2], data: new Float32Array(2) }]), [
-    'not a calibration artifact',
-  ]);
-  await artifactCase('artifact-longer-than-context', 'windows of 1024 tokens for a 512-token model', valid(() => 5, 1, 1024), ['1024 tokens', "exceed the model's context (512)"]);
+  await artifactCase(
+    'artifact-ours-without-metadata',
+    'input_ids marked as our format but with no other __metadata__',
+    forged(
+      'I32',
+      [2, 32],
+      ids(64, () => 5),
+      { format: 'dass-ts/calib-v1' },
+    ),
+    ['__metadata__ lacks'],
+  );
+  await artifactCase(
+    'artifact-shape-contradicts-metadata',
+    'snake_case metadata saying seq_len 64 for [2, 32] ids',
+    forged(
+      'I32',
+      [2, 32],
+      ids(64, () => 5),
+      { seq_len: '64' },
+    ),
+    ['metadata says', '"input_ids" is [2, 32]'],
+  );
+  await artifactCase(
+    'artifact-no-input-ids',
+    'a safetensors file of other tensors',
+    (path) => writeSafetensors(path, [{ name: 'weights', dtype: 'F32', shape: [2], data: new Float32Array(2) }]),
+    ['not a calibration artifact'],
+  );
+  await artifactCase(
+    'artifact-longer-than-context',
+    'windows of 1024 tokens for a 512-token model',
+    valid(() => 5, 1, 1024),
+    ['1024 tokens', "exceed the model's context (512)"],
+  );
 
   // --- NaN / Inf in the weights: statistics and updates are checked per layer; the run names the layer and stops.
   const { parts } = base;
@@ -184,15 +249,26 @@ export async function dataCases(base: CorpusBase): Promise<HostileCase[]> {
     const { model, files } = await modelVariant(base, dir, { 'model.safetensors': poisoned(tensor, value, 37) });
     push(id, description, files, pruneArgv(base, dir, model, flags), problem);
   };
-  await nanCase('nan-layer-1-gate', 'NaN in layer 1 gate_proj (Wanda)', 'model.layers.1.mlp.gate_proj.weight', NaN, {}, ['model.layers.1.gate_proj', 'the weight has a non-finite value (NaN)']);
-  await nanCase('inf-layer-1-down', '+Inf in layer 1 down_proj (magnitude: no statistic sees it)', 'model.layers.1.mlp.down_proj.weight', Infinity, { method: 'magnitude' }, [
-    'model.layers.1.down_proj',
-    'the weight has a non-finite value (Infinity)',
-  ]);
-  await nanCase('nan-layer-1-attention', 'NaN in layer 1 q_proj, MLP targets only: the MLP inputs turn NaN', 'model.layers.1.self_attn.q_proj.weight', NaN, {}, [
+  await nanCase('nan-layer-1-gate', 'NaN in layer 1 gate_proj (Wanda)', 'model.layers.1.mlp.gate_proj.weight', NaN, {}, [
     'model.layers.1.gate_proj',
-    'the input sum of squares has a non-finite value',
+    'the weight has a non-finite value (NaN)',
   ]);
+  await nanCase(
+    'inf-layer-1-down',
+    '+Inf in layer 1 down_proj (magnitude: no statistic sees it)',
+    'model.layers.1.mlp.down_proj.weight',
+    Infinity,
+    { method: 'magnitude' },
+    ['model.layers.1.down_proj', 'the weight has a non-finite value (Infinity)'],
+  );
+  await nanCase(
+    'nan-layer-1-attention',
+    'NaN in layer 1 q_proj, MLP targets only: the MLP inputs turn NaN',
+    'model.layers.1.self_attn.q_proj.weight',
+    NaN,
+    {},
+    ['model.layers.1.gate_proj', 'the input sum of squares has a non-finite value'],
+  );
   await nanCase('nan-layer-1-sparsegpt', 'NaN in layer 1 up_proj under SparseGPT', 'model.layers.1.mlp.up_proj.weight', NaN, { method: 'sparsegpt' }, [
     'model.layers.1.up_proj',
     'the weight has a non-finite value (NaN)',

@@ -61,7 +61,13 @@ afterAll(async () => {
  * Runs `command` into `folder` and checks the refusal names `blame` (default: the output), and that `folder` holds
  * only `kept` afterwards (default: nothing).
  */
-async function expectCleanFailure(command: Command, folder: string, options: Parameters<typeof runDass>[1], blame?: string, kept: string[] = []): Promise<void> {
+async function expectCleanFailure(
+  command: Command,
+  folder: string,
+  options: Parameters<typeof runDass>[1],
+  blame?: string,
+  kept: string[] = [],
+): Promise<void> {
   const out = join(folder, outName[command]);
   const run = await runDass(argv(command, out), { heapMiB: 1024, timeoutMs: 60_000, ...options });
   expect(run.code, run.stderr).toBe(2);

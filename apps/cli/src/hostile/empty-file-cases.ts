@@ -19,7 +19,14 @@ export async function emptyFileCases(base: CorpusBase): Promise<HostileCase[]> {
     cases.push({ id, description, files, argv, expect: { exitCode: 2, messageIncludes } });
 
   // --- texts, through each command that reads one
-  const text = async (id: string, name: string, content: string | Uint8Array, command: 'prune' | 'calib' | 'ppl', problem: string, what = content.length === 0 ? 'nothing' : 'only whitespace') => {
+  const text = async (
+    id: string,
+    name: string,
+    content: string | Uint8Array,
+    command: 'prune' | 'calib' | 'ppl',
+    problem: string,
+    what = content.length === 0 ? 'nothing' : 'only whitespace',
+  ) => {
     const dir = await caseDir(base, id);
     const path = await put(dir, name, content);
     const argv =
@@ -42,22 +49,38 @@ export async function emptyFileCases(base: CorpusBase): Promise<HostileCase[]> {
   await text('empty-json-gz-prune', 'c4.json.gz', gzipSync(''), 'prune', 'decompresses to 0 bytes', 'a gzipped empty file');
 
   // --- checkpoint files
-  const modelFile = async (id: string, changes: Record<string, string | null>, blame: string, problem: string, argv: (model: string, dir: string) => string[] = (m, d) => pruneArgv(base, d, m)) => {
+  const modelFile = async (
+    id: string,
+    changes: Record<string, string | null>,
+    blame: string,
+    problem: string,
+    argv: (model: string, dir: string) => string[] = (m, d) => pruneArgv(base, d, m),
+  ) => {
     const dir = await caseDir(base, id);
     const { model, files } = await modelVariant(base, dir, changes);
-    push(id, `${blame} is ${changes[blame] === '' ? 'empty' : 'only whitespace'}`, files, argv(model, dir), [join(model, blame), `${join(model, blame)}: ${problem}`]);
+    push(id, `${blame} is ${changes[blame] === '' ? 'empty' : 'only whitespace'}`, files, argv(model, dir), [
+      join(model, blame),
+      `${join(model, blame)}: ${problem}`,
+    ]);
   };
   await modelFile('empty-config-json', { 'config.json': '' }, 'config.json', "is empty (0 bytes), expected the model's JSON config");
-  await modelFile('blank-config-json', { 'config.json': BLANK }, 'config.json', "holds only whitespace, expected the model's JSON config", (m) => ['inspect', '--model', m]);
+  await modelFile('blank-config-json', { 'config.json': BLANK }, 'config.json', "holds only whitespace, expected the model's JSON config", (m) => [
+    'inspect',
+    '--model',
+    m,
+  ]);
   {
     const id = 'empty-shard-index';
     const dir = await caseDir(base, id);
     const { model, files } = await modelVariant(base, dir, { 'model.safetensors': null, 'model.safetensors.index.json': BLANK });
     await copyFile(join(base.hfDir, 'model.safetensors'), join(model, 'model-00001-of-00001.safetensors'));
-    push(id, 'model.safetensors.index.json holds only whitespace', [...files, join(model, 'model-00001-of-00001.safetensors')], ['inspect', '--model', model], [
-      join(model, 'model.safetensors.index.json'),
-      `${join(model, 'model.safetensors.index.json')}: holds only whitespace, expected a JSON index`,
-    ]);
+    push(
+      id,
+      'model.safetensors.index.json holds only whitespace',
+      [...files, join(model, 'model-00001-of-00001.safetensors')],
+      ['inspect', '--model', model],
+      [join(model, 'model.safetensors.index.json'), `${join(model, 'model.safetensors.index.json')}: holds only whitespace, expected a JSON index`],
+    );
   }
   await modelFile('empty-weights', { 'model.safetensors': '' }, 'model.safetensors', 'file has 0 bytes');
   await modelFile('empty-tokenizer-json', { 'tokenizer.json': '' }, 'tokenizer.json', 'is empty (0 bytes), expected a tokenizers JSON file');
@@ -67,7 +90,10 @@ export async function emptyFileCases(base: CorpusBase): Promise<HostileCase[]> {
     const id = 'empty-tokenizer-model';
     const dir = await caseDir(base, id);
     const tok = await put(dir, 'tokenizer.model', '');
-    push(id, '--tokenizer tokenizer.model is empty', [tok], pruneArgv(base, dir, base.llama2c, { tokenizer: tok }), [tok, `${tok}: is empty (0 bytes), expected a SentencePiece model`]);
+    push(id, '--tokenizer tokenizer.model is empty', [tok], pruneArgv(base, dir, base.llama2c, { tokenizer: tok }), [
+      tok,
+      `${tok}: is empty (0 bytes), expected a SentencePiece model`,
+    ]);
   }
   {
     const id = 'empty-llama2c-bin';
@@ -88,10 +114,13 @@ export async function emptyFileCases(base: CorpusBase): Promise<HostileCase[]> {
     const file = join(dir, 'tasks', zeroShotTasks[task]!.file);
     await mkdir(dirname(file), { recursive: true });
     await writeFile(file, content);
-    push(id, `eval zeroshot --tasks ${task} whose task file ${content === '' ? 'is empty' : 'holds no items'}`, [file], ['eval', 'zeroshot', '--model', base.hfDir, '--tasks', task, '--tasks-dir', join(dir, 'tasks')], [
-      file,
-      `${file}: holds no items (${problem})`,
-    ]);
+    push(
+      id,
+      `eval zeroshot --tasks ${task} whose task file ${content === '' ? 'is empty' : 'holds no items'}`,
+      [file],
+      ['eval', 'zeroshot', '--model', base.hfDir, '--tasks', task, '--tasks-dir', join(dir, 'tasks')],
+      [file, `${file}: holds no items (${problem})`],
+    );
   };
   for (const task of Object.keys(zeroShotTasks)) await taskCase(`empty-task-${task.replace(/_/g, '-')}`, task, '', 'the file is empty');
   await taskCase('blank-task-piqa', 'piqa', '\n\n   \n\t\n', 'only blank lines');

@@ -19,7 +19,10 @@ export async function folderSnapshot(root: string): Promise<Record<string, strin
         out[rel] = 'dir';
         await walk(path);
       } else if (info.size > HASH_LIMIT) out[rel] = `file of ${info.size} bytes modified ${info.mtimeMs}`;
-      else out[rel] = `file ${createHash('sha256').update(await readFile(path)).digest('hex')}`;
+      else
+        out[rel] = `file ${createHash('sha256')
+          .update(await readFile(path))
+          .digest('hex')}`;
     }
   };
   await walk(root);
@@ -28,5 +31,7 @@ export async function folderSnapshot(root: string): Promise<Record<string, strin
 
 /** sha256 (hex) of one file. */
 export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }

@@ -92,7 +92,8 @@ describe('killing dass prune loses nothing', () => {
       });
 
       // How it ended: finished (0), or interrupted: SIGINT handled (130) or died of the signal before handlers ran.
-      if (signal === 'SIGINT') expect([0, 130].includes(run.code!) || run.signal === 'SIGINT', `code ${run.code} signal ${run.signal}: ${run.stderr}`).toBe(true);
+      if (signal === 'SIGINT')
+        expect([0, 130].includes(run.code!) || run.signal === 'SIGINT', `code ${run.code} signal ${run.signal}: ${run.stderr}`).toBe(true);
       else expect(run.code === 0 || run.signal === 'SIGKILL', `code ${run.code} signal ${run.signal}: ${run.stderr}`).toBe(true);
       expect(run.stderr).not.toMatch(/^\s+at /m);
       if (run.code === 130) expect(errorLines(run.stderr)).toEqual(['dass: interrupted']);
@@ -109,8 +110,12 @@ describe('killing dass prune loses nothing', () => {
         expect((JSON.parse(inspect.stdout) as { totals: { overTargets: { ratio: number } } }).totals.overTargets.ratio).toBe(0.5);
       }
       const leftovers = (await readdir(dir)).filter((name) => name !== outName(format));
-      expect(leftovers.every((name) => TEMPORARY.test(name)), `unexpected files: ${leftovers.join(', ')}`).toBe(true);
-      if (process.env.DASS_HOSTILE_VERBOSE) console.log(`#${k} ${signal} ${format}: code ${run.code} signal ${run.signal}, output ${produced}, leftovers ${leftovers.join(",")}`);
+      expect(
+        leftovers.every((name) => TEMPORARY.test(name)),
+        `unexpected files: ${leftovers.join(', ')}`,
+      ).toBe(true);
+      if (process.env.DASS_HOSTILE_VERBOSE)
+        console.log(`#${k} ${signal} ${format}: code ${run.code} signal ${run.signal}, output ${produced}, leftovers ${leftovers.join(',')}`);
       // SIGINT is handled: the run removes its own temporaries. SIGKILL cannot clean up; its leftovers are ignored.
       if (signal === 'SIGINT') expect(leftovers).toEqual([]);
 

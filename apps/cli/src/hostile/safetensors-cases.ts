@@ -49,13 +49,18 @@ export async function safetensorsCases(base: CorpusBase): Promise<HostileCase[]>
   }
 
   // --- the 8-byte header length lies
-  await add('header-length-2-pow-63', 'header length 2^63 (would be an 8 EiB allocation)', joinSafetensors(headerText(parts.entries, parts.metadata), parts.data, 1n << 63n), [
-    `header length ${1n << 63n} exceeds`,
-    'cap',
-  ]);
-  await add('header-length-past-end', 'header length one byte more than the whole file', joinSafetensors(headerText(parts.entries, parts.metadata), parts.data, BigInt(valid.byteLength)), [
-    'runs past the end of the file',
-  ]);
+  await add(
+    'header-length-2-pow-63',
+    'header length 2^63 (would be an 8 EiB allocation)',
+    joinSafetensors(headerText(parts.entries, parts.metadata), parts.data, 1n << 63n),
+    [`header length ${1n << 63n} exceeds`, 'cap'],
+  );
+  await add(
+    'header-length-past-end',
+    'header length one byte more than the whole file',
+    joinSafetensors(headerText(parts.entries, parts.metadata), parts.data, BigInt(valid.byteLength)),
+    ['runs past the end of the file'],
+  );
 
   {
     // Under the 100 MB cap a header is read (as the Python library would); these 50 MB are NULs of a sparse file.
@@ -77,10 +82,12 @@ export async function safetensorsCases(base: CorpusBase): Promise<HostileCase[]>
   // --- the header is not a JSON object
   await add('header-not-json', 'header is prose, not JSON', joinSafetensors('this is not json at all!', parts.data), ['header is not valid JSON']);
   await add('header-array', 'header is a JSON array', joinSafetensors('[1, 2, 3]', parts.data), ['header must be a JSON object', 'an array']);
-  await add('header-deep-nesting', 'header nests 100000 arrays (a stack-overflow attempt)', joinSafetensors('['.repeat(100_000) + ']'.repeat(100_000), parts.data), [
-    'not valid JSON',
-    'nesting deeper than',
-  ]);
+  await add(
+    'header-deep-nesting',
+    'header nests 100000 arrays (a stack-overflow attempt)',
+    joinSafetensors('['.repeat(100_000) + ']'.repeat(100_000), parts.data),
+    ['not valid JSON', 'nesting deeper than'],
+  );
 
   // --- entries: names, dtypes, shapes
   const firstTwo = parts.entries.slice(0, 2);
@@ -112,13 +119,18 @@ export async function safetensorsCases(base: CorpusBase): Promise<HostileCase[]>
   // --- offsets
   const [qBegin, qEnd] = dataRange(parts, FIRST_LINEAR);
   const qBytes = qEnd - qBegin;
-  await add('offsets-overlap', 'two tensors share bytes (the second starts inside the first)', withEntries(mapEntry(FIRST_LINEAR, (e) => ({ ...e, data_offsets: [qBegin - 4, qEnd - 4] }))), [
-    'overlaps',
-  ]);
-  await add('offsets-out-of-range', 'a tensor ending past the end of the data', withEntries(mapEntry(FIRST_LINEAR, (e) => ({ ...e, data_offsets: [parts.data.byteLength, parts.data.byteLength + qBytes] }))), [
-    FIRST_LINEAR,
-    'run past the data section',
-  ]);
+  await add(
+    'offsets-overlap',
+    'two tensors share bytes (the second starts inside the first)',
+    withEntries(mapEntry(FIRST_LINEAR, (e) => ({ ...e, data_offsets: [qBegin - 4, qEnd - 4] }))),
+    ['overlaps'],
+  );
+  await add(
+    'offsets-out-of-range',
+    'a tensor ending past the end of the data',
+    withEntries(mapEntry(FIRST_LINEAR, (e) => ({ ...e, data_offsets: [parts.data.byteLength, parts.data.byteLength + qBytes] }))),
+    [FIRST_LINEAR, 'run past the data section'],
+  );
   // A gap: drop the last tensor's bytes from the header but keep them in the data (the others still tile a prefix).
   const gapData = new Uint8Array(parts.data.byteLength + 16);
   gapData.set(parts.data.subarray(0, qBegin), 0);

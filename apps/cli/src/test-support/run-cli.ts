@@ -22,7 +22,11 @@ export interface CliResult {
 /** Starts `dass <args>`; stdout/stderr are pipes, so the CLI sees a non-TTY stderr (no progress output). */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
   assertBuilt();
-  const child = spawn(process.execPath, [dassBin, ...args], { cwd: cliDir, env: { ...process.env, DASS_DEBUG: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [dassBin, ...args], {
+    cwd: cliDir,
+    env: { ...process.env, DASS_DEBUG: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (s: string) => (stdout += s));

@@ -25,7 +25,7 @@ export class LongestMatchTokenizer implements Tokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     const out: number[] = options.bos === false ? [] : [this.bosId];
-    for (let i = 0; i < text.length; ) {
+    for (let i = 0; i < text.length;) {
       let len = Math.min(this.longest, text.length - i);
       while (len > 0 && !this.ids.has(text.slice(i, i + len))) len--;
       if (len === 0) throw new Error(`test tokenizer: no piece for ${JSON.stringify(text[i])}`);
@@ -37,7 +37,10 @@ export class LongestMatchTokenizer implements Tokenizer {
   }
 
   decode(ids: readonly number[]): string {
-    return ids.filter((id) => id > 2).map((id) => this.pieces[id - 3]).join('');
+    return ids
+      .filter((id) => id > 2)
+      .map((id) => this.pieces[id - 3])
+      .join('');
   }
 }
 

@@ -53,16 +53,21 @@ async function pathExists(path: string): Promise<boolean> {
 
 export async function convertLlama2cToHf(options: ConvertLlama2cOptions): Promise<ConvertResult> {
   const { checkpoint, tokenizerPath, outDir, dtype = 'F32', force = false } = options ?? ({} as ConvertLlama2cOptions);
-  if (typeof outDir !== 'string' || outDir === '') throw new ModelLoadError(String(outDir), 'BAD_VALUE', `outDir: expected a directory path, got ${JSON.stringify(outDir)}`);
+  if (typeof outDir !== 'string' || outDir === '')
+    throw new ModelLoadError(String(outDir), 'BAD_VALUE', `outDir: expected a directory path, got ${JSON.stringify(outDir)}`);
   const bad = (problem: string): never => {
     throw new ModelLoadError(outDir, 'BAD_VALUE', problem);
   };
   if (!checkpoint || typeof checkpoint.readF32 !== 'function') bad('checkpoint: expected an opened llama2.c WeightSource');
-  if (checkpoint.format !== 'llama2c') bad(`checkpoint: expected a llama2.c checkpoint (format "llama2c"), got format ${JSON.stringify(checkpoint.format)} from ${checkpoint.path}`);
+  if (checkpoint.format !== 'llama2c')
+    bad(`checkpoint: expected a llama2.c checkpoint (format "llama2c"), got format ${JSON.stringify(checkpoint.format)} from ${checkpoint.path}`);
   if (!hasTorchDtype(dtype)) bad(`dtype: expected F32, F16 or BF16, got ${JSON.stringify(dtype)}`);
   if (tokenizerPath !== undefined) {
     if (typeof tokenizerPath !== 'string' || tokenizerPath === '') bad(`tokenizerPath: expected a file path, got ${JSON.stringify(tokenizerPath)}`);
-    const isFile = await stat(tokenizerPath).then((s) => s.isFile(), () => false);
+    const isFile = await stat(tokenizerPath).then(
+      (s) => s.isFile(),
+      () => false,
+    );
     if (!isFile) throw new ModelLoadError(tokenizerPath, 'NOT_FOUND', 'tokenizer file not found');
   }
   // Before anything is read or written: the output never replaces, holds or goes inside an input, and `force`

@@ -18,12 +18,33 @@ afterAll(async () => {
 });
 
 const LLAMA: ModelConfig = {
-  architecture: 'LlamaForCausalLM', hiddenSize: 8, intermediateSize: 12, numLayers: 2, numHeads: 2, numKvHeads: 1, headDim: 4,
-  vocabSize: 16, rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 32, tieWordEmbeddings: false, hiddenAct: 'silu',
-  attentionBias: false, rmsNormAddOne: false, embeddingScale: 1,
+  architecture: 'LlamaForCausalLM',
+  hiddenSize: 8,
+  intermediateSize: 12,
+  numLayers: 2,
+  numHeads: 2,
+  numKvHeads: 1,
+  headDim: 4,
+  vocabSize: 16,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 32,
+  tieWordEmbeddings: false,
+  hiddenAct: 'silu',
+  attentionBias: false,
+  rmsNormAddOne: false,
+  embeddingScale: 1,
 };
 const QWEN2: ModelConfig = { ...LLAMA, architecture: 'Qwen2ForCausalLM', attentionBias: true, tieWordEmbeddings: true };
-const GEMMA: ModelConfig = { ...LLAMA, architecture: 'GemmaForCausalLM', hiddenAct: 'gelu_tanh', rmsNormAddOne: true, embeddingScale: Math.sqrt(8), headDim: 6, tieWordEmbeddings: true };
+const GEMMA: ModelConfig = {
+  ...LLAMA,
+  architecture: 'GemmaForCausalLM',
+  hiddenAct: 'gelu_tanh',
+  rmsNormAddOne: true,
+  embeddingScale: Math.sqrt(8),
+  headDim: 6,
+  tieWordEmbeddings: true,
+};
 
 /** Deterministic, distinct values per tensor so a mix-up between tensors shows. */
 function values(seed: number, count: number): Float32Array {
@@ -141,7 +162,15 @@ describe('openHfModel', () => {
   });
 
   it('lists the tensors the configured architecture does not read (issue 12), in checkpoint order', async () => {
-    const t = (name: string, shape: number[]): SafetensorsTensor => ({ name, dtype: 'F32', shape, data: values(99, shape.reduce((a, c) => a * c, 1)) });
+    const t = (name: string, shape: number[]): SafetensorsTensor => ({
+      name,
+      dtype: 'F32',
+      shape,
+      data: values(
+        99,
+        shape.reduce((a, c) => a * c, 1),
+      ),
+    });
     // A Llama checkpoint with mlp biases and a q_proj bias while config.json has no mlp_bias / attention_bias.
     const extra = [
       t('model.layers.0.mlp.gate_proj.bias', [12]),
@@ -184,7 +213,12 @@ describe('openHfModel', () => {
 
   it('names a missing tensor and the file', async () => {
     const { dir } = await buildDir({ drop: 'model.layers.1.mlp.up_proj.weight' });
-    await expectError(openHfModel(dir), 'MISSING_TENSOR', join(dir, 'model.safetensors'), /tensor model\.layers\.1\.mlp\.up_proj\.weight \(expected shape \[12, 8\] from config\.json\) is missing/);
+    await expectError(
+      openHfModel(dir),
+      'MISSING_TENSOR',
+      join(dir, 'model.safetensors'),
+      /tensor model\.layers\.1\.mlp\.up_proj\.weight \(expected shape \[12, 8\] from config\.json\) is missing/,
+    );
   });
 
   it('names a missing bias (Qwen2) and a missing lm_head (untied), in a sharded dir', async () => {
@@ -198,13 +232,23 @@ describe('openHfModel', () => {
     // Before the check was lazy this ran out of heap; now it stops at the first layer the checkpoint lacks.
     const { dir } = await buildDir({ configJson: { ...hfConfigJson(LLAMA), num_hidden_layers: 1_000_000_000 } });
     const started = performance.now();
-    await expectError(openHfModel(dir), 'MISSING_TENSOR', join(dir, 'model.safetensors'), /tensor model\.layers\.2\.input_layernorm\.weight \(expected shape \[8\] from config\.json\) is missing/);
+    await expectError(
+      openHfModel(dir),
+      'MISSING_TENSOR',
+      join(dir, 'model.safetensors'),
+      /tensor model\.layers\.2\.input_layernorm\.weight \(expected shape \[8\] from config\.json\) is missing/,
+    );
     expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('names a tensor whose shape contradicts config.json', async () => {
     const { dir } = await buildDir({ reshape: ['model.layers.0.self_attn.k_proj.weight', [8, 8]] });
-    await expectError(openHfModel(dir), 'BAD_SHAPE', join(dir, 'model.safetensors'), /tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[8, 8\], config\.json implies \[4, 8\]/);
+    await expectError(
+      openHfModel(dir),
+      'BAD_SHAPE',
+      join(dir, 'model.safetensors'),
+      /tensor model\.layers\.0\.self_attn\.k_proj\.weight has shape \[8, 8\], config\.json implies \[4, 8\]/,
+    );
   });
 
   it('refuses integer weights', async () => {
@@ -217,7 +261,12 @@ describe('openHfModel', () => {
     await mkdir(dir);
     await writeFile(join(dir, 'config.json'), JSON.stringify(hfConfigJson(LLAMA)));
     await writeFile(join(dir, 'pytorch_model.bin'), 'PK\x03\x04 not really');
-    await expectError(openHfModel(dir), 'UNSUPPORTED', dir, /found pytorch_model\.bin but no model\.safetensors: pickle checkpoints are never unpickled; convert with `safetensors` first/);
+    await expectError(
+      openHfModel(dir),
+      'UNSUPPORTED',
+      dir,
+      /found pytorch_model\.bin but no model\.safetensors: pickle checkpoints are never unpickled; convert with `safetensors` first/,
+    );
   });
 
   it('refuses a missing or invalid config.json, and a missing directory', async () => {

@@ -6,7 +6,17 @@ import { applyRopeInPlace, attendCausal, QUERY_CHUNK } from './attention.js';
 import { LayerContext } from './layer-context.js';
 
 /** Plain float64 causal attention, head by head, with GQA head h -> KV head floor(h / group) and an optional window. */
-function naiveAttention(q: Float32Array, k: Float32Array, v: Float32Array, batch: number, T: number, nH: number, nKV: number, hd: number, window?: number): Float64Array {
+function naiveAttention(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  batch: number,
+  T: number,
+  nH: number,
+  nKV: number,
+  hd: number,
+  window?: number,
+): Float64Array {
   const group = nH / nKV;
   const out = new Float64Array(batch * T * nH * hd);
   for (let b = 0; b < batch; b++) {
@@ -38,9 +48,22 @@ function naiveAttention(q: Float32Array, k: Float32Array, v: Float32Array, batch
 }
 
 const base: ModelConfig = {
-  architecture: 'LlamaForCausalLM', hiddenSize: 48, intermediateSize: 64, numLayers: 1, numHeads: 6, numKvHeads: 2, headDim: 8,
-  vocabSize: 10, rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: 512, tieWordEmbeddings: true, hiddenAct: 'silu',
-  attentionBias: false, rmsNormAddOne: false, embeddingScale: 1,
+  architecture: 'LlamaForCausalLM',
+  hiddenSize: 48,
+  intermediateSize: 64,
+  numLayers: 1,
+  numHeads: 6,
+  numKvHeads: 2,
+  headDim: 8,
+  vocabSize: 10,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  maxPositionEmbeddings: 512,
+  tieWordEmbeddings: true,
+  hiddenAct: 'silu',
+  attentionBias: false,
+  rmsNormAddOne: false,
+  embeddingScale: 1,
 };
 
 describe('attendCausal', () => {
@@ -59,7 +82,9 @@ describe('attendCausal', () => {
   for (const window of [undefined, 50]) {
     it(`equals a float64 head-by-head reference (GQA group 3, T = ${T}, window ${window ?? 'none'})`, () => {
       const context = new LayerContext({ ...base, slidingWindow: window });
-      const got = attendCausal(q, k, v, { batch, seqLen: T, numHeads: nH, numKvHeads: nKV, headDim: hd }, context.attentionScale, (a, b, c, g) => context.mask(a, b, c, g));
+      const got = attendCausal(q, k, v, { batch, seqLen: T, numHeads: nH, numKvHeads: nKV, headDim: hd }, context.attentionScale, (a, b, c, g) =>
+        context.mask(a, b, c, g),
+      );
       const want = naiveAttention(q, k, v, batch, T, nH, nKV, hd, window);
       let worst = 0;
       for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));

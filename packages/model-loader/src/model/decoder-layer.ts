@@ -339,7 +339,9 @@ export class DecoderLayer {
   async run(hidden: Float32Array | undefined, batch: number, seqLen: number, options: LayerRunOptions = {}): Promise<Float32Array> {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     if (options.fromResidual && !this.hasResidual(batch, seqLen)) {
-      throw new Error(`decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (run with keepResidual first; attention weight changes discard it)`);
+      throw new Error(
+        `decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (run with keepResidual first; attention weight changes discard it)`,
+      );
     }
     const pool = this.context.pool;
     if (pool) {
@@ -410,7 +412,9 @@ export class DecoderLayer {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
     const kept = this.residual;
     if (!kept?.data || kept.batch !== batch || kept.seqLen !== seqLen) {
-      throw new Error(`decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (forward with keepResidual first; attention weight changes discard it)`);
+      throw new Error(
+        `decoder layer ${this.index}: no kept residual for ${batch}×${seqLen} samples (forward with keepResidual first; attention weight changes discard it)`,
+      );
     }
     const d = this.config.hiddenSize;
     const x2all = kept.data;
@@ -449,7 +453,8 @@ export class DecoderLayer {
    */
   forwardDevice(hidden: DeviceHidden, options: Pick<LayerForwardOptions, 'capture'> = {}): DeviceHidden {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
-    if (hidden.hiddenSize !== this.config.hiddenSize) throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    if (hidden.hiddenSize !== this.config.hiddenSize)
+      throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
     const out: tf.Tensor2D[] = [];
     try {
       for (let i = 0; i < hidden.chunks.length; i++) {
@@ -469,7 +474,8 @@ export class DecoderLayer {
    */
   captureDevice(hidden: DeviceHidden, capture: LinearInputCapture): void {
     if (this.disposed) throw new Error(`decoder layer ${this.index} was disposed`);
-    if (hidden.hiddenSize !== this.config.hiddenSize) throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
+    if (hidden.hiddenSize !== this.config.hiddenSize)
+      throw new InvalidArgumentError('hidden', `expected width ${this.config.hiddenSize}, got ${hidden.hiddenSize}`);
     for (let i = 0; i < hidden.chunks.length; i++) {
       const x = hidden.chunks[i]!;
       // skipOutput: down_proj's product is not needed, only what the capture sees.

@@ -151,7 +151,12 @@ describe('openCheckpointDir', () => {
 
   it('rejects a tensor the index puts in a shard that lacks it', async () => {
     const dir = await twoShards({ a: SHARD1, b: SHARD1, c: SHARD1 });
-    await expectError(openCheckpointDir(dir), 'MISSING_TENSOR', join(dir, SHARD1), /tensor "c" is listed in model\.safetensors\.index\.json but not in this shard/);
+    await expectError(
+      openCheckpointDir(dir),
+      'MISSING_TENSOR',
+      join(dir, SHARD1),
+      /tensor "c" is listed in model\.safetensors\.index\.json but not in this shard/,
+    );
   });
 
   it('lists shard tensors the index does not name as unindexed (not among names())', async () => {

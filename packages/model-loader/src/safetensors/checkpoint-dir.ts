@@ -64,7 +64,11 @@ function checkShardName(indexPath: string, shard: string, tensor: string): void 
   const where = `weight_map[${JSON.stringify(tensor)}]`;
   if (shard === '') throw new ModelLoadError(indexPath, 'BAD_INDEX', `${where}: shard file name is empty`);
   if (isAbsolute(shard) || /^[\\/]/.test(shard) || /^[A-Za-z]:/.test(shard)) {
-    throw new ModelLoadError(indexPath, 'BAD_INDEX', `${where}: shard ${JSON.stringify(shard)} is an absolute path (shards must be inside the checkpoint directory)`);
+    throw new ModelLoadError(
+      indexPath,
+      'BAD_INDEX',
+      `${where}: shard ${JSON.stringify(shard)} is an absolute path (shards must be inside the checkpoint directory)`,
+    );
   }
   if (shard.split(/[\\/]/).includes('..')) {
     throw new ModelLoadError(indexPath, 'BAD_INDEX', `${where}: shard ${JSON.stringify(shard)} contains ".." (shards must be inside the checkpoint directory)`);
@@ -90,11 +94,13 @@ async function readIndex(indexPath: string): Promise<{ weightMap: [string, strin
   const isObject = (v: unknown): v is Record<string, JsonValue> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(json)) throw new ModelLoadError(indexPath, 'BAD_INDEX', 'index must be a JSON object with a "weight_map"');
   const map = json.weight_map;
-  if (!isObject(map)) throw new ModelLoadError(indexPath, 'BAD_INDEX', `"weight_map" must be an object of tensor name -> shard file, got ${JSON.stringify(map) ?? 'nothing'}`);
+  if (!isObject(map))
+    throw new ModelLoadError(indexPath, 'BAD_INDEX', `"weight_map" must be an object of tensor name -> shard file, got ${JSON.stringify(map) ?? 'nothing'}`);
   const weightMap: [string, string][] = [];
   for (const tensor of Object.keys(map)) {
     const shard = map[tensor];
-    if (typeof shard !== 'string') throw new ModelLoadError(indexPath, 'BAD_INDEX', `weight_map[${JSON.stringify(tensor)}] must be a shard file name, got ${JSON.stringify(shard)}`);
+    if (typeof shard !== 'string')
+      throw new ModelLoadError(indexPath, 'BAD_INDEX', `weight_map[${JSON.stringify(tensor)}] must be a shard file name, got ${JSON.stringify(shard)}`);
     checkShardName(indexPath, shard, tensor);
     weightMap.push([tensor, shard]);
   }
@@ -138,7 +144,11 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
   if (await exists(singlePath)) {
     const realSingle = await realpath(singlePath);
     if (!allowedRoots.some((root) => isInside(root, realSingle))) {
-      throw new ModelLoadError(singlePath, 'BAD_INDEX', `resolves to ${realSingle}, outside the checkpoint directory (symlinks out of the directory are refused)`);
+      throw new ModelLoadError(
+        singlePath,
+        'BAD_INDEX',
+        `resolves to ${realSingle}, outside the checkpoint directory (symlinks out of the directory are refused)`,
+      );
     }
     const file = await openSafetensors(singlePath);
     const names = file.names();
@@ -184,7 +194,15 @@ export async function openCheckpointDir(dir: string): Promise<CheckpointDir> {
   const indexed = new Map(weightMap);
   const unindexed: { name: string; shard: string }[] = [];
   for (const [shard, file] of files) for (const name of file.names()) if (indexed.get(name) !== shard) unindexed.push({ name, shard });
-  return new CheckpointDirImpl(dir, 'sharded', metadata, weightMap.map(([t]) => t), indexed, files, unindexed);
+  return new CheckpointDirImpl(
+    dir,
+    'sharded',
+    metadata,
+    weightMap.map(([t]) => t),
+    indexed,
+    files,
+    unindexed,
+  );
 }
 
 class CheckpointDirImpl implements CheckpointDir {

@@ -159,7 +159,7 @@ describe('decoders', () => {
 
   it('F16 encoding picks the nearest half (ties to even) for random floats', () => {
     let seed = 12345;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const rand = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
     for (let k = 0; k < 20000; k++) {
       const x = Math.fround((rand() - 0.5) * 2 ** (rand() * 40 - 26));
       const h = f32ToF16Bits(x);

@@ -138,7 +138,8 @@ export function encodeF16(values: Float32Array): Uint8Array {
 }
 
 export function encodeBf16(values: Float32Array, out: Uint8Array = new Uint8Array(values.length * 2)): Uint8Array {
-  if (out.byteLength < values.length * 2) throw new RangeError(`encodeBf16: out has ${out.byteLength} bytes, ${values.length} values need ${values.length * 2}`);
+  if (out.byteLength < values.length * 2)
+    throw new RangeError(`encodeBf16: out has ${out.byteLength} bytes, ${values.length} values need ${values.length * 2}`);
   if (HOST_IS_LITTLE_ENDIAN && out.byteOffset % 2 === 0) {
     // One 16-bit store per value (same rounding as f32BitsToBf16Bits: nearest, ties to even; NaNs stay NaN).
     const bits = new Int32Array(values.buffer, values.byteOffset, values.length);

@@ -104,11 +104,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
       throw new ModelLoadError(file, 'BAD_SHAPE', `${where}: shape must be an array of non-negative integers, got ${JSON.stringify(shape)}`);
     }
     const dims = shape as number[];
-    if (
-      !Array.isArray(offsets) ||
-      offsets.length !== 2 ||
-      !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
-    ) {
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
       throw new ModelLoadError(file, 'BAD_OFFSETS', `${where}: data_offsets must be [begin, end] with non-negative integers, got ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
@@ -135,7 +131,11 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
   let previous = '';
   for (const s of spans) {
     if (s.begin < cursor) {
-      throw new ModelLoadError(file, 'BAD_OFFSETS', `tensor ${JSON.stringify(s.name)} (data_offsets [${s.begin}, ${s.end}]) overlaps tensor ${JSON.stringify(previous)} (ends at ${cursor})`);
+      throw new ModelLoadError(
+        file,
+        'BAD_OFFSETS',
+        `tensor ${JSON.stringify(s.name)} (data_offsets [${s.begin}, ${s.end}]) overlaps tensor ${JSON.stringify(previous)} (ends at ${cursor})`,
+      );
     }
     if (s.begin > cursor) {
       throw new ModelLoadError(

@@ -19,7 +19,9 @@ const bitsOf = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteO
 const fromBits = (bits: number[]) => new Float32Array(new Uint32Array(bits).buffer);
 
 /** Special values exactly representable in F16 and BF16: ±0, ±Inf, NaN, a subnormal, ordinary numbers. */
-const F16_EXACT = fromBits([0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x33800000 /* 2^-24 */, 0x3f800000, 0xc0400000, 0x477fe000 /* 65504 */]);
+const F16_EXACT = fromBits([
+  0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x33800000 /* 2^-24 */, 0x3f800000, 0xc0400000, 0x477fe000 /* 65504 */,
+]);
 const BF16_EXACT = fromBits([0x00000000, 0x80000000, 0x7f800000, 0xff800000, 0x7fc00000, 0x00010000 /* f32 subnormal */, 0x3f800000, 0xc0490000, 0x7f7f0000]);
 
 /** An independent minimal reader: length prefix, JSON.parse, raw slices. */
@@ -114,7 +116,8 @@ describe('writeSafetensors', () => {
       { format: 'pt' },
     );
     const bytes = new Uint8Array(await readFile(path));
-    const json = '{"__metadata__":{"format":"pt"},"z.weight":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"0":{"dtype":"F32","shape":[1,2],"data_offsets":[4,12]}}';
+    const json =
+      '{"__metadata__":{"format":"pt"},"z.weight":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"0":{"dtype":"F32","shape":[1,2],"data_offsets":[4,12]}}';
     expect(json.length).toBe(148); // padded with 4 spaces to 152
     const expected = new Uint8Array(8 + 152 + 12);
     expected[0] = 152; // little-endian u64
@@ -146,13 +149,28 @@ describe('writeSafetensors', () => {
 
   it.each([
     ['an unknown dtype', [{ name: 'a', dtype: 'F8', shape: [1], data: new Float32Array(1) }], /tensor "a": dtype "F8" is not one of/],
-    ['a negative dimension', [{ name: 'a', dtype: 'F32', shape: [-1], data: new Float32Array(1) }], /tensor "a": shape must be non-negative integers, got \[-1\]/],
-    ['a duplicate name', [{ name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) }, { name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) }], /entries\[1\]\.name: tensor "a" is declared twice/],
+    [
+      'a negative dimension',
+      [{ name: 'a', dtype: 'F32', shape: [-1], data: new Float32Array(1) }],
+      /tensor "a": shape must be non-negative integers, got \[-1\]/,
+    ],
+    [
+      'a duplicate name',
+      [
+        { name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) },
+        { name: 'a', dtype: 'F32', shape: [1], data: new Float32Array(1) },
+      ],
+      /entries\[1\]\.name: tensor "a" is declared twice/,
+    ],
     ['the reserved name', [{ name: '__metadata__', dtype: 'F32', shape: [1], data: new Float32Array(1) }], /reserved/],
     ['float data for an int dtype', [{ name: 'a', dtype: 'I32', shape: [1], data: new Float32Array(1) }], /Float32Array data cannot be stored as I32/],
     ['int data for a float dtype', [{ name: 'a', dtype: 'F16', shape: [1], data: new Int32Array(1) }], /Int32Array data cannot be stored as F16/],
     ['an out-of-range I8', [{ name: 'a', dtype: 'I8', shape: [1], data: new Int32Array([200]) }], /value 200 at index 0 does not fit I8/],
-    ['encoded bytes of the wrong length', [{ name: 'a', dtype: 'BF16', shape: [3], data: new Uint8Array(4) }], /4 encoded bytes given, BF16 with 3 elements needs 6/],
+    [
+      'encoded bytes of the wrong length',
+      [{ name: 'a', dtype: 'BF16', shape: [3], data: new Uint8Array(4) }],
+      /4 encoded bytes given, BF16 with 3 elements needs 6/,
+    ],
     ['a Float64Array', [{ name: 'a', dtype: 'F64', shape: [1], data: new Float64Array(1) }], /got Float64Array/],
   ])('rejects %s', async (_label, tensors, message) => {
     const path = join(dir, 'bad.safetensors');
@@ -184,7 +202,15 @@ describe('createSafetensorsWriter', () => {
     await writer.write('model.layers.0.w', w0);
     await writer.commit();
     const oneShot = join(dir, 'one-shot.safetensors');
-    await writeSafetensors(oneShot, [{ ...entries[0], data: w0 }, { ...entries[1], data: w1 }, { ...entries[2], data: ids }], { note: 'x' });
+    await writeSafetensors(
+      oneShot,
+      [
+        { ...entries[0], data: w0 },
+        { ...entries[1], data: w1 },
+        { ...entries[2], data: ids },
+      ],
+      { note: 'x' },
+    );
     expect(await readFile(streamed)).toEqual(await readFile(oneShot));
     const file = await openSafetensors(streamed);
     expect(file.metadata).toEqual({ note: 'x' });

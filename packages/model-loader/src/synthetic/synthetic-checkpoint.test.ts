@@ -88,7 +88,9 @@ describe('writeSyntheticCheckpoint', () => {
     await expect(writeSyntheticCheckpoint({ dir, config })).rejects.toThrow(/dir: .*exists already|already exists/);
     expect(await readdir(dir)).toEqual(['marker']);
     // overwrite replaces only a checkpoint folder, never a folder of other files.
-    await expect(writeSyntheticCheckpoint({ dir, config, overwrite: true })).rejects.toThrow(`dir ${dir} exists and is a folder without config.json and .safetensors weights`);
+    await expect(writeSyntheticCheckpoint({ dir, config, overwrite: true })).rejects.toThrow(
+      `dir ${dir} exists and is a folder without config.json and .safetensors weights`,
+    );
     expect(await readdir(dir)).toEqual(['marker']);
     await writeSyntheticCheckpoint({ dir: join(root, 'previous'), config });
     await writeSyntheticCheckpoint({ dir: join(root, 'previous'), config, overwrite: true, dtype: 'F16' });
@@ -108,16 +110,25 @@ describe('writeSyntheticCheckpoint', () => {
 
 describe('syntheticModelConfig', () => {
   it('derives head dim and defaults, and rejects inconsistent shapes', () => {
-    const c = syntheticModelConfig({ hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKvHeads: 3, vocabSize: 49152, tieWordEmbeddings: true }, 'BF16');
+    const c = syntheticModelConfig(
+      { hiddenSize: 576, intermediateSize: 1536, numLayers: 30, numHeads: 9, numKvHeads: 3, vocabSize: 49152, tieWordEmbeddings: true },
+      'BF16',
+    );
     expect(c.headDim).toBe(64);
     expect(c.numKvHeads).toBe(3);
     expect(c.tieWordEmbeddings).toBe(true);
     expect(c.torchDtype).toBe('bfloat16');
     expect(c.maxPositionEmbeddings).toBe(2048);
     expect(syntheticModelConfig({ hiddenSize: 8, intermediateSize: 8, numLayers: 1, numHeads: 2, vocabSize: 4 }).numKvHeads).toBe(2);
-    expect(() => syntheticModelConfig({ hiddenSize: 10, intermediateSize: 8, numLayers: 1, numHeads: 3, vocabSize: 4 })).toThrow(/numHeads: 3 does not divide hiddenSize 10/);
-    expect(() => syntheticModelConfig({ hiddenSize: 12, intermediateSize: 8, numLayers: 1, numHeads: 4, numKvHeads: 3, vocabSize: 4 })).toThrow(/numKvHeads: 3 does not divide numHeads 4/);
+    expect(() => syntheticModelConfig({ hiddenSize: 10, intermediateSize: 8, numLayers: 1, numHeads: 3, vocabSize: 4 })).toThrow(
+      /numHeads: 3 does not divide hiddenSize 10/,
+    );
+    expect(() => syntheticModelConfig({ hiddenSize: 12, intermediateSize: 8, numLayers: 1, numHeads: 4, numKvHeads: 3, vocabSize: 4 })).toThrow(
+      /numKvHeads: 3 does not divide numHeads 4/,
+    );
     expect(() => syntheticModelConfig({ hiddenSize: 12, intermediateSize: 8, numLayers: 1, numHeads: 4, vocabSize: 4 })).toThrow(/head dimension 3/);
-    expect(() => syntheticModelConfig({ hiddenSize: 8, intermediateSize: 8, numLayers: 1.5, numHeads: 2, vocabSize: 4 })).toThrow(/shape.numLayers: expected a positive integer, got 1.5/);
+    expect(() => syntheticModelConfig({ hiddenSize: 8, intermediateSize: 8, numLayers: 1.5, numHeads: 2, vocabSize: 4 })).toThrow(
+      /shape.numLayers: expected a positive integer, got 1.5/,
+    );
   });
 });

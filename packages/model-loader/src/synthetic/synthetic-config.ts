@@ -32,7 +32,8 @@ export const SYNTHETIC_MODEL_SHAPES = {
 export type SyntheticModelName = keyof typeof SYNTHETIC_MODEL_SHAPES;
 
 function positive(name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) throw new InvalidArgumentError(`shape.${name}`, `expected a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1)
+    throw new InvalidArgumentError(`shape.${name}`, `expected a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 

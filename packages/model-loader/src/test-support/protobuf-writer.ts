@@ -3,11 +3,7 @@
  * small, exact SentencePiece models and malformed inputs. Not part of the package's public API.
  */
 
-export type ProtoValue =
-  | { varint: number | bigint }
-  | { float: number }
-  | { bytes: Uint8Array | string }
-  | { message: ProtoFieldList };
+export type ProtoValue = { varint: number | bigint } | { float: number } | { bytes: Uint8Array | string } | { message: ProtoFieldList };
 
 export type ProtoFieldList = [field: number, value: ProtoValue][];
 
@@ -34,12 +30,7 @@ export function encodeProto(fields: ProtoFieldList): Uint8Array {
       new DataView(b.buffer).setFloat32(0, value.float, true);
       out.push(...varint(BigInt(field * 8 + 5)), ...b);
     } else {
-      const body =
-        'message' in value
-          ? encodeProto(value.message)
-          : typeof value.bytes === 'string'
-            ? new TextEncoder().encode(value.bytes)
-            : value.bytes;
+      const body = 'message' in value ? encodeProto(value.message) : typeof value.bytes === 'string' ? new TextEncoder().encode(value.bytes) : value.bytes;
       out.push(...varint(BigInt(field * 8 + 2)), ...varint(BigInt(body.length)), ...body);
     }
   }

@@ -19,7 +19,9 @@ export function withDiskFull(real: typeof FsPromises): typeof FsPromises {
   return {
     ...real,
     writeFile: ((path: string, ...rest: unknown[]) =>
-      diskFull.syscalls.has('write') ? Promise.reject(enospc('write', path)) : (real.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest)) as typeof real.writeFile,
+      diskFull.syscalls.has('write')
+        ? Promise.reject(enospc('write', path))
+        : (real.writeFile as (...a: unknown[]) => Promise<void>)(path, ...rest)) as typeof real.writeFile,
     copyFile: ((src: string, dest: string, mode?: number) =>
       diskFull.syscalls.has('copyfile') ? Promise.reject(enospc('copyfile', src, dest)) : real.copyFile(src, dest, mode)) as typeof real.copyFile,
   };

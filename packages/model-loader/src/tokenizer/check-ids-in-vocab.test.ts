@@ -24,8 +24,7 @@ describe('checkIdsInVocab', () => {
     expect(error).toBeInstanceOf(ModelLoadError);
     expect((error as ModelLoadError).reason).toBe('BAD_TOKENIZER');
     expect((error as ModelLoadError).message).toBe(
-      `llama2/tokenizer.model: token 1 has id ${ids[1]} but the model's vocab has 512 entries (ids 0..511): ` +
-        'the tokenizer does not match the model',
+      `llama2/tokenizer.model: token 1 has id ${ids[1]} but the model's vocab has 512 entries (ids 0..511): ` + 'the tokenizer does not match the model',
     );
   });
 

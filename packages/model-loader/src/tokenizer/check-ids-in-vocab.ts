@@ -28,8 +28,7 @@ export function checkIdsInVocab(ids: ArrayLike<number>, vocabSize: number, sourc
       throw new ModelLoadError(
         source,
         'BAD_TOKENIZER',
-        `token ${i} has id ${id} but the model's vocab has ${vocabSize} entries (ids 0..${vocabSize - 1}): ` +
-          'the tokenizer does not match the model',
+        `token ${i} has id ${id} but the model's vocab has ${vocabSize} entries (ids 0..${vocabSize - 1}): ` + 'the tokenizer does not match the model',
       );
     }
   }

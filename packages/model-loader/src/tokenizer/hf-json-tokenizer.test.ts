@@ -132,7 +132,9 @@ describe('HfJsonTokenizer on a hand-made BPE tokenizer.json', () => {
     expect(err(() => HfJsonTokenizer.fromBytes(Uint8Array.of(0xef, 0xbb, 0xbf, 0x7b, 0x7d), undefined, { file: 't.json' }))).toMatch(
       /^BAD_JSON t\.json: starts with a UTF-8 byte-order mark/,
     );
-    expect(err(() => HfJsonTokenizer.fromBytes(Uint8Array.of(0x22, 0xff, 0x22), undefined, { file: 't.json' }))).toMatch(/^BAD_JSON t\.json: is not valid UTF-8/);
+    expect(err(() => HfJsonTokenizer.fromBytes(Uint8Array.of(0x22, 0xff, 0x22), undefined, { file: 't.json' }))).toMatch(
+      /^BAD_JSON t\.json: is not valid UTF-8/,
+    );
     expect(err(() => HfJsonTokenizer.fromJson({ version: '1.0' }, {}, { file: 't.json' }))).toMatch(/^BAD_TOKENIZER t\.json: .*no "model"/);
     expect(err(() => HfJsonTokenizer.fromJson({ model: { type: 'Nope' } }, {}, { file: 't.json' }))).toMatch(
       /^BAD_TOKENIZER t\.json: @huggingface\/tokenizers rejected it/,

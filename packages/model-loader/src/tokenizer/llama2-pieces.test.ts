@@ -20,7 +20,7 @@ describe('LLaMA-2 tokenizer.model pieces vs the llama2.c tokenizer.bin export of
     expect(bin.vocabSize).toBe(32000);
   });
 
-  it('every piece of tokenizer.model has the same bytes (and score) as tokenizer.bin\'s piece of the same id', () => {
+  it("every piece of tokenizer.model has the same bytes (and score) as tokenizer.bin's piece of the same id", () => {
     const enc = new TextEncoder();
     const mismatches: string[] = [];
     for (let id = 0; id < sp.vocabSize; id++) {

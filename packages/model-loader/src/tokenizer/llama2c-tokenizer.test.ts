@@ -177,14 +177,34 @@ describe('Llama2cTokenizer merges (hand-worked)', () => {
   it('breaks score ties by the leftmost pair', () => {
     // ids: 259 " ", 260 "a", 261 "b", 262 "c", 263 "ab", 264 "bc" — ab and bc tie at -1.
     const tied = Llama2cTokenizer.fromBytes(
-      tokenizerBin(8, smallVocab([[' ', -5], ['a', -5], ['b', -5], ['c', -5], ['ab', -1], ['bc', -1]])),
+      tokenizerBin(
+        8,
+        smallVocab([
+          [' ', -5],
+          ['a', -5],
+          ['b', -5],
+          ['c', -5],
+          ['ab', -1],
+          ['bc', -1],
+        ]),
+      ),
     );
     expect(tied.encode('abc', { bos: false })).toEqual([259, 263, 262]);
     expect(tied.encode('bcab', { bos: false })).toEqual([259, 264, 263]);
   });
 
   it('never merges into pieces scored at or below -1e10 (run.c starts its search there)', () => {
-    const low = Llama2cTokenizer.fromBytes(tokenizerBin(8, smallVocab([[' ', 0], ['a', 0], ['b', 0], ['ab', -1e10]])));
+    const low = Llama2cTokenizer.fromBytes(
+      tokenizerBin(
+        8,
+        smallVocab([
+          [' ', 0],
+          ['a', 0],
+          ['b', 0],
+          ['ab', -1e10],
+        ]),
+      ),
+    );
     expect(low.encode('ab', { bos: false })).toEqual([259, 260, 261]);
   });
 
@@ -233,8 +253,6 @@ describe('Llama2cTokenizer rejects malformed files', () => {
   });
 
   it('validates vocabSize', () => {
-    expect(() => Llama2cTokenizer.fromBytes(tokenizerBin(8, good), { vocabSize: 2.5 })).toThrow(
-      /vocabSize: expected an integer >= 3, got 2.5/,
-    );
+    expect(() => Llama2cTokenizer.fromBytes(tokenizerBin(8, good), { vocabSize: 2.5 })).toThrow(/vocabSize: expected an integer >= 3, got 2.5/);
   });
 });

@@ -115,8 +115,6 @@ describe('loadTokenizer', () => {
 
   it('validates its arguments', async () => {
     await expect(loadTokenizer('')).rejects.toThrow(/path: expected a tokenizer file or model directory, got ""/);
-    await expect(loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: -1 })).rejects.toThrow(
-      /opts\.vocabSize: expected a positive integer, got -1/,
-    );
+    await expect(loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: -1 })).rejects.toThrow(/opts\.vocabSize: expected a positive integer, got -1/);
   });
 });

@@ -3,8 +3,7 @@ import { mergeByScore, type MergeCandidate } from './merge-by-score.js';
 
 const table = (entries: Record<string, number>) => {
   const ids = Object.keys(entries);
-  return (text: string): MergeCandidate | undefined =>
-    text in entries ? { id: ids.indexOf(text), score: entries[text] } : undefined;
+  return (text: string): MergeCandidate | undefined => (text in entries ? { id: ids.indexOf(text), score: entries[text] } : undefined);
 };
 const symbols = (s: string) => Array.from(s, (text) => ({ text, id: -1 }));
 

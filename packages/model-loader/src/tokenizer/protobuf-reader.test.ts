@@ -16,7 +16,15 @@ describe('ProtobufReader', () => {
       [43, { varint: -1 }],
       [2, { float: -1.5 }],
       [7, { bytes: 'héllo' }],
-      [3, { message: [[1, { varint: 5 }], [2, { bytes: 'x' }]] }],
+      [
+        3,
+        {
+          message: [
+            [1, { varint: 5 }],
+            [2, { bytes: 'x' }],
+          ],
+        },
+      ],
       [9, { varint: 2n ** 40n }],
       [4, { varint: 1 }],
     ]);

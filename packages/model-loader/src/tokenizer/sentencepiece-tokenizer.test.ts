@@ -101,12 +101,33 @@ function tinyModel(
   for (const [piece, score, type] of pieces) all.push([piece, score, type ?? NORMAL]);
   const fields: ProtoFieldList = all.map(([piece, score, type]) => [
     1,
-    { message: [[1, { bytes: piece }], [2, { float: score }], [3, { varint: type }]] },
+    {
+      message: [
+        [1, { bytes: piece }],
+        [2, { float: score }],
+        [3, { varint: type }],
+      ],
+    },
   ]);
-  fields.push([2, { message: opts.trainer ?? [[3, { varint: 2 }], [35, { varint: opts.byteFallback === false ? 0 : 1 }]] }]);
+  fields.push([
+    2,
+    {
+      message: opts.trainer ?? [
+        [3, { varint: 2 }],
+        [35, { varint: opts.byteFallback === false ? 0 : 1 }],
+      ],
+    },
+  ]);
   fields.push([
     3,
-    { message: opts.normalizer ?? [[1, { bytes: 'identity' }], [3, { varint: 1 }], [4, { varint: 0 }], [5, { varint: 1 }]] },
+    {
+      message: opts.normalizer ?? [
+        [1, { bytes: 'identity' }],
+        [3, { varint: 1 }],
+        [4, { varint: 0 }],
+        [5, { varint: 1 }],
+      ],
+    },
   ]);
   return encodeProto(fields);
 }
@@ -127,24 +148,55 @@ describe('SentencePieceTokenizer merges (hand-worked)', () => {
     expect(tok.encode('ab', { bos: false })).toEqual([262, 261]);
     // spaces: "a b" → ▁a ▁b: ▁a merges, ▁b is no piece.
     expect(tok.encode('a b', { bos: false })).toEqual([262, 259, 261]);
-    const abFirst = SentencePieceTokenizer.fromBytes(tinyModel([['▁', -10], ['a', -1], ['b', -2], ['▁a', -3], ['ab', -2]]));
+    const abFirst = SentencePieceTokenizer.fromBytes(
+      tinyModel([
+        ['▁', -10],
+        ['a', -1],
+        ['b', -2],
+        ['▁a', -3],
+        ['ab', -2],
+      ]),
+    );
     expect(abFirst.encode('ab', { bos: false })).toEqual([259, 263]);
   });
 
   it('breaks ties by the leftmost pair', () => {
     // ▁a and ab tie at -3: ▁a (left) wins.
-    const tok = SentencePieceTokenizer.fromBytes(tinyModel([['▁', -10], ['a', -1], ['b', -2], ['▁a', -3], ['ab', -3]]));
+    const tok = SentencePieceTokenizer.fromBytes(
+      tinyModel([
+        ['▁', -10],
+        ['a', -1],
+        ['b', -2],
+        ['▁a', -3],
+        ['ab', -3],
+      ]),
+    );
     expect(tok.encode('ab', { bos: false })).toEqual([262, 261]);
   });
 
   it('merges through unused pieces, then splits them back into their parts', () => {
     // ab is unused but best-scored: ▁ a b → ▁ ab; ▁ab (-5) then merges and is emitted whole.
     const withTop = SentencePieceTokenizer.fromBytes(
-      tinyModel([['▁', -10], ['a', -1], ['b', -2], ['▁a', -3], ['ab', -1, UNUSED], ['▁ab', -5]]),
+      tinyModel([
+        ['▁', -10],
+        ['a', -1],
+        ['b', -2],
+        ['▁a', -3],
+        ['ab', -1, UNUSED],
+        ['▁ab', -5],
+      ]),
     );
     expect(withTop.encode('ab', { bos: false })).toEqual([264]);
     // Without ▁ab the unused ab is split back: ▁ a b (not ▁a b, which a plain BPE would give).
-    const noTop = SentencePieceTokenizer.fromBytes(tinyModel([['▁', -10], ['a', -1], ['b', -2], ['▁a', -3], ['ab', -1, UNUSED]]));
+    const noTop = SentencePieceTokenizer.fromBytes(
+      tinyModel([
+        ['▁', -10],
+        ['a', -1],
+        ['b', -2],
+        ['▁a', -3],
+        ['ab', -1, UNUSED],
+      ]),
+    );
     expect(noTop.encode('ab', { bos: false })).toEqual([259, 260, 261]);
   });
 
@@ -160,7 +212,14 @@ describe('SentencePieceTokenizer merges (hand-worked)', () => {
   it('keeps user-defined pieces whole and never merges into control pieces', () => {
     // 259 ▁, 260 <, 261 s, 262 >, 263 <s (normal), 264 [x] (user-defined)
     const tok = SentencePieceTokenizer.fromBytes(
-      tinyModel([['▁', -10], ['<', -1], ['s', -1], ['>', -1], ['<s', -2], ['[x]', 0, USER_DEFINED]]),
+      tinyModel([
+        ['▁', -10],
+        ['<', -1],
+        ['s', -1],
+        ['>', -1],
+        ['<s', -2],
+        ['[x]', 0, USER_DEFINED],
+      ]),
     );
     // "<s>" is the control piece 1: only "<s" merges.
     expect(tok.encode('<s>', { bos: false })).toEqual([259, 263, 262]);
@@ -170,12 +229,23 @@ describe('SentencePieceTokenizer merges (hand-worked)', () => {
 
   it('applies remove_extra_whitespaces and add_dummy_prefix from the normalizer spec', () => {
     const squash = SentencePieceTokenizer.fromBytes(
-      tinyModel(base, { normalizer: [[1, { bytes: 'identity' }], [4, { varint: 1 }]] }),
+      tinyModel(base, {
+        normalizer: [
+          [1, { bytes: 'identity' }],
+          [4, { varint: 1 }],
+        ],
+      }),
     );
     expect(squash.normalize('  a   b ')).toBe('▁a▁b');
     expect(squash.encode('   ', { bos: false })).toEqual([]);
     const noPrefix = SentencePieceTokenizer.fromBytes(
-      tinyModel(base, { normalizer: [[1, { bytes: 'identity' }], [3, { varint: 0 }], [4, { varint: 0 }]] }),
+      tinyModel(base, {
+        normalizer: [
+          [1, { bytes: 'identity' }],
+          [3, { varint: 0 }],
+          [4, { varint: 0 }],
+        ],
+      }),
     );
     expect(noPrefix.encode('ab', { bos: false })).toEqual([263]); // no ▁: a b → ab
   });
@@ -195,21 +265,27 @@ describe('SentencePieceTokenizer rejects what it cannot read', () => {
 
   it('garbled, truncated or empty data is BAD_TOKENIZER', () => {
     const good = tinyModel([['▁', -1]]);
-    expect(codeOf(() => SentencePieceTokenizer.fromBytes(good.subarray(0, good.length - 3), { file: 'm.model' }))).toBe(
-      'BAD_TOKENIZER',
-    );
-    expect(codeOf(() => SentencePieceTokenizer.fromBytes(new TextEncoder().encode('{"not": "protobuf"}'), { file: 'm.model' }))).toBe(
-      'BAD_TOKENIZER',
-    );
+    expect(codeOf(() => SentencePieceTokenizer.fromBytes(good.subarray(0, good.length - 3), { file: 'm.model' }))).toBe('BAD_TOKENIZER');
+    expect(codeOf(() => SentencePieceTokenizer.fromBytes(new TextEncoder().encode('{"not": "protobuf"}'), { file: 'm.model' }))).toBe('BAD_TOKENIZER');
     expect(codeOf(() => SentencePieceTokenizer.fromBytes(new Uint8Array(0), { file: 'm.model' }))).toBe('BAD_TOKENIZER');
-    const badBos = tinyModel([['▁', -1]], { trainer: [[3, { varint: 2 }], [41, { varint: 9999 }]] });
+    const badBos = tinyModel([['▁', -1]], {
+      trainer: [
+        [3, { varint: 2 }],
+        [41, { varint: 9999 }],
+      ],
+    });
     expect(() => SentencePieceTokenizer.fromBytes(badBos, { file: 'm.model' })).toThrow(/bos_id 9999 is outside the 260 pieces/);
   });
 
   it('unigram models and non-identity normalizers are UNSUPPORTED', () => {
     const unigram = tinyModel([['▁', -1]], { trainer: [[3, { varint: 1 }]] });
     expect(codeOf(() => SentencePieceTokenizer.fromBytes(unigram, { file: 'm.model' }))).toBe('UNSUPPORTED');
-    const nfkc = tinyModel([['▁', -1]], { normalizer: [[1, { bytes: 'nmt_nfkc' }], [2, { bytes: 'rules' }]] });
+    const nfkc = tinyModel([['▁', -1]], {
+      normalizer: [
+        [1, { bytes: 'nmt_nfkc' }],
+        [2, { bytes: 'rules' }],
+      ],
+    });
     expect(codeOf(() => SentencePieceTokenizer.fromBytes(nfkc, { file: 'm.model' }))).toBe('UNSUPPORTED');
   });
 });

@@ -2,10 +2,4 @@
 export { benchMasks } from './masks.js';
 export type { MaskBenchRow, MaskBenchOptions } from './masks.js';
 export { benchSparseGPT, checkSparseGPTAccuracy } from './sparsegpt.js';
-export type {
-  SparseGPTBenchCase,
-  SparseGPTBenchOptions,
-  SparseGPTBenchRow,
-  SparseGPTAccuracyOptions,
-  SparseGPTAccuracyReport,
-} from './sparsegpt.js';
+export type { SparseGPTBenchCase, SparseGPTBenchOptions, SparseGPTBenchRow, SparseGPTAccuracyOptions, SparseGPTAccuracyReport } from './sparsegpt.js';

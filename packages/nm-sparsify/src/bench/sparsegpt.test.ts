@@ -3,7 +3,15 @@ import { benchSparseGPT, checkSparseGPTAccuracy } from './sparsegpt.js';
 
 describe('benchSparseGPT', () => {
   it('times the linear algebra once per Gram order and SparseGPT once per case', async () => {
-    const rows = await benchSparseGPT({ cases: [{ rows: 48, cols: 64 }, { rows: 96, cols: 64 }, { rows: 32, cols: 128 }], tokens: 32, matmul: 'plain' });
+    const rows = await benchSparseGPT({
+      cases: [
+        { rows: 48, cols: 64 },
+        { rows: 96, cols: 64 },
+        { rows: 32, cols: 128 },
+      ],
+      tokens: 32,
+      matmul: 'plain',
+    });
     expect(rows.map((r) => r.case)).toEqual([
       'upperCholeskyOfInverse 64 (float64)',
       'upperCholeskyOfInverse 128 (float64)',

@@ -266,7 +266,11 @@ export async function checkSparseGPTAccuracy(options: SparseGPTAccuracyOptions):
   const tokens = options.tokens ?? 2048;
   const pattern = options.pattern ?? { kind: 'nm', n: 2, m: 4 };
   const seed = options.seed ?? 1;
-  for (const [name, v] of [['cols', cols], ['rows', rows], ['tokens', tokens]] as const) {
+  for (const [name, v] of [
+    ['cols', cols],
+    ['rows', rows],
+    ['tokens', tokens],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`${name}: expected a positive integer, got ${v}`);
   }
   await ensureBackend();
