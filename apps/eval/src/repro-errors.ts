@@ -4,23 +4,10 @@
  * with the option fields it names shown as dass-repro's flags; anything else is rethrown (a bug: bin.ts prints it
  * with its stack and exits 1).
  */
-import { DassError, type DassErrorCode } from '@dass/errors';
+import { DassError } from '@dass/errors';
 
+/** Exit code of every `DassError`: each code is the user's to fix (a flag, a grid file, an output folder). */
 export const EXIT_USER = 2;
-
-/** The exit code of each `@dass/errors` code: all are the user's to fix (a flag, a grid file, an output folder). */
-export const REPRO_CODE_EXIT: Readonly<Record<DassErrorCode, number>> = {
-  DASS_INVALID_ARGUMENT: EXIT_USER,
-  DASS_NOT_FOUND: EXIT_USER,
-  DASS_FILE_FORMAT: EXIT_USER,
-  DASS_UNSUPPORTED: EXIT_USER,
-  DASS_INVALID_DATA: EXIT_USER,
-  DASS_IO: EXIT_USER,
-  DASS_OUTPUT_PATH: EXIT_USER,
-  DASS_NOT_POSITIVE_DEFINITE: EXIT_USER,
-  DASS_BACKEND_UNAVAILABLE: EXIT_USER,
-  DASS_DEVICE_LIMIT: EXIT_USER,
-};
 
 /** The dass-repro flag of each library option field it passes on (runGrid's `outDir` is `--out`, …). */
 export const REPRO_FIELD_FLAGS: Readonly<Record<string, string>> = {
@@ -54,5 +41,5 @@ function oneLine(text: string): string {
 export function reproUserError(err: unknown): { exitCode: number; text: string } | undefined {
   if (!DassError.isInstance(err)) return undefined;
   const text = typeof err.describe === 'function' ? err.describe(reproFlagOf) : err.message;
-  return { exitCode: REPRO_CODE_EXIT[err.code] ?? EXIT_USER, text: oneLine(text) };
+  return { exitCode: EXIT_USER, text: oneLine(text) };
 }
