@@ -6,8 +6,9 @@ import { TARGET_SETS } from '@dass/pipeline';
 import type { PruneSettings } from '@dass/pipeline';
 import { getScoringMethod, scoringMethodNames } from '@dass/scoring';
 import type { BackendChoice, BackendRequest } from '@dass/tensor-backend';
-import { tooLargeMessage } from './run.js';
-import type { EvalSettings, InputFile, RunInputs, RunResult } from './run.js';
+import { describeHfPick, pickedFolder } from './hf-input.js';
+import { modelBytes, tooLargeMessage } from './run.js';
+import type { EvalSettings, ModelInput, RunInputs, RunResult } from './run.js';
 import type { WorkerRequest } from './worker.js';
 
 const EVAL_SEQLEN = 256; // `dass demo`'s evaluation windows
@@ -33,13 +34,31 @@ function hasAlpha(method: string): boolean {
 }
 function syncVisibility(): void {
   $('alpha-label').hidden = !hasAlpha(methodSelect.value);
-  const files = (form.elements.namedItem('model-choice') as RadioNodeList).value === 'files';
-  $('model-files').hidden = !files;
+  const modelChoice = (form.elements.namedItem('model-choice') as RadioNodeList).value;
+  $('model-files').hidden = modelChoice !== 'files';
+  $('hf-files').hidden = modelChoice !== 'hf';
   const calib = (form.elements.namedItem('calib-choice') as RadioNodeList).value;
   $('calib-paste-label').hidden = calib !== 'paste';
   $('calib-file-label').hidden = calib !== 'file';
 }
 form.addEventListener('change', syncVisibility);
+
+const hfFolderInput = $<HTMLInputElement>('hf-folder');
+const hfFileListInput = $<HTMLInputElement>('hf-file-list');
+/** The HF pick in use: the folder or the file list, whichever was picked last. */
+let hfPick: File[] = [];
+for (const [input, other] of [
+  [hfFolderInput, hfFileListInput],
+  [hfFileListInput, hfFolderInput],
+] as const) {
+  input.addEventListener('change', () => {
+    hfPick = [...(input.files ?? [])];
+    other.value = '';
+    const summary = hfPick.length ? describeHfPick(pickedFolder(hfPick)) : { ok: true, text: '' };
+    $('hf-summary').textContent = summary.text;
+    $('hf-summary').className = summary.ok ? 'note' : 'note fail';
+  });
+}
 
 // Automation parameters override the form's defaults.
 const params = new URLSearchParams(location.search);
@@ -75,11 +94,21 @@ function integer(id: string, label: string): number {
 
 async function gatherInputs() {
   const modelChoice = params.get('model') === 'stories260K' ? 'bundled' : (form.elements.namedItem('model-choice') as RadioNodeList).value;
-  let model: InputFile;
-  let tokenizer: InputFile;
+  let model: ModelInput;
   if (modelChoice === 'bundled') {
-    model = { name: 'stories260K.bin', bytes: await fetchBytes('data/stories260K.bin') };
-    tokenizer = { name: 'tok512.bin', bytes: await fetchBytes('data/tok512.bin') };
+    model = {
+      kind: 'llama2c',
+      model: { name: 'stories260K.bin', bytes: await fetchBytes('data/stories260K.bin') },
+      tokenizer: { name: 'tok512.bin', bytes: await fetchBytes('data/tok512.bin') },
+    };
+  } else if (modelChoice === 'hf') {
+    if (hfPick.length === 0) throw new Error('Hugging Face folder: choose the folder (or its files: config.json, the safetensors, the tokenizer)');
+    const pick = pickedFolder(hfPick);
+    const check = describeHfPick(pick);
+    if (!check.ok) throw new Error(check.text);
+    model = { kind: 'hf', folder: pick.folder, files: pick.files };
+    const tooLarge = tooLargeMessage(pick.folder || 'this checkpoint', modelBytes(model)); // before anything is read
+    if (tooLarge) throw new Error(tooLarge);
   } else {
     const m = $<HTMLInputElement>('model-file').files?.[0];
     const t = $<HTMLInputElement>('tokenizer-file').files?.[0];
@@ -87,8 +116,7 @@ async function gatherInputs() {
     if (!t) throw new Error('Tokenizer: choose the tokenizer of that model (tokenizer.bin, .model or tokenizer.json)');
     const tooLarge = tooLargeMessage(m.name, m.size); // before anything is read
     if (tooLarge) throw new Error(tooLarge);
-    model = m;
-    tokenizer = t;
+    model = { kind: 'llama2c', model: m, tokenizer: t };
   }
   const calibChoice = (form.elements.namedItem('calib-choice') as RadioNodeList).value;
   let calibration: { name: string; bytes: Uint8Array };
@@ -96,13 +124,13 @@ async function gatherInputs() {
     calibration = { name: 'pasted text', bytes: new TextEncoder().encode($<HTMLTextAreaElement>('calib-text').value) };
   } else if (calibChoice === 'file') {
     const f = $<HTMLInputElement>('calib-file').files?.[0];
-    if (!f) throw new Error('Calibration file: choose a text or JSON-lines file');
+    if (!f) throw new Error('Calibration file: choose a text or JSON-lines file (gzip-compressed too)');
     calibration = { name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) };
   } else {
     calibration = { name: 'tinystories_train_head.txt', bytes: await fetchBytes('data/tinystories_train_head.txt') };
   }
   const evaluation = { name: 'tinystories_validation_head_60k.txt', bytes: await fetchBytes('data/tinystories_validation_head_60k.txt') };
-  return { model, tokenizer, calibration, evaluation };
+  return { model, calibration, evaluation };
 }
 
 function settingsFromForm(): PruneSettings {
@@ -196,9 +224,9 @@ function histogram(values: Float64Array, title: string): HTMLElement {
   return figure;
 }
 
-function download(bytes: Uint8Array | string, name: string, type: string, label: string): HTMLAnchorElement {
+function download(bytes: Uint8Array | Blob | string, name: string, type: string, label: string): HTMLAnchorElement {
   const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([bytes as BlobPart], { type }));
+  a.href = URL.createObjectURL(bytes instanceof Blob ? bytes : new Blob([bytes as BlobPart], { type }));
   a.download = name;
   a.className = 'download';
   a.textContent = label;
@@ -242,10 +270,15 @@ function showResults(r: RunResult): void {
   const hist = $('histograms');
   hist.replaceChildren(...r.neuronNorms.map((norms, layer) => histogram(norms, `layer ${layer}: ‖h_i‖ of ${norms.length} neurons`)));
   const links = $('downloads');
-  links.replaceChildren(
-    download(r.pruned.bytes, r.pruned.name, 'application/octet-stream', `Download the pruned checkpoint (${r.pruned.name})`),
-    download(JSON.stringify(r.manifest, null, 2) + '\n', 'run.json', 'application/json', 'Download the run manifest (run.json)'),
+  const files = r.pruned.files.map((f) =>
+    download(f.data, f.name, 'application/octet-stream', r.pruned.format === 'hf' ? f.name : `Download the pruned checkpoint (${f.name})`),
   );
+  const manifest = download(JSON.stringify(r.manifest, null, 2) + '\n', 'run.json', 'application/json', 'Download the run manifest (run.json)');
+  if (r.pruned.format === 'hf') {
+    const intro = document.createElement('span');
+    intro.textContent = `The pruned folder ${r.pruned.name}, one file each (save them into one folder): `;
+    links.replaceChildren(intro, ...files, document.createElement('br'), manifest);
+  } else links.replaceChildren(...files, manifest);
 }
 
 const backendRequest = (params.get('backend') as BackendRequest | null) ?? 'auto';

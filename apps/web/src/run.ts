@@ -7,20 +7,27 @@ import { textSourceFromBytes } from '@dass/calibration';
 import type { LayerStats } from '@dass/calibration';
 import { perplexityOfText } from '@dass/evaluation';
 import type { PerplexityResult } from '@dass/evaluation';
-import { CausalLM, blobSource, bytesSource, linearTensorName, openLlama2cSource, tokenizerFromBytes } from '@dass/model-loader';
-import type { ByteSource, LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
+import type { Gunzip } from '@dass/calibration';
+import { CausalLM, blobSource, bytesSource, linearTensorName, openHfFiles, openLlama2cSource, tokenizerFromBytes } from '@dass/model-loader';
+import type { ByteSource, HfModel, LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { checkNM, parseSparsity } from '@dass/nm-sparsify';
-import { calibrationFromText, checkSourceForRun, memoryLlama2cOutput, pruneSource, runLog, validatePruneSettings } from '@dass/pipeline';
-import type { PruneProgress, PruneSettings, RunManifest } from '@dass/pipeline';
+import { calibrationFromText, checkSourceForRun, memoryHfOutput, memoryLlama2cOutput, pruneSource, runLog, validatePruneSettings } from '@dass/pipeline';
+import type { CheckpointOutput, PruneProgress, PruneSettings, RunManifest } from '@dass/pipeline';
+import { hfTokenizer, hfWeightBytes } from './hf-input.js';
 import { backendReport, selectBackend } from '@dass/tensor-backend';
 import type { BackendChoice } from '@dass/tensor-backend';
 
 /** A named input: a user's File, or bytes the page fetched (the bundled model). */
 export type InputFile = File | { name: string; bytes: Uint8Array };
 
+/**
+ * The model: a llama2.c checkpoint and its tokenizer, or a Hugging Face folder's own files by name (config.json,
+ * model.safetensors or the index and its shards, a tokenizer; other files are copied into the output as they are).
+ */
+export type ModelInput = { kind: 'llama2c'; model: InputFile; tokenizer: InputFile } | { kind: 'hf'; folder: string; files: InputFile[] };
+
 export interface RunInputs {
-  model: InputFile;
-  tokenizer: InputFile;
+  model: ModelInput;
   /** Calibration text (UTF-8 bytes) and what to call it. */
   calibration: { name: string; bytes: Uint8Array };
   /** Held-out text for perplexity. */
@@ -54,8 +61,12 @@ export interface RunResult {
   matrices: MatrixResult[];
   /** ‖h_i‖ (L2 norm over calibration tokens) of each intermediate neuron, per layer: the input columns of down_proj. */
   neuronNorms: Float64Array[];
-  /** The pruned checkpoint, same format as the input (llama2.c .bin). */
-  pruned: { name: string; bytes: Uint8Array };
+  /**
+   * The pruned checkpoint, same format as the input: a llama2.c `.bin` (one file, `name`), or the HF folder `name`'s
+   * files — the pruned safetensors shards and every other file of the input folder copied as it is (config.json, the
+   * index, the tokenizer), as `dass prune` writes the folder.
+   */
+  pruned: { name: string; format: 'llama2c' | 'hf'; files: { name: string; data: Uint8Array | Blob }[] };
 }
 
 export interface RunHooks {
@@ -93,12 +104,126 @@ export function tooLargeMessage(name: string, fileBytes: number): string | undef
   return `${name} is ${fmtGiB(fileBytes)}; pruning it here needs about ${fmtGiB(need)} of memory, more than this page can use (${fmtGiB(budget.bytes)}, ${budget.from}). Prune it with the command line instead: pnpm dass prune --model ${name} …`;
 }
 
+/** Bytes of weights a model input holds (the llama2.c file; an HF folder's safetensors). */
+export function modelBytes(model: ModelInput): number {
+  if (model.kind === 'hf') return hfWeightBytes(model.files.map((f) => ({ name: f.name, size: sizeOf(f) })));
+  return sizeOf(model.model);
+}
+
+const sizeOf = (file: InputFile) => (file instanceof Blob ? file.size : file.bytes.byteLength);
+
 function sourceOf(file: InputFile): ByteSource {
   return file instanceof Blob ? blobSource(file, file.name) : bytesSource(file.name, file.bytes);
 }
 
 async function bytesOf(file: InputFile): Promise<Uint8Array> {
   return file instanceof Blob ? new Uint8Array(await file.arrayBuffer()) : file.bytes;
+}
+
+/**
+ * Calibration text stored gzip-compressed (`.txt.gz`, `.jsonl.gz`, as the CLI reads them): unpacked here with the
+ * browser's DecompressionStream, handed to textSourceFromBytes (which hashes the stored bytes, as the CLI does) as its
+ * gunzip. Undefined for bytes that are not gzip.
+ */
+async function gunzipFor(bytes: Uint8Array): Promise<Gunzip | undefined> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return undefined;
+  try {
+    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const out = new Uint8Array(await new Response(stream).arrayBuffer());
+    return () => out;
+  } catch (err) {
+    return () => {
+      throw err;
+    };
+  }
+}
+
+/** The opened model, its tokenizer, the output to write and how to reopen that output for scoring. */
+interface OpenedModel {
+  source: WeightSource;
+  name: string;
+  tokenizer: Tokenizer;
+  tokenizerName: string;
+  output: (settings: { method: string; sparsity: string; targets: readonly LinearName[] }) => Promise<{
+    output: CheckpointOutput;
+    finish: () => Promise<{ pruned: RunResult['pruned']; source: WeightSource }>;
+  }>;
+}
+
+const sparsityTag = (sparsity: string) => sparsity.replace(':', 'of');
+
+async function openLlama2cInput(model: InputFile, tokenizerFile: InputFile): Promise<OpenedModel> {
+  const bytes = await bytesOf(model);
+  const source = await openLlama2cSource(sourceOf({ name: model.name, bytes }));
+  try {
+    const tokenizer = tokenizerFromBytes(tokenizerFile.name, await bytesOf(tokenizerFile), { vocabSize: source.config.vocabSize });
+    return {
+      source,
+      name: model.name,
+      tokenizer,
+      tokenizerName: tokenizerFile.name,
+      async output({ method, sparsity }) {
+        const outName = model.name.replace(/\.bin$/i, '') + `-${method}-${sparsityTag(sparsity)}.bin`;
+        const output = memoryLlama2cOutput(bytes, model.name, outName);
+        return {
+          output,
+          async finish() {
+            const prunedBytes = output.bytes();
+            return {
+              pruned: { name: outName, format: 'llama2c', files: [{ name: outName, data: prunedBytes }] },
+              source: await openLlama2cSource(bytesSource(outName, prunedBytes)),
+            };
+          },
+        };
+      },
+    };
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
+}
+
+async function openHfInput(folder: string, files: InputFile[]): Promise<OpenedModel> {
+  const where = folder || 'the files picked';
+  const source: HfModel = await openHfFiles(folder, new Map(files.map((f) => [f.name, sourceOf(f)])));
+  try {
+    const tok = hfTokenizer(files.map((f) => ({ name: f.name, size: sizeOf(f), file: f })));
+    if (!tok) throw new Error(`${where}: no tokenizer (expected tokenizer.json, tokenizer.model or tokenizer.bin beside config.json)`);
+    const at = (name: string) => (folder ? `${folder}/${name}` : name);
+    const tokenizer = tokenizerFromBytes(at(tok.tokenizer.name), await bytesOf(tok.tokenizer.file), {
+      vocabSize: source.config.vocabSize,
+      config: tok.config ? await bytesOf(tok.config.file) : undefined,
+      configFile: at('tokenizer_config.json'),
+    });
+    return {
+      source,
+      name: folder || 'model',
+      tokenizer,
+      tokenizerName: tok.tokenizer.name,
+      async output({ method, sparsity, targets }) {
+        const outName = `${folder || 'model'}-${method}-${sparsityTag(sparsity)}`;
+        const output = await memoryHfOutput(source.checkpoint, targets, outName);
+        return {
+          output,
+          async finish() {
+            const shards = output.shards();
+            const shardNames = new Set(shards.map((s) => s.name));
+            // Every other file of the folder goes along unchanged (dass prune copies them the same way).
+            const copied = files.filter((f) => !shardNames.has(f.name)).map((f) => ({ name: f.name, data: f instanceof Blob ? (f as Blob) : f.bytes }));
+            const outFiles = [...shards.map((s) => ({ name: s.name, data: s.bytes as Uint8Array | Blob })), ...copied].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+            const reopened = await openHfFiles(
+              outName,
+              new Map(outFiles.map((f) => [f.name, f.data instanceof Blob ? blobSource(f.data, f.name) : bytesSource(f.name, f.data)])),
+            );
+            return { pruned: { name: outName, format: 'hf', files: outFiles }, source: reopened };
+          },
+        };
+      },
+    };
+  } catch (err) {
+    await source.close();
+    throw err;
+  }
 }
 
 async function perplexity(
@@ -144,15 +269,15 @@ function stageText(p: PruneProgress): string {
 export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, evalSettings: EvalSettings, hooks: RunHooks = {}): Promise<RunResult> {
   const status = hooks.onStatus ?? (() => {});
   const v = validatePruneSettings(settings);
-  const tooLarge = tooLargeMessage(inputs.model.name, inputs.model instanceof Blob ? inputs.model.size : inputs.model.bytes.byteLength);
+  const modelName = inputs.model.kind === 'hf' ? inputs.model.folder || 'the Hugging Face files' : inputs.model.model.name;
+  const tooLarge = tooLargeMessage(modelName, modelBytes(inputs.model));
   if (tooLarge) throw new Error(tooLarge);
   status('selecting the backend');
   const backend = await selectBackend(settings.backend ?? 'auto');
-  status(`opening ${inputs.model.name}`);
-  const modelBytes = await bytesOf(inputs.model);
-  const source = await openLlama2cSource(sourceOf({ name: inputs.model.name, bytes: modelBytes }));
+  status(`opening ${modelName}`);
+  const opened = inputs.model.kind === 'hf' ? await openHfInput(inputs.model.folder, inputs.model.files) : await openLlama2cInput(inputs.model.model, inputs.model.tokenizer);
+  const { source, tokenizer } = opened;
   try {
-    const tokenizer = tokenizerFromBytes(inputs.tokenizer.name, await bytesOf(inputs.tokenizer), { vocabSize: source.config.vocabSize });
     const log = runLog({
       onWarning: hooks.onWarning,
       onProgress: (p) => status(stageText(p), p.layer !== undefined && p.layers ? (p.layer + 1) / p.layers : undefined),
@@ -160,9 +285,9 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
     const seqlen = checkSourceForRun(source, v, log);
     status('sampling calibration windows');
     const calibration = calibrationFromText({
-      source: textSourceFromBytes(inputs.calibration.name, inputs.calibration.bytes, settings.calibFormat ?? 'auto'),
+      source: textSourceFromBytes(inputs.calibration.name, inputs.calibration.bytes, settings.calibFormat ?? 'auto', await gunzipFor(inputs.calibration.bytes)),
       tokenizer,
-      tokenizerName: inputs.tokenizer.name,
+      tokenizerName: opened.tokenizerName,
       nsamples: v.nsamples,
       seqlen,
       seed: v.seed,
@@ -171,8 +296,7 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
     const evalText = textSourceFromBytes(inputs.evaluation.name, inputs.evaluation.bytes, 'text');
     const text = evalText.kind === 'text' ? evalText.text : evalText.docs.join(' ');
     const densePpl = await perplexity(source, tokenizer, text, evalSettings, 'dense', hooks);
-    const outName = inputs.model.name.replace(/\.bin$/i, '') + `-${v.method.name}-${settings.sparsity.toString().replace(':', 'of')}.bin`;
-    const output = memoryLlama2cOutput(modelBytes, inputs.model.name, outName);
+    const { output, finish } = await opened.output({ method: v.method.name, sparsity: settings.sparsity.toString(), targets: v.targets });
     const neuronNorms: Float64Array[] = [];
     let manifest: RunManifest;
     try {
@@ -199,8 +323,7 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
       await output.abort();
       throw err;
     }
-    const prunedBytes = output.bytes();
-    const prunedSource = await openLlama2cSource(bytesSource(outName, prunedBytes));
+    const { pruned, source: prunedSource } = await finish();
     try {
       const prunedPpl = await perplexity(prunedSource, tokenizer, text, evalSettings, 'pruned', hooks);
       status('checking the N:M pattern of every matrix');
@@ -226,7 +349,7 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
         }
       }
       status('done', 1);
-      return { backend, densePpl, prunedPpl, manifest, matrices, neuronNorms, pruned: { name: outName, bytes: prunedBytes } };
+      return { backend, densePpl, prunedPpl, manifest, matrices, neuronNorms, pruned };
     } finally {
       await prunedSource.close();
     }

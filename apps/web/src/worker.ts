@@ -46,7 +46,9 @@ self.addEventListener('message', (event: MessageEvent<WorkerRequest>) => {
         onStatus: (message, fraction) => post({ type: 'status', message, fraction }),
         onWarning: (message) => post({ type: 'warning', message }),
       });
-      post({ type: 'done', result }, [result.pruned.bytes.buffer as ArrayBuffer]);
+      // The pruned files' buffers move to the page (no copy); Blobs (files copied through) are cloned by reference.
+      const buffers = new Set(result.pruned.files.flatMap((f) => (f.data instanceof Uint8Array ? [f.data.buffer as ArrayBuffer] : [])));
+      post({ type: 'done', result }, [...buffers]);
     } catch (err) {
       post({ type: 'error', message: describeError(err, fieldLabel) });
     }

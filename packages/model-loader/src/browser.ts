@@ -46,6 +46,25 @@ export {
 } from './safetensors/half-float.js';
 export { DTYPE_SIZES, KNOWN_DTYPES, isFloatDtype } from './safetensors/dtype.js';
 export { parseHfConfig, hfConfigJson, SUPPORTED_ARCHITECTURES } from './hf/hf-config.js';
+export {
+  openHfFiles,
+  hfModelFromCheckpoint,
+  parseHfConfigBytes,
+  refusePickleOnlyEntries,
+  hfTensorShapeEntries,
+  hfTensorShapes,
+  unusedHfTensors,
+  CONFIG_FILE_NAME,
+} from './hf/hf-model-core.js';
+export type { HfModel } from './hf/hf-model-core.js';
+export { openCheckpointSources, parseCheckpointIndex, SINGLE_FILE_NAME, INDEX_FILE_NAME } from './safetensors/checkpoint-files.js';
+export type { CheckpointDir, CheckpointTensorInfo } from './safetensors/checkpoint-files.js';
+export { openSafetensorsSource, bytesToF32 } from './safetensors/safetensors-source.js';
+export type { SafetensorsFile, IntHostTensor } from './safetensors/safetensors-source.js';
+export { createMemorySafetensorsWriter, planSafetensors, encodeTensorData } from './safetensors/safetensors-plan.js';
+export type { MemorySafetensorsWriter, SafetensorsWriter, SafetensorsEntry, SafetensorsTensor, SafetensorsData } from './safetensors/safetensors-plan.js';
+export { encodeSafetensors, decodeSafetensors } from './safetensors/safetensors-bytes.js';
+export type { DecodedSafetensors, DecodedSafetensorsTensor } from './safetensors/safetensors-bytes.js';
 export { syntheticModelConfig, SYNTHETIC_MODEL_SHAPES } from './synthetic/synthetic-config.js';
 export type { SyntheticModelShape, SyntheticModelName } from './synthetic/synthetic-config.js';
 export { fillNormal, tensorStreamSeed } from './synthetic/seeded-normal.js';

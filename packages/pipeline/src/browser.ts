@@ -4,8 +4,8 @@ export { pruneSource, validatePruneSettings, checkSourceForRun, runLabel, runLog
 export type { PruneHooks, PruneProgress, PruneSettings, PruneSourceOptions, RunEnvironment, RunLog, ValidatedPruneOptions } from './prune-core.js';
 export { pruneLayer } from './prune-layer.js';
 export type { PruneLayerOptions, MatrixReport } from './prune-layer.js';
-export { memoryLlama2cOutput, llama2cLinearBytes } from './checkpoint-sink.js';
-export type { CheckpointOutput, MemoryCheckpointOutput, OutputFormat } from './checkpoint-sink.js';
+export { memoryLlama2cOutput, llama2cLinearBytes, memoryHfOutput, hfOutputLayout, copyUnprunedTensors, isTargetTensor } from './checkpoint-sink.js';
+export type { CheckpointOutput, MemoryCheckpointOutput, MemoryHfOutput, HfOutputShard, OutputFormat } from './checkpoint-sink.js';
 export { calibrationFromText, idsDigest } from './calibration-batch.js';
 export type { CalibrationInfo, CalibrationBatch } from './calibration-batch.js';
 export { TARGET_SETS, targetLinears } from './targets.js';

@@ -17,7 +17,7 @@ import type { LinearName, SafetensorsWriter, WeightSource } from '@dass/model-lo
 import { UserInputError } from './user-error.js';
 
 import type { CheckpointOutput, OutputFormat } from './checkpoint-sink.js';
-import { llama2cLinearBytes } from './checkpoint-sink.js';
+import { copyUnprunedTensors, hfOutputLayout, isTargetTensor, llama2cLinearBytes } from './checkpoint-sink.js';
 
 export type { CheckpointOutput, OutputFormat } from './checkpoint-sink.js';
 
@@ -112,11 +112,6 @@ export async function openCheckpointOutput(options: CheckpointOutputOptions): Pr
   );
 }
 
-function isTarget(options: CheckpointOutputOptions, name: string): boolean {
-  const m = /^model\.layers\.(\d+)\.(?:self_attn|mlp)\.(\w+)\.weight$/.exec(name);
-  return !!m && options.targets.includes(m[2] as LinearName);
-}
-
 async function makeTempDir(out: string): Promise<string> {
   const temp = tempPathFor(resolve(out));
   try {
@@ -132,19 +127,10 @@ async function hfToHf(options: CheckpointOutputOptions): Promise<CheckpointOutpu
   const temp = await makeTempDir(options.out);
   const writers = new Map<string, SafetensorsWriter>();
   const checkpoint = await openCheckpointDir(options.modelPath);
-  const shardOf = new Map<string, string>();
+  const { shards: layout, shardOf } = hfOutputLayout(checkpoint);
   try {
-    for (const shard of checkpoint.shards()) {
-      const file = checkpoint.shard(shard);
-      const entries = file.names().map((name) => ({ name, dtype: file.info(name).dtype, shape: file.info(name).shape }));
-      for (const e of entries) if (checkpoint.has(e.name) && checkpoint.info(e.name).shard === shard) shardOf.set(e.name, shard);
-      writers.set(shard, await createSafetensorsWriter(join(temp, shard), entries, { ...file.metadata }));
-    }
-    for (const name of checkpoint.names()) {
-      if (!isTarget(options, name)) await writers.get(shardOf.get(name)!)!.write(name, await checkpoint.readRaw(name));
-    }
-    // Tensors a shard holds but the index does not list: never read by the model, copied as they are.
-    for (const { name, shard } of checkpoint.unindexed) await writers.get(shard)!.write(name, await checkpoint.shard(shard).readRaw(name));
+    for (const { shard, entries, metadata } of layout) writers.set(shard, await createSafetensorsWriter(join(temp, shard), entries, metadata));
+    await copyUnprunedTensors(checkpoint, shardOf, writers, options.targets);
     const shards = new Set(checkpoint.shards());
     for (const entry of await readdir(options.modelPath, { withFileTypes: true })) {
       if (entry.isFile() && !shards.has(entry.name)) await copyFile(join(options.modelPath, entry.name), join(temp, entry.name));
@@ -232,7 +218,7 @@ async function llama2cToHf(options: CheckpointOutputOptions): Promise<Checkpoint
       names.map((name) => ({ name, dtype: 'F32' as const, shape: source.shape(name) })),
       { format: 'pt' },
     );
-    for (const name of names) if (!isTarget(options, name)) await writer.write(name, (await source.readF32(name)).data);
+    for (const name of names) if (!isTargetTensor(options.targets, name)) await writer.write(name, (await source.readF32(name)).data);
     await writeFile(join(temp, 'config.json'), JSON.stringify(hfConfigJson(source.config), null, 2) + '\n');
     if (options.tokenizerPath) {
       const ext = basename(options.tokenizerPath).split('.').pop();

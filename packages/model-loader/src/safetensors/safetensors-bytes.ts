@@ -6,9 +6,9 @@
 import { ModelLoadError } from '../errors.js';
 import type { DType } from '../types.js';
 import { isFloatDtype } from './dtype.js';
-import { bytesToF32, bytesToInt } from './safetensors-file.js';
+import { bytesToF32, bytesToInt } from './safetensors-source.js';
 import { parseHeaderLength, parseSafetensorsHeader } from './safetensors-header.js';
-import { encodeTensorData, planSafetensors, type SafetensorsTensor } from './safetensors-writer.js';
+import { encodeTensorData, planSafetensors, type SafetensorsTensor } from './safetensors-plan.js';
 
 /** A tensor decoded from bytes: float dtypes as Float32Array, integers as `readTyped` gives them. */
 export interface DecodedSafetensorsTensor {
