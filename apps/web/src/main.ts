@@ -6,6 +6,7 @@ import { TARGET_SETS } from '@dass/pipeline';
 import type { PruneSettings } from '@dass/pipeline';
 import { getScoringMethod, scoringMethodNames } from '@dass/scoring';
 import type { BackendChoice, BackendRequest } from '@dass/tensor-backend';
+import { Zip, ZipPassThrough } from 'fflate';
 import { describeHfPick, pickedFolder } from './hf-input.js';
 import { modelBytes, tooLargeMessage } from './run.js';
 import type { EvalSettings, ModelInput, RunInputs, RunResult } from './run.js';
@@ -233,6 +234,31 @@ function download(bytes: Uint8Array | Blob | string, name: string, type: string,
   return a;
 }
 
+/**
+ * A zip of the pruned folder (`folder/<file>` for each file), stored without compression (weights do not compress
+ * much, and storing keeps it quick): fflate's streaming Zip, the files' bytes passed through as they are.
+ */
+async function zipFolder(folder: string, files: RunResult['pruned']['files']): Promise<Blob> {
+  const parts: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else parts.push(chunk);
+  });
+  for (const f of files) {
+    const entry = new ZipPassThrough(`${folder}/${f.name}`);
+    zip.add(entry);
+    if (f.data instanceof Blob) {
+      const reader = f.data.stream().getReader();
+      for (let r = await reader.read(); !r.done; r = await reader.read()) entry.push(r.value, false);
+      entry.push(new Uint8Array(0), true);
+    } else entry.push(f.data, true);
+  }
+  zip.end();
+  if (failure) throw failure;
+  return new Blob(parts as BlobPart[], { type: 'application/zip' });
+}
+
 function showResults(r: RunResult): void {
   $('results').hidden = false;
   const s = r.manifest.sparsity;
@@ -276,8 +302,27 @@ function showResults(r: RunResult): void {
   const manifest = download(JSON.stringify(r.manifest, null, 2) + '\n', 'run.json', 'application/json', 'Download the run manifest (run.json)');
   if (r.pruned.format === 'hf') {
     const intro = document.createElement('span');
-    intro.textContent = `The pruned folder ${r.pruned.name}, one file each (save them into one folder): `;
-    links.replaceChildren(intro, ...files, document.createElement('br'), manifest);
+    intro.textContent = `The pruned folder ${r.pruned.name}, one file each: `;
+    const zipButton = document.createElement('button');
+    zipButton.type = 'button';
+    zipButton.id = 'make-zip';
+    zipButton.textContent = `Make ${r.pruned.name}.zip (the whole folder, one download)`;
+    zipButton.addEventListener('click', () => {
+      zipButton.disabled = true;
+      zipButton.textContent = `Making ${r.pruned.name}.zip…`;
+      void zipFolder(r.pruned.name, r.pruned.files).then(
+        (blob) => {
+          const link = download(blob, `${r.pruned.name}.zip`, 'application/zip', `Download ${r.pruned.name}.zip (${(blob.size / 1e6).toFixed(1)} MB)`);
+          zipButton.replaceWith(link);
+          link.focus();
+        },
+        (err: Error) => {
+          zipButton.disabled = false;
+          zipButton.textContent = `Make ${r.pruned.name}.zip (failed: ${err.message}; try again)`;
+        },
+      );
+    });
+    links.replaceChildren(intro, ...files, document.createElement('br'), zipButton, manifest);
   } else links.replaceChildren(...files, manifest);
 }
 

@@ -8,6 +8,7 @@ import type { LayerStats } from '@dass/calibration';
 import { perplexityOfText } from '@dass/evaluation';
 import type { PerplexityResult } from '@dass/evaluation';
 import type { Gunzip } from '@dass/calibration';
+import { Gunzip as FflateGunzip } from 'fflate';
 import { CausalLM, blobSource, bytesSource, linearTensorName, openHfFiles, openLlama2cSource, tokenizerFromBytes } from '@dass/model-loader';
 import type { ByteSource, HfModel, LinearName, Tokenizer, WeightSource } from '@dass/model-loader';
 import { checkNM, parseSparsity } from '@dass/nm-sparsify';
@@ -121,22 +122,22 @@ async function bytesOf(file: InputFile): Promise<Uint8Array> {
 }
 
 /**
- * Calibration text stored gzip-compressed (`.txt.gz`, `.jsonl.gz`, as the CLI reads them): unpacked here with the
- * browser's DecompressionStream, handed to textSourceFromBytes (which hashes the stored bytes, as the CLI does) as its
- * gunzip. Undefined for bytes that are not gzip.
+ * Calibration text stored gzip-compressed (`.txt.gz`, `.jsonl.gz`, as the CLI reads them), unpacked with fflate's
+ * streaming Gunzip, which reads every member of a multi-member file as Node's gunzipSync does (the browser's
+ * DecompressionStream stops at the first). textSourceFromBytes calls it only for bytes that start like gzip, and
+ * hashes the stored bytes, as the CLI does.
  */
-async function gunzipFor(bytes: Uint8Array): Promise<Gunzip | undefined> {
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return undefined;
-  try {
-    const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('gzip'));
-    const out = new Uint8Array(await new Response(stream).arrayBuffer());
-    return () => out;
-  } catch (err) {
-    return () => {
-      throw err;
-    };
+export const gunzip: Gunzip = (bytes) => {
+  const chunks: Uint8Array[] = [];
+  new FflateGunzip((chunk) => chunks.push(chunk)).push(bytes, true);
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
   }
-}
+  return out;
+};
 
 /** The opened model, its tokenizer, the output to write and how to reopen that output for scoring. */
 interface OpenedModel {
@@ -285,7 +286,7 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
     const seqlen = checkSourceForRun(source, v, log);
     status('sampling calibration windows');
     const calibration = calibrationFromText({
-      source: textSourceFromBytes(inputs.calibration.name, inputs.calibration.bytes, settings.calibFormat ?? 'auto', await gunzipFor(inputs.calibration.bytes)),
+      source: textSourceFromBytes(inputs.calibration.name, inputs.calibration.bytes, settings.calibFormat ?? 'auto', gunzip),
       tokenizer,
       tokenizerName: opened.tokenizerName,
       nsamples: v.nsamples,

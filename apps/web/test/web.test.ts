@@ -4,7 +4,7 @@
 // site. Screenshot: test-artifacts/web-results.png. Needs `pnpm build` first (turbo's test depends on it).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perplexityOfText } from '@dass/evaluation';
-import { CausalLM, loadTokenizer, openModel } from '@dass/model-loader';
-import { fixtures } from '@dass/model-loader/test';
+import { gzipSync } from 'node:zlib';
+import { unzipSync } from 'fflate';
+import { CausalLM, convertLlama2cToHf, loadTokenizer, openLlama2c, openModel } from '@dass/model-loader';
+import { fixtures, reshardCheckpoint } from '@dass/model-loader/test';
 import { runPrune } from '@dass/pipeline';
 import { selectBackend } from '@dass/tensor-backend';
 // @ts-expect-error: a plain ES module script (also `pnpm web`), no type declarations
@@ -39,39 +41,34 @@ function findChromium(): string | undefined {
   return undefined;
 }
 
-/** What the CLI computes for the same inputs and settings: runPrune to a file, then perplexity of dense and pruned. */
-async function cliNumbers(method: string, sparsity: string) {
-  const out = join(mkdtempSync(join(tmpdir(), 'dass-web-test-')), 'pruned.bin');
-  const manifest = await runPrune({
-    model: fixtures.stories260K.bin,
-    tokenizer: fixtures.stories260K.tokenizer,
-    calib: calibText,
-    method,
-    sparsity,
-    out,
-    threads: 1,
-    ...RUN,
-  });
+/**
+ * What the CLI computes for the same inputs and settings: runPrune to a file (llama2.c) or folder (HF), then perplexity
+ * of dense and pruned. `tokenizer` undefined: the HF folder's own.
+ */
+async function cliRun(method: string, sparsity: string, model = fixtures.stories260K.bin, tokenizer: string | undefined = fixtures.stories260K.tokenizer, calib = calibText) {
+  const out = join(mkdtempSync(join(tmpdir(), 'dass-web-test-')), model.endsWith('.bin') ? 'pruned.bin' : 'pruned');
+  const manifest = await runPrune({ model, tokenizer, calib, method, sparsity, out, threads: 1, ...RUN });
   await selectBackend('auto');
   const text = readFileSync(fixtures.stories260K.referenceText, 'utf8');
   const ppl = async (path: string) => {
     const source = await openModel(path);
     const lm = await CausalLM.fromSource(source, { threads: 1 });
     try {
-      return (
-        await perplexityOfText(lm, await loadTokenizer(fixtures.stories260K.tokenizer, { vocabSize: source.config.vocabSize }), text, { ...EVAL, batchSize: 1 })
-      ).ppl;
+      return (await perplexityOfText(lm, await loadTokenizer(tokenizer ?? model, { vocabSize: source.config.vocabSize }), text, { ...EVAL, batchSize: 1 })).ppl;
     } finally {
       lm.dispose();
       await source.close();
     }
   };
-  return {
-    densePpl: await ppl(fixtures.stories260K.bin),
-    prunedPpl: await ppl(out),
-    sparsity: manifest.sparsity.overTargets.ratio,
-    sha256: createHash('sha256').update(readFileSync(out)).digest('hex'),
-  };
+  return { densePpl: await ppl(model), prunedPpl: await ppl(out), sparsity: manifest.sparsity.overTargets.ratio, out, manifest };
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** What the CLI computes for the bundled llama2.c model, with the written file's sha256. */
+async function cliNumbers(method: string, sparsity: string) {
+  const run = await cliRun(method, sparsity);
+  return { ...run, sha256: sha256(readFileSync(run.out)) };
 }
 
 const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -205,6 +202,128 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     expect(await page.$eval('#results', (e) => (e as HTMLElement).hidden)).toBe(true); // no partial results shown
     await page.close();
   }, 300_000);
+
+  /** stories260K as Hugging Face folders, made with the package's own converter and writer (config.json, safetensors, tokenizer.bin). */
+  async function hfFolder(name: string, dtype: 'F32' | 'BF16', shards: number): Promise<string> {
+    const dir = join(mkdtempSync(join(tmpdir(), 'dass-web-hf-')), name);
+    const source = await openLlama2c(fixtures.stories260K.bin);
+    await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir: dir, dtype });
+    await source.close();
+    if (shards > 1) await reshardCheckpoint(dir, shards);
+    return dir;
+  }
+
+  async function setFields(page: Page, method: string, fields: [string, string][]): Promise<void> {
+    await page.select('#method', method);
+    for (const [id, value] of fields) await page.$eval(id, (e, v) => ((e as HTMLInputElement).value = v as string), value);
+  }
+
+  /** The pruned checkpoint's downloads (every link but run.json and a zip): file name -> sha256 of the bytes. */
+  async function downloadedFiles(page: Page): Promise<Record<string, string>> {
+    return page.$$eval('#downloads a[download]', async (links) => {
+      const out: Record<string, string> = {};
+      for (const a of links as HTMLAnchorElement[]) {
+        if (a.download === 'run.json' || a.download.endsWith('.zip')) continue;
+        const bytes = await (await fetch(a.href)).arrayBuffer();
+        out[a.download] = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+      }
+      return out;
+    });
+  }
+
+  const folderHashes = (dir: string) => Object.fromEntries(readdirSync(dir).map((name) => [name, sha256(readFileSync(join(dir, name)))]));
+
+  it('a sharded HF folder (BF16, 3 shards + index) picked as a folder: DaSS 2:4 gives the CLI numbers and files', async () => {
+    const dir = await hfFolder('stories-hf-sharded', 'BF16', 3);
+    const page = await openPage('');
+    await page.click('input[name="model-choice"][value="hf"]');
+    await ((await page.$('#hf-folder')) as ElementHandle<HTMLInputElement>).uploadFile(dir);
+    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(
+      /^stories-hf-sharded: config\.json, model\.safetensors\.index\.json \+ 3 shard\(s\) \(.* of weights\), tokenizer\.bin\.$/,
+    );
+    await setFields(page, 'dass', [
+      ['#sparsity', '2:4'],
+      ['#nsamples', String(RUN.nsamples)],
+      ['#seqlen', String(RUN.seqlen)],
+      ['#eval-windows', String(EVAL.maxWindows)],
+    ]);
+    await page.click('#run');
+    const { state, text } = await finished(page);
+    expect(state, text).toBe('done');
+    const got = JSON.parse(text) as { densePpl: number; prunedPpl: number; sparsity: number };
+    const cli = await cliRun('dass', '2:4', dir, undefined);
+    expect(got.sparsity).toBe(cli.sparsity);
+    expect(relative(got.densePpl, cli.densePpl)).toBeLessThan(1e-4);
+    expect(relative(got.prunedPpl, cli.prunedPpl)).toBeLessThan(1e-4);
+    expect(await page.$$eval('#matrices td.ok', (cells) => cells.length)).toBe(15); // 2:4 along each matrix's axis
+    // The downloads are the folder `dass prune` writes, byte for byte: the 3 pruned shards, the index, config.json, tokenizer.bin.
+    const cliFiles = folderHashes(cli.out);
+    expect(Object.keys(cliFiles).sort()).toEqual([
+      'config.json',
+      'model-00001-of-00003.safetensors',
+      'model-00002-of-00003.safetensors',
+      'model-00003-of-00003.safetensors',
+      'model.safetensors.index.json',
+      'tokenizer.bin',
+    ]);
+    expect(await downloadedFiles(page)).toEqual(cliFiles);
+    // …and the same folder as one zip.
+    await page.click('#make-zip');
+    const zipLink = await page.waitForSelector('#downloads a[download="stories-hf-sharded-dass-2of4.zip"]', { timeout: 60_000 });
+    const zipped = await zipLink!.evaluate(async (a) => [...new Uint8Array(await (await fetch((a as HTMLAnchorElement).href)).arrayBuffer())]);
+    const entries = unzipSync(Uint8Array.from(zipped));
+    expect(Object.fromEntries(Object.entries(entries).map(([name, bytes]) => [name, sha256(bytes)]))).toEqual(
+      Object.fromEntries(Object.entries(cliFiles).map(([name, hash]) => [`stories-hf-sharded-dass-2of4/${name}`, hash])),
+    );
+    await page.close();
+  }, 300_000);
+
+  it("an HF folder's files picked together (one model.safetensors, F32) with gzip calibration text: Wanda 0.5 gives the CLI numbers and files", async () => {
+    const dir = await hfFolder('stories-hf', 'F32', 1);
+    // Two gzip members (as `cat a.gz b.gz` makes): read whole, as the CLI's gunzip reads them.
+    const raw = readFileSync(calibText);
+    const gz = join(mkdtempSync(join(tmpdir(), 'dass-web-gz-')), 'calibration.txt.gz');
+    writeFileSync(gz, Buffer.concat([gzipSync(raw.subarray(0, 20_000)), gzipSync(raw.subarray(20_000))]));
+    const page = await openPage('');
+    await page.click('input[name="model-choice"][value="hf"]');
+    await ((await page.$('#hf-file-list')) as ElementHandle<HTMLInputElement>).uploadFile(...readdirSync(dir).map((f) => join(dir, f)));
+    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(/^Files: config\.json, model\.safetensors \(.* of weights\), tokenizer\.bin\.$/);
+    await page.click('input[name="calib-choice"][value="file"]');
+    await ((await page.$('#calib-file')) as ElementHandle<HTMLInputElement>).uploadFile(gz);
+    await setFields(page, 'wanda', [
+      ['#sparsity', '0.5'],
+      ['#nsamples', String(RUN.nsamples)],
+      ['#seqlen', String(RUN.seqlen)],
+      ['#eval-windows', String(EVAL.maxWindows)],
+    ]);
+    await page.click('#run');
+    const { state, text } = await finished(page);
+    expect(state, text).toBe('done');
+    const got = JSON.parse(text) as { densePpl: number; prunedPpl: number; sparsity: number };
+    const cli = await cliRun('wanda', '0.5', dir, undefined, gz);
+    expect(got.sparsity).toBe(cli.sparsity);
+    expect(relative(got.prunedPpl, cli.prunedPpl)).toBeLessThan(1e-4);
+    expect(await downloadedFiles(page)).toEqual(folderHashes(cli.out));
+    const manifest = await page.$eval('#downloads a[download="run.json"]', async (a) => JSON.parse(await (await fetch((a as HTMLAnchorElement).href)).text()));
+    // The same windows as the CLI drew from the unpacked text, and the stored (compressed) bytes' hash, as the CLI records it.
+    expect(manifest.calibration).toMatchObject({ sourceSha256: sha256(readFileSync(gz)), idsSha256: cli.manifest.calibration.idsSha256 });
+    await page.close();
+  }, 300_000);
+
+  it('an HF pick missing a piece says which file and what was expected, before anything runs', async () => {
+    const dir = await hfFolder('stories-hf-noindex', 'F32', 2);
+    const page = await openPage('');
+    await page.click('input[name="model-choice"][value="hf"]');
+    const files = readdirSync(dir).filter((f) => f !== 'model.safetensors.index.json');
+    await ((await page.$('#hf-file-list')) as ElementHandle<HTMLInputElement>).uploadFile(...files.map((f) => join(dir, f)));
+    const expected = /no model\.safetensors or model\.safetensors\.index\.json \(2 \.safetensors file\(s\): a sharded checkpoint needs its index too\)/;
+    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(expected);
+    await page.click('#run');
+    const { state, text } = await finished(page);
+    expect(state).toBe('error');
+    expect(text).toMatch(expected);
+    await page.close();
+  }, 120_000);
 
   it('made no request outside the site', () => {
     expect(external).toEqual([]);

@@ -1,13 +1,13 @@
 // memoryHfOutput (the browser's in-memory HF output) against openCheckpointOutput (what `dass prune` writes to disk):
 // for the same checkpoint — BF16, sharded, with index metadata — and the same pruned linears, every shard is the same
 // bytes, and only the pruned tensors differ from the input.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blobSource, convertLlama2cToHf, linearTensorName, openHfFiles, openLlama2c, openModel, openSafetensors, writeSafetensors } from '@dass/model-loader';
+import { blobSource, convertLlama2cToHf, linearTensorName, openHfFiles, openLlama2c, openModel } from '@dass/model-loader';
 import type { LinearName } from '@dass/model-loader';
-import { fixtures } from '@dass/model-loader/test';
+import { fixtures, reshardCheckpoint } from '@dass/model-loader/test';
 import { memoryHfOutput } from './checkpoint-sink.js';
 import { openCheckpointOutput } from './checkpoint-output.js';
 
@@ -15,29 +15,12 @@ const root = mkdtempSync(join(tmpdir(), 'dass-memory-hf-'));
 const sharded = join(root, 'stories-bf16');
 const targets: readonly LinearName[] = ['gate_proj', 'up_proj', 'down_proj'];
 
-/** stories260K as an HF folder (BF16), resharded into 3 shards with an index, by the package's own writers. */
+/** stories260K as an HF folder (BF16), resharded into 3 shards with an index by the package's own writer. */
 beforeAll(async () => {
   const source = await openLlama2c(fixtures.stories260K.bin);
   await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir: sharded, dtype: 'BF16' });
   await source.close();
-  const file = await openSafetensors(join(sharded, 'model.safetensors'));
-  const all = [];
-  for (const name of file.names()) all.push({ name, dtype: file.info(name).dtype, shape: file.info(name).shape, data: await file.readRaw(name) });
-  await file.close();
-  rmSync(join(sharded, 'model.safetensors'));
-  const per = Math.ceil(all.length / 3);
-  const weightMap: Record<string, string> = {};
-  let total = 0;
-  for (let i = 0; i < 3; i++) {
-    const shard = `model-0000${i + 1}-of-00003.safetensors`;
-    const part = all.slice(i * per, (i + 1) * per);
-    await writeSafetensors(join(sharded, shard), part, { format: 'pt' });
-    for (const t of part) {
-      weightMap[t.name] = shard;
-      total += t.data.byteLength;
-    }
-  }
-  writeFileSync(join(sharded, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+  await reshardCheckpoint(sharded, 3);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -29,3 +29,4 @@ export const fixtures = {
 } as const;
 export { diskFull, withDiskFull } from './disk-full.js';
 export { useSwiftShader } from './webgpu-env.js';
+export { reshardCheckpoint } from './reshard.js';
