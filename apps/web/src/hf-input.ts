@@ -71,7 +71,10 @@ export function describeHfPick(pick: PickedFolder<NamedSized>): { ok: boolean; t
   if (!names.has(SINGLE_FILE_NAME) && !names.has(INDEX_FILE_NAME)) {
     const pickles = pick.files.filter((f) => /\.(bin|pt|pth|ckpt)$/i.test(f.name) && !f.name.startsWith('tokenizer'));
     if (pickles.length > 0)
-      return { ok: false, text: `${where} has ${pickles[0]!.name} but no ${SINGLE_FILE_NAME}: PyTorch pickles are never read; convert them to safetensors first.` };
+      return {
+        ok: false,
+        text: `${where} has ${pickles[0]!.name} but no ${SINGLE_FILE_NAME}: PyTorch pickles are never read; convert them to safetensors first.`,
+      };
     return {
       ok: false,
       text: `${where} has no ${SINGLE_FILE_NAME} or ${INDEX_FILE_NAME}${shards.length ? ` (${shards.length} .safetensors file(s): a sharded checkpoint needs its index too)` : ''}.`,

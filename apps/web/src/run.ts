@@ -211,7 +211,9 @@ async function openHfInput(folder: string, files: InputFile[]): Promise<OpenedMo
             const shardNames = new Set(shards.map((s) => s.name));
             // Every other file of the folder goes along unchanged (dass prune copies them the same way).
             const copied = files.filter((f) => !shardNames.has(f.name)).map((f) => ({ name: f.name, data: f instanceof Blob ? (f as Blob) : f.bytes }));
-            const outFiles = [...shards.map((s) => ({ name: s.name, data: s.bytes as Uint8Array | Blob })), ...copied].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+            const outFiles = [...shards.map((s) => ({ name: s.name, data: s.bytes as Uint8Array | Blob })), ...copied].sort((a, b) =>
+              a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+            );
             const reopened = await openHfFiles(
               outName,
               new Map(outFiles.map((f) => [f.name, f.data instanceof Blob ? blobSource(f.data, f.name) : bytesSource(f.name, f.data)])),
@@ -276,7 +278,10 @@ export async function runInBrowser(inputs: RunInputs, settings: PruneSettings, e
   status('selecting the backend');
   const backend = await selectBackend(settings.backend ?? 'auto');
   status(`opening ${modelName}`);
-  const opened = inputs.model.kind === 'hf' ? await openHfInput(inputs.model.folder, inputs.model.files) : await openLlama2cInput(inputs.model.model, inputs.model.tokenizer);
+  const opened =
+    inputs.model.kind === 'hf'
+      ? await openHfInput(inputs.model.folder, inputs.model.files)
+      : await openLlama2cInput(inputs.model.model, inputs.model.tokenizer);
   const { source, tokenizer } = opened;
   try {
     const log = runLog({

@@ -45,7 +45,13 @@ function findChromium(): string | undefined {
  * What the CLI computes for the same inputs and settings: runPrune to a file (llama2.c) or folder (HF), then perplexity
  * of dense and pruned. `tokenizer` undefined: the HF folder's own.
  */
-async function cliRun(method: string, sparsity: string, model = fixtures.stories260K.bin, tokenizer: string | undefined = fixtures.stories260K.tokenizer, calib = calibText) {
+async function cliRun(
+  method: string,
+  sparsity: string,
+  model = fixtures.stories260K.bin,
+  tokenizer: string | undefined = fixtures.stories260K.tokenizer,
+  calib = calibText,
+) {
   const out = join(mkdtempSync(join(tmpdir(), 'dass-web-test-')), model.endsWith('.bin') ? 'pruned.bin' : 'pruned');
   const manifest = await runPrune({ model, tokenizer, calib, method, sparsity, out, threads: 1, ...RUN });
   await selectBackend('auto');

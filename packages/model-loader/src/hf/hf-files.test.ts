@@ -70,7 +70,9 @@ describe('openHfFiles', () => {
       /no model\.safetensors or model\.safetensors\.index\.json \(got model-00001-of-000\d\d\.safetensors.*a sharded checkpoint needs its index too\)/,
     );
     const shard = [...sharded.keys()].find((n) => n.startsWith('model-00002'))!;
-    await expect(openHfFiles('m', without(shard))).rejects.toThrow(new RegExp(`m/${shard}: shard listed in model\\.safetensors\\.index\\.json .* is not among the files given`));
+    await expect(openHfFiles('m', without(shard))).rejects.toThrow(
+      new RegExp(`m/${shard}: shard listed in model\\.safetensors\\.index\\.json .* is not among the files given`),
+    );
     const pickles = new Map([
       ['config.json', sharded.get('config.json')!],
       ['pytorch_model.bin', blobSource(new Blob([new Uint8Array([0x50, 0x4b, 3, 4])]), 'pytorch_model.bin')],

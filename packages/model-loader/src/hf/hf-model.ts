@@ -9,14 +9,7 @@ import { ModelLoadError } from '../errors.js';
 import { openCheckpointDir } from '../safetensors/checkpoint-dir.js';
 import { CONFIG_FILE_NAME, CONFIG_SIZE_CAP, hfModelFromCheckpoint, parseHfConfigBytes, refusePickleOnlyEntries, type HfModel } from './hf-model-core.js';
 
-export {
-  CONFIG_FILE_NAME,
-  hfTensorShapeEntries,
-  hfTensorShapes,
-  openHfFiles,
-  parseHfConfigBytes,
-  unusedHfTensors,
-} from './hf-model-core.js';
+export { CONFIG_FILE_NAME, hfTensorShapeEntries, hfTensorShapes, openHfFiles, parseHfConfigBytes, unusedHfTensors } from './hf-model-core.js';
 export type { HfModel } from './hf-model-core.js';
 export { unusedTensorsWarning } from '../unused-tensors.js';
 

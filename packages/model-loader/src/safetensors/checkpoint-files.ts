@@ -159,7 +159,8 @@ export async function openCheckpointSources(dir: string, files: ReadonlyMap<stri
     );
   }
   const indexPath = at(INDEX_FILE_NAME);
-  if (indexSource.size > INDEX_SIZE_CAP) throw new ModelLoadError(indexPath, 'BAD_INDEX', `index is ${indexSource.size} bytes, over the ${INDEX_SIZE_CAP}-byte cap`);
+  if (indexSource.size > INDEX_SIZE_CAP)
+    throw new ModelLoadError(indexPath, 'BAD_INDEX', `index is ${indexSource.size} bytes, over the ${INDEX_SIZE_CAP}-byte cap`);
   const index = parseCheckpointIndex(indexPath, await readAllBytes(indexSource));
   const opened = new Map<string, SafetensorsFile>();
   try {
@@ -167,7 +168,11 @@ export async function openCheckpointSources(dir: string, files: ReadonlyMap<stri
       const source = files.get(shard);
       if (!source) {
         const firstTensor = index.weightMap.find(([, s]) => s === shard)![0];
-        throw new ModelLoadError(at(shard), 'NOT_FOUND', `shard listed in ${INDEX_FILE_NAME} (for tensor ${JSON.stringify(firstTensor)}) is not among the files given`);
+        throw new ModelLoadError(
+          at(shard),
+          'NOT_FOUND',
+          `shard listed in ${INDEX_FILE_NAME} (for tensor ${JSON.stringify(firstTensor)}) is not among the files given`,
+        );
       }
       opened.set(shard, await openSafetensorsSource(source));
     }

@@ -52,7 +52,6 @@ export interface Plan {
   fileSize: number;
 }
 
-
 function bad(path: string, problem: string): never {
   throw new ModelLoadError(path, 'BAD_VALUE', problem);
 }
@@ -161,7 +160,6 @@ export function encodeTensorData(path: string, name: string, dtype: DType, numel
   }
   return out;
 }
-
 
 /** A safetensors file assembled in memory (a browser's download): `bytes()` once committed. */
 export interface MemorySafetensorsWriter extends SafetensorsWriter {

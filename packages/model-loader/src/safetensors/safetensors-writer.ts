@@ -8,7 +8,15 @@ import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ModelLoadError } from '../errors.js';
 import { encodeBf16 } from './half-float.js';
-import { encodeTensorData, planSafetensors, type Plan, type SafetensorsData, type SafetensorsEntry, type SafetensorsTensor, type SafetensorsWriter } from './safetensors-plan.js';
+import {
+  encodeTensorData,
+  planSafetensors,
+  type Plan,
+  type SafetensorsData,
+  type SafetensorsEntry,
+  type SafetensorsTensor,
+  type SafetensorsWriter,
+} from './safetensors-plan.js';
 import { syncDirectory, tempPathFor } from '../write-atomic.js';
 
 export { encodeTensorData, planSafetensors } from './safetensors-plan.js';
