@@ -54,7 +54,7 @@ describe('openHfFiles', () => {
           if (layout === 'single') expect(got).toEqual(drawn);
           else for (let i = 0; i < got.length; i += 7) expect(Math.abs(got[i]! - drawn[i]!)).toBeLessThanOrEqual(Math.abs(drawn[i]!) / 128);
         }
-        expect(await files.readF32Rows('model.embed_tokens.weight', [3, 1])).toEqual(await disk.readF32Rows('model.embed_tokens.weight', [3, 1]));
+        expect(await files.readF32Rows!('model.embed_tokens.weight', [3, 1])).toEqual(await disk.readF32Rows!('model.embed_tokens.weight', [3, 1]));
       } finally {
         await disk.close();
         await files.close();
