@@ -1,8 +1,9 @@
-// The command line as a whole: help and version through the built bin (what a user's shell sees); yargs-level
-// validation through `main` in this process (the exit status of a real process is checked by the hostile corpus).
+// The command line as a whole: help, version and a --json result through the built bin (what a user's shell sees);
+// yargs-level validation through `main` in this process (the exit status of a real process is checked by the
+// hostile corpus).
 import { describe, expect, it } from 'vitest';
 import { runDassInProcess } from './hostile/run-in-process.js';
-import { runCli } from './test-support/run-cli.js';
+import { bundled, runCliProcess } from './test-support/run-cli.js';
 
 const expectUsageError = (r: { code: number | null; stdout: string; stderr: string }, fragment: string) => {
   expect(r.code, r.stderr).toBe(2);
@@ -15,23 +16,36 @@ const expectUsageError = (r: { code: number | null; stdout: string; stderr: stri
 
 describe('dass (built bin)', () => {
   it('prints help listing every command and exits 0', async () => {
-    const r = await runCli(['--help']);
+    const r = await runCliProcess(['--help']);
     expect(r.code).toBe(0);
     for (const command of ['prune', 'calib', 'eval', 'inspect', 'convert', 'demo']) expect(r.stdout).toContain(`dass ${command}`);
     expect(r.stdout).toContain('Exit codes');
   });
 
   it('prints the package version', async () => {
-    const r = await runCli(['--version']);
+    const r = await runCliProcess(['--version']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
-  it('prints per-command help with the flags', async () => {
-    const r = await runCli(['prune', '--help']);
+  it('prints per-command help with the flags, the option flags the built-in methods declare, and every method with its label', async () => {
+    const r = await runCliProcess(['prune', '--help']);
     expect(r.code).toBe(0);
     for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json'])
       expect(r.stdout).toContain(flag);
+    // The method registry's flags (see commands/prune-plugins.test.ts for a registered plug-in's own flag).
+    for (const flag of ['--alpha', '--percdamp', '--blocksize', '--update', '--layer-ratios', '--owl-m', '--owl-lambda']) expect(r.stdout).toContain(flag);
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('ria (RIA)');
+  });
+
+  it('prints a --json result as the only stdout, nothing on stderr, exit 0', async () => {
+    const r = await runCliProcess(['inspect', '--model', bundled.model, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.endsWith('}\n')).toBe(true);
+    const parsed = JSON.parse(r.stdout) as { format: string; rows: unknown[] };
+    expect(parsed.format).toBe('llama2c');
+    expect(parsed.rows).toHaveLength(5 * 7);
   });
 });
 

@@ -1,14 +1,15 @@
 // `--backend webgpu` where Dawn finds no adapter at all (VK_ICD_FILENAMES names no driver): a user-facing error,
-// exit 2, one line saying why; and `eval ppl --json` records the backend it ran on.
+// exit 2, one line saying why (a process of its own: Dawn reads the variable when it loads); and `eval ppl --json`
+// records the backend it ran on (in this process).
 import { describe, expect, it } from 'vitest';
-import { bundled, runCli, runCliJson } from '../test-support/run-cli.js';
+import { bundled, runCliJson, runCliProcess } from '../test-support/run-cli.js';
 
 const MODEL = ['--model', bundled.model, '--tokenizer', bundled.tokenizer];
 
 describe('--backend webgpu', () => {
   // Vulkan drivers are what Dawn uses on Linux; elsewhere (Metal, D3D12) there is no variable that hides them.
   it.skipIf(process.platform !== 'linux')('with no adapter at all exits 2 with one line saying why', async () => {
-    const r = await runCli(['eval', 'ppl', ...MODEL, '--data', bundled.evaluationText, '--max-windows', '1', '--seqlen', '64', '--backend', 'webgpu'], {
+    const r = await runCliProcess(['eval', 'ppl', ...MODEL, '--data', bundled.evaluationText, '--max-windows', '1', '--seqlen', '64', '--backend', 'webgpu'], {
       VK_ICD_FILENAMES: '/nonexistent/no-such-vulkan-driver.json',
     });
     expect(r.code).toBe(2);

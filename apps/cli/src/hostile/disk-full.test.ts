@@ -2,8 +2,9 @@
  * A full disk mid-write leaves no partial output: every writing command (prune to HF and to llama2.c, convert,
  * calib) fails with exit 2 and one line naming the output and "no space left on device", the output folder holds
  * nothing afterwards (no output, no temporary), and the input is untouched. Two ways to fill the disk: an injected
- * ENOSPC after N bytes (a preload, no product code involved; runs everywhere) at several N, and, where this process
- * may mount (root on Linux), a real 600 KiB tmpfs.
+ * ENOSPC after N bytes (the file system patched around the run, no product code involved; runs everywhere) at several
+ * N, and, where this process may mount (root on Linux), a real 600 KiB tmpfs. Every run goes through the CLI's `main`
+ * in this process (a real process's exit status for a refused input is the hostile corpus's business).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -12,12 +13,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBase, type CorpusBase } from './corpus-base.js';
 import { folderSnapshot, sha256File } from './folder-snapshot.js';
-import { assertBuilt, disposeProbe, errorLines, runDass } from './run-dass.js';
-import { writeFaultPreload } from './write-fault.js';
+import { errorLines } from './run-dass.js';
+import { runDassInProcess } from './run-in-process.js';
+import { installWriteFault } from './write-fault.js';
 
 let root: string;
 let base: CorpusBase;
-let preload: string;
 
 type Command = 'prune-hf' | 'prune-llama2c' | 'prune-report' | 'convert' | 'calib';
 
@@ -45,31 +46,24 @@ async function inputs(): Promise<unknown> {
 let inputsBefore: unknown;
 
 beforeAll(async () => {
-  assertBuilt();
   root = await mkdtemp(join(tmpdir(), 'dass-hostile-full-'));
   base = await buildBase(root);
-  preload = await writeFaultPreload(root);
   inputsBefore = await inputs();
 }, 60_000);
 
 afterAll(async () => {
-  await disposeProbe();
   await rm(root, { recursive: true, force: true });
 });
 
 /**
- * Runs `command` into `folder` and checks the refusal names `blame` (default: the output), and that `folder` holds
- * only `kept` afterwards (default: nothing).
+ * Runs `command` into `folder` (with at most `budget` bytes of space when given) and checks the refusal names `blame`
+ * (default: the output), and that `folder` holds only `kept` afterwards (default: nothing).
  */
-async function expectCleanFailure(
-  command: Command,
-  folder: string,
-  options: Parameters<typeof runDass>[1],
-  blame?: string,
-  kept: string[] = [],
-): Promise<void> {
+async function expectCleanFailure(command: Command, folder: string, budget?: number, blame?: string, kept: string[] = []): Promise<void> {
   const out = join(folder, outName[command]);
-  const run = await runDass(argv(command, out), { heapMiB: 1024, timeoutMs: 60_000, ...options });
+  const restore = budget === undefined ? undefined : await installWriteFault(budget);
+  const run = await runDassInProcess(argv(command, out), { timeoutMs: 60_000 }).finally(() => restore?.());
+  expect(run.timedOut).toBe(false);
   expect(run.code, run.stderr).toBe(2);
   const lines = errorLines(run.stderr);
   expect(lines).toHaveLength(1);
@@ -100,7 +94,7 @@ describe('an injected ENOSPC after N bytes', () => {
     it(`${command} with ${budget} bytes of space: exit 2, nothing left behind`, async () => {
       const folder = join(root, `fault-${command}-${budget}`);
       await mkdir(folder);
-      await expectCleanFailure(command, folder, { preload: [preload], env: { DASS_FAULT_WRITE_BUDGET: String(budget) } });
+      await expectCleanFailure(command, folder, budget);
     }, 60_000);
   }
 
@@ -108,15 +102,14 @@ describe('an injected ENOSPC after N bytes', () => {
     // Output: model.safetensors 1 044 984 + config.json 527 + tokenizer.bin 6 227 bytes; the report does not fit.
     const folder = join(root, 'fault-prune-report');
     await mkdir(folder);
-    const options = { preload: [preload], env: { DASS_FAULT_WRITE_BUDGET: String(1_051_738 + 100) } };
-    await expectCleanFailure('prune-report', folder, options, join(folder, 'out.run.json'), ['out']);
-    const inspect = await runDass(['inspect', '--model', join(folder, 'out')], { heapMiB: 1024 });
+    await expectCleanFailure('prune-report', folder, 1_051_738 + 100, join(folder, 'out.run.json'), ['out']);
+    const inspect = await runDassInProcess(['inspect', '--model', join(folder, 'out')]);
     expect(inspect.code, inspect.stderr).toBe(0);
   }, 60_000);
 
   it('with the space back, the same command succeeds in the same folder', async () => {
     const folder = join(root, 'fault-prune-hf-400000');
-    const run = await runDass(argv('prune-hf', join(folder, 'out')), { heapMiB: 1024, timeoutMs: 60_000 });
+    const run = await runDassInProcess(argv('prune-hf', join(folder, 'out')), { timeoutMs: 60_000 });
     expect(run.code, run.stderr).toBe(0);
     expect(await readdir(folder)).toEqual(['out']);
   }, 60_000);
@@ -144,7 +137,7 @@ describe.skipIf(!canMount())('a real 600 KiB tmpfs (root only)', () => {
       await mkdir(folder);
       execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=600k', 'tmpfs', folder]);
       try {
-        await expectCleanFailure(command, folder, {});
+        await expectCleanFailure(command, folder);
       } finally {
         execFileSync('umount', [folder]);
       }

@@ -3,7 +3,8 @@
  * the layer loop, the final rename) must leave the input byte-identical and either no output or the complete one
  * (byte-identical to an uninterrupted run, and `dass inspect` reads it). A rerun then succeeds. SIGINT cleans up its
  * temporaries; SIGKILL cannot, and what it leaves (`<out>.tmp-<pid>-<hex>`) is ignored by reruns (documented in
- * SECURITY.md), which the rerun here proves.
+ * SECURITY.md), which the rerun here proves. The killed runs (and the two reference runs that time them) are real
+ * `dass` processes; the inspection of a finished output and the rerun go through the CLI's `main` in this process.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBase, type CorpusBase } from './corpus-base.js';
 import { folderSnapshot, sha256File } from './folder-snapshot.js';
 import { assertBuilt, disposeProbe, errorLines, runDass } from './run-dass.js';
+import { runDassInProcess } from './run-in-process.js';
 import { seededRandom } from './seeded-random.js';
 
 const KILL_POINTS = 12;
@@ -105,7 +107,7 @@ describe('killing dass prune loses nothing', () => {
       const produced = existsSync(out);
       if (produced) {
         expect(await outputDigest(out)).toEqual(reference[format].output);
-        const inspect = await runDass(['inspect', '--model', out, '--json'], { heapMiB: 1024 });
+        const inspect = await runDassInProcess(['inspect', '--model', out, '--json']);
         expect(inspect.code, inspect.stderr).toBe(0);
         expect((JSON.parse(inspect.stdout) as { totals: { overTargets: { ratio: number } } }).totals.overTargets.ratio).toBe(0.5);
       }
@@ -121,7 +123,7 @@ describe('killing dass prune loses nothing', () => {
 
       // A rerun (with --force when the killed run had finished) succeeds and writes the same bytes; it removes
       // only its own temporaries, leaving a killed run's stale ones as they were.
-      const rerun = await runDass([...pruneArgv(format, out), ...(produced ? ['--force'] : [])], { heapMiB: 1024, timeoutMs: 60_000 });
+      const rerun = await runDassInProcess([...pruneArgv(format, out), ...(produced ? ['--force'] : [])], { timeoutMs: 60_000 });
       expect(rerun.code, rerun.stderr).toBe(0);
       expect(await outputDigest(out)).toEqual(reference[format].output);
       expect((await readdir(dir)).filter((name) => name !== outName(format)).sort()).toEqual([...leftovers].sort());

@@ -8,13 +8,25 @@ import { main } from '../main.js';
 import type { DassRun } from './run-dass.js';
 
 export interface RunInProcessOptions {
-  /** Reported as timed out after this long (the run itself is not stopped); default 20 s. */
+  /** Reported as timed out after this long (the run itself is not stopped); default 20 s; Infinity for no limit. */
   timeoutMs?: number;
   env?: Record<string, string>;
 }
 
-/** `dass <argv>` through `main`; the result has the subprocess runner's shape, without signal or RSS. */
-export async function runDassInProcess(argv: readonly string[], options: RunInProcessOptions = {}): Promise<DassRun> {
+/** The run in progress (or the last one): runs in one process never overlap, as they never do in a real `dass`. */
+let queue: Promise<unknown> = Promise.resolve();
+
+/**
+ * `dass <argv>` through `main`; the result has the subprocess runner's shape, without signal or RSS. Calls made
+ * while another run is in progress wait for it: every run has this process's tfjs engine to itself.
+ */
+export function runDassInProcess(argv: readonly string[], options: RunInProcessOptions = {}): Promise<DassRun> {
+  const run = queue.then(() => runOnce(argv, options));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runOnce(argv: readonly string[], options: RunInProcessOptions): Promise<DassRun> {
   let stdout = '';
   let stderr = '';
   const io = {
@@ -25,8 +37,10 @@ export async function runDassInProcess(argv: readonly string[], options: RunInPr
   };
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
+  const limitMs = options.timeoutMs ?? 20_000;
+  // No timer for an unlimited run (setTimeout would take Infinity for 1 ms).
   const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.timeoutMs ?? 20_000);
+    if (Number.isFinite(limitMs)) timer = setTimeout(() => resolve('timeout'), limitMs);
   });
   const code = await Promise.race([main(argv, io), timeout]).finally(() => clearTimeout(timer));
   const seconds = (performance.now() - started) / 1000;

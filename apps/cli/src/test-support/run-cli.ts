@@ -1,6 +1,10 @@
 /**
- * Test helpers that drive the BUILT command (`node dist/bin.js`, package dir as cwd), as a user would. Turbo's
- * `test` task depends on `build`; when dist is missing the tests fail with a message saying how to build it.
+ * Test helpers that run `dass` as a user would. `runCli` and `runCliJson` go through the CLI's `main(argv, io)` in
+ * the test process (stdout and stderr captured, stderr not a TTY, one run at a time): the same parsing, commands,
+ * error reporting and exit code as the built bin, without a Node start, module load and tfjs initialisation per
+ * call. `runCliProcess` and `startCli` spawn the BUILT command (`node dist/bin.js`, package dir as cwd) for what
+ * needs a process of its own: signals, the environment a native library reads at load, the bin shim itself.
+ * Turbo's `test` task depends on `build`; when dist is missing the process tests fail saying how to build it.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -9,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundled } from '../assets.js';
 import { assertBuilt, cliDir, dassBin } from '../hostile/run-dass.js';
+import { runDassInProcess } from '../hostile/run-in-process.js';
 
 export { bundled };
 
@@ -19,7 +24,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Starts `dass <args>`; stdout/stderr are pipes, so the CLI sees a non-TTY stderr (no progress output). */
+/** Starts `dass <args>` as a process; stdout/stderr are pipes, so the CLI sees a non-TTY stderr (no progress output). */
 export function startCli(args: readonly string[], env: Record<string, string> = {}): { child: ChildProcess; result: Promise<CliResult> } {
   assertBuilt();
   const child = spawn(process.execPath, [dassBin, ...args], {
@@ -38,11 +43,18 @@ export function startCli(args: readonly string[], env: Record<string, string> = 
   return { child, result };
 }
 
-export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+/** `dass <args>` as a process of its own (the built bin). */
+export function runCliProcess(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
   return startCli(args, env).result;
 }
 
-/** Runs the CLI and parses its stdout as exactly one JSON object; fails with stderr when it did not exit 0. */
+/** `dass <args>` through `main` in this process (queued behind any run in progress); no time limit. */
+export async function runCli(args: readonly string[]): Promise<CliResult> {
+  const r = await runDassInProcess(args, { timeoutMs: Infinity });
+  return { code: r.code, signal: null, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs `dass <args>` in this process and parses its stdout as exactly one JSON object; fails with stderr when it did not exit 0. */
 export async function runCliJson<T = Record<string, unknown>>(args: readonly string[]): Promise<T> {
   const r = await runCli(args);
   if (r.code !== 0) throw new Error(`dass ${args.join(' ')} exited ${r.code}:\n${r.stderr}`);
