@@ -1,9 +1,9 @@
-// The command line as a whole: help, version and a --json result through the built bin (what a user's shell sees);
-// yargs-level validation through `main` in this process (the exit status of a real process is checked by the
-// hostile corpus).
+// The command line as a whole: help and version through the built bin (what a user's shell sees; a --json result
+// through the bin is in commands/backend-webgpu.test.ts); yargs-level validation through `main` in this process (the
+// exit status of a real process is checked by the hostile corpus).
 import { describe, expect, it } from 'vitest';
 import { runDassInProcess } from './hostile/run-in-process.js';
-import { bundled, runCliProcess } from './test-support/run-cli.js';
+import { runCliProcess } from './test-support/run-cli.js';
 
 const expectUsageError = (r: { code: number | null; stdout: string; stderr: string }, fragment: string) => {
   expect(r.code, r.stderr).toBe(2);
@@ -36,16 +36,6 @@ describe('dass (built bin)', () => {
     // The method registry's flags (see commands/prune-plugins.test.ts for a registered plug-in's own flag).
     for (const flag of ['--alpha', '--percdamp', '--blocksize', '--update', '--layer-ratios', '--owl-m', '--owl-lambda']) expect(r.stdout).toContain(flag);
     expect(r.stdout.replace(/\s+/g, ' ')).toContain('ria (RIA)');
-  });
-
-  it('prints a --json result as the only stdout, nothing on stderr, exit 0', async () => {
-    const r = await runCliProcess(['inspect', '--model', bundled.model, '--json']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toBe('');
-    expect(r.stdout.endsWith('}\n')).toBe(true);
-    const parsed = JSON.parse(r.stdout) as { format: string; rows: unknown[] };
-    expect(parsed.format).toBe('llama2c');
-    expect(parsed.rows).toHaveLength(5 * 7);
   });
 });
 

@@ -1,8 +1,9 @@
 // `--backend webgpu` where Dawn finds no adapter at all (VK_ICD_FILENAMES names no driver): a user-facing error,
-// exit 2, one line saying why (a process of its own: Dawn reads the variable when it loads); and `eval ppl --json`
-// records the backend it ran on (in this process).
+// exit 2, one line saying why; and `eval ppl --json` records the backend it ran on. Both in a process of their own:
+// Dawn reads the variable when it loads, and a process selects its backend once (an earlier auto selection in this
+// process would be reported instead).
 import { describe, expect, it } from 'vitest';
-import { bundled, runCliJson, runCliProcess } from '../test-support/run-cli.js';
+import { bundled, runCliProcess } from '../test-support/run-cli.js';
 
 const MODEL = ['--model', bundled.model, '--tokenizer', bundled.tokenizer];
 
@@ -20,7 +21,7 @@ describe('--backend webgpu', () => {
   });
 
   it('eval ppl --json names the backend and why faster ones were skipped', async () => {
-    const r = await runCliJson<{ backend: { name: string; skipped: { name: string; reason: string }[] } }>([
+    const run = await runCliProcess([
       'eval',
       'ppl',
       ...MODEL,
@@ -34,6 +35,11 @@ describe('--backend webgpu', () => {
       'wasm',
       '--json',
     ]);
+    // Also the --json contract through the built bin: exit 0, the JSON object is all of stdout, nothing on stderr.
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout.endsWith('}\n')).toBe(true);
+    const r = JSON.parse(run.stdout) as { backend: { name: string; skipped: { name: string; reason: string }[] } };
     expect(r.backend.name).toBe('wasm');
     expect(r.backend.skipped).toEqual([]);
   });

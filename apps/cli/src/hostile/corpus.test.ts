@@ -4,8 +4,9 @@
  * afterwards (inputs untouched, no output or temporary file left behind).
  *
  * The cases whose files claim huge sizes (2^63-byte headers, billion-layer configs, 1 GiB sparse files, …) run again
- * in a real `dass` process with a 256 MiB V8 heap, a 20 s limit and a bounded peak RSS, as do a few cases for the exit
- * status the shell sees; those checks need a process of their own.
+ * in a process of their own with a 256 MiB V8 heap, a 20 s limit per case and a bounded peak RSS: all of them one
+ * after another through `main` in one such process (its peak RSS after each case bounded, so each case's is). A few
+ * cases run in a real `dass` process each (the same heap and RSS bounds) for the exit status the shell sees.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCorpus } from './corpus.js';
 import { folderSnapshot } from './folder-snapshot.js';
-import { assertBuilt, disposeProbe, judgeRun, runDass } from './run-dass.js';
+import { assertBuilt, disposeProbe, judgeRun, runDass, runDassBatch, type DassRun } from './run-dass.js';
 import { runDassInProcess } from './run-in-process.js';
 
 /** A dass process that refuses its input stays near its startup footprint (~100 MiB with tfjs and yargs loaded). */
@@ -28,7 +29,10 @@ assertBuilt();
 const root = await mkdtemp(join(tmpdir(), 'dass-hostile-corpus-'));
 const cases = await buildCorpus(root);
 const baseBefore = await folderSnapshot(join(root, 'base'));
-const processCases = cases.filter((c) => MEMORY_CASES.test(c.id) || EXIT_STATUS_CASES.has(c.id));
+const memoryCases = cases.filter((c) => MEMORY_CASES.test(c.id));
+const exitStatusCases = cases.filter((c) => EXIT_STATUS_CASES.has(c.id));
+/** The memory cases' runs in one process, started when the first of their tests asks (after the in-process runs). */
+let memoryBatch: Promise<{ runs: Map<string, DassRun>; process: DassRun }> | undefined;
 
 afterAll(async () => {
   // The shared valid checkpoint every argument case points at is never modified either.
@@ -45,13 +49,8 @@ describe('the hostile corpus', () => {
   });
 
   it('runs the memory cases and every exit-status case in a process of their own', () => {
-    expect(
-      processCases
-        .filter((c) => EXIT_STATUS_CASES.has(c.id))
-        .map((c) => c.id)
-        .sort(),
-    ).toEqual([...EXIT_STATUS_CASES].sort());
-    expect(processCases.filter((c) => MEMORY_CASES.test(c.id)).length).toBeGreaterThanOrEqual(10);
+    expect(exitStatusCases.map((c) => c.id).sort()).toEqual([...EXIT_STATUS_CASES].sort());
+    expect(memoryCases.length).toBeGreaterThanOrEqual(10);
   });
 });
 
@@ -68,8 +67,33 @@ describe('dass refuses hostile input cleanly (main in this process)', () => {
   }
 });
 
-describe.concurrent('dass refuses hostile input cleanly (a process with a 256 MiB heap)', () => {
-  for (const c of processCases) {
+describe('dass refuses hostile input cleanly (main, the memory cases in one process with a 256 MiB heap)', () => {
+  for (const c of memoryCases) {
+    it(
+      `${c.id}: ${c.description}`,
+      async () => {
+        const folder = join(root, c.id);
+        const before = await folderSnapshot(folder);
+        memoryBatch ??= runDassBatch(
+          memoryCases.map(({ id, argv }) => ({ id, argv })),
+          { timeoutMs: 20_000, heapMiB: 256 },
+        );
+        const batch = await memoryBatch;
+        const run = batch.runs.get(c.id);
+        expect(
+          run,
+          `the batch process never finished this case: exit ${batch.process.code} ${batch.process.signal ?? ''} ${batch.process.stderr.slice(0, 600)}`,
+        ).toBeDefined();
+        expect(judgeRun(c, run!, MAX_RSS_BYTES)).toEqual([]);
+        expect(await folderSnapshot(folder)).toEqual(before);
+      },
+      20_000 * memoryCases.length + 30_000,
+    );
+  }
+});
+
+describe.concurrent('dass refuses hostile input cleanly (a dass process with a 256 MiB heap: the exit status)', () => {
+  for (const c of exitStatusCases) {
     it(`${c.id}: ${c.description}`, async () => {
       const folder = join(root, c.id);
       const before = await folderSnapshot(folder);

@@ -73,16 +73,79 @@ export async function runDass(argv: readonly string[], options: RunDassOptions =
   assertBuilt();
   const dir = await probeFolder();
   const rssFile = join(dir, `rss-${process.pid}-${runCounter++}`);
+  const run = await runNode([dassBin, ...argv], { ...options, env: { ...options.env, DASS_HOSTILE_RSS_FILE: rssFile } });
+  let maxRssBytes: number | undefined;
+  try {
+    maxRssBytes = Number(await readFile(rssFile, 'utf8'));
+    await rm(rssFile, { force: true });
+  } catch {
+    maxRssBytes = undefined;
+  }
+  return { ...run, maxRssBytes };
+}
+
+/** One command line of a batch (`runDassBatch`). */
+export interface BatchCase {
+  id: string;
+  argv: string[];
+}
+
+/** What `dist/hostile/run-batch.js` records for one case. */
+export interface BatchResult {
+  id: string;
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  seconds: number;
+  /** Peak RSS of the batch process up to the end of this case. */
+  maxRssBytes: number;
+}
+
+/**
+ * Runs `cases` one after another through `main` in ONE process (`dist/hostile/run-batch.js`) with the heap limit of
+ * `options`; `options.timeoutMs` is per case (the process is killed after that times the number of cases). Each
+ * case's run has the RSS peak of the process up to its end; a case the process never finished (it died, or was
+ * killed) is missing from the map.
+ */
+export async function runDassBatch(
+  cases: readonly BatchCase[],
+  options: Omit<RunDassOptions, 'onSpawn'> = {},
+): Promise<{ runs: Map<string, DassRun>; process: DassRun }> {
+  assertBuilt();
+  const dir = await probeFolder();
+  const casesFile = join(dir, `batch-${process.pid}-${runCounter}.json`);
+  const resultsFile = join(dir, `batch-${process.pid}-${runCounter++}.jsonl`);
+  await writeFile(casesFile, JSON.stringify(cases));
+  const perCase = options.timeoutMs ?? 20_000;
+  const script = join(cliDir, 'dist', 'hostile', 'run-batch.js');
+  const run = await runNode([script, casesFile, resultsFile, String(perCase)], { ...options, timeoutMs: perCase * cases.length + 5_000 });
+  const lines = await readFile(resultsFile, 'utf8').then(
+    (text) => text.split('\n').filter((line) => line !== ''),
+    () => [],
+  );
+  await rm(casesFile, { force: true });
+  await rm(resultsFile, { force: true });
+  const runs = new Map<string, DassRun>();
+  for (const line of lines) {
+    const r = JSON.parse(line) as BatchResult;
+    runs.set(r.id, { code: r.code, signal: null, stdout: r.stdout, stderr: r.stderr, timedOut: r.timedOut, maxRssBytes: r.maxRssBytes, seconds: r.seconds });
+  }
+  return { runs, process: run };
+}
+
+/** `node <args>` with the probe preloaded, a heap limit and a time limit (cwd: apps/cli). */
+async function runNode(args: readonly string[], options: RunDassOptions): Promise<Omit<DassRun, 'maxRssBytes'>> {
+  const dir = await probeFolder();
   const imports = [join(dir, 'rss-probe.mjs'), ...(options.preload ?? [])].map((p) => `--import=${pathToFileURL(p).href}`);
   const env = {
     ...process.env,
     DASS_DEBUG: '',
     ...options.env,
     NODE_OPTIONS: [`--max-old-space-size=${options.heapMiB ?? 256}`, ...imports].join(' '),
-    DASS_HOSTILE_RSS_FILE: rssFile,
   };
   const started = performance.now();
-  const child = spawn(process.execPath, [dassBin, ...argv], { cwd: cliDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: cliDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
@@ -97,15 +160,7 @@ export async function runDass(argv: readonly string[], options: RunDassOptions =
     child.on('error', reject);
     child.on('close', (c, s) => resolve({ code: c, signal: s }));
   }).finally(() => clearTimeout(timer));
-  const seconds = (performance.now() - started) / 1000;
-  let maxRssBytes: number | undefined;
-  try {
-    maxRssBytes = Number(await readFile(rssFile, 'utf8'));
-    await rm(rssFile, { force: true });
-  } catch {
-    maxRssBytes = undefined;
-  }
-  return { code, signal, stdout, stderr, timedOut, maxRssBytes, seconds };
+  return { code, signal, stdout, stderr, timedOut, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The `dass: error: …` line(s) of stderr, warnings left out. */
