@@ -1,6 +1,6 @@
-// The command line as a whole: help and version through the built bin (what a user's shell sees; a --json result
-// through the bin is in commands/backend-webgpu.test.ts); yargs-level validation through `main` in this process (the
-// exit status of a real process is checked by the hostile corpus).
+// The command line as a whole: help through the built bin (what a user's shell sees; a --json result through the
+// bin is in commands/backend-webgpu.test.ts); the version, per-command help and yargs-level validation through `main`
+// in this process (the exit status of a real process is checked by the hostile corpus).
 import { describe, expect, it } from 'vitest';
 import { runDassInProcess } from './hostile/run-in-process.js';
 import { runCliProcess } from './test-support/run-cli.js';
@@ -21,15 +21,19 @@ describe('dass (built bin)', () => {
     for (const command of ['prune', 'calib', 'eval', 'inspect', 'convert', 'demo']) expect(r.stdout).toContain(`dass ${command}`);
     expect(r.stdout).toContain('Exit codes');
   });
+});
 
+describe('dass version and help (main in this process)', () => {
   it('prints the package version', async () => {
-    const r = await runCliProcess(['--version']);
+    const r = await runDassInProcess(['--version']);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 
   it('prints per-command help with the flags, the option flags the built-in methods declare, and every method with its label', async () => {
-    const r = await runCliProcess(['prune', '--help']);
+    const r = await runDassInProcess(['prune', '--help']);
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const flag of ['--model', '--method', '--sparsity', '--partial-groups', '--calib', '--out-format', '--force', '--json'])
       expect(r.stdout).toContain(flag);

@@ -19,8 +19,11 @@ import { createProgress } from './progress.js';
 const require = createRequire(import.meta.url);
 const { version } = require('../package.json') as { version: string };
 
-/** Parses `argv`; resolves to the command to run, or undefined when yargs already answered (--help, --version). */
-export async function parseCommandLine(argv: readonly string[]): Promise<CommandRun | undefined> {
+/**
+ * Parses `argv`; resolves to the command to run, or undefined when yargs already answered (--help, --version: the
+ * text goes to `stdout`).
+ */
+export async function parseCommandLine(argv: readonly string[], stdout: CliIO['stdout'] = process.stdout): Promise<CommandRun | undefined> {
   let selected: CommandRun | undefined;
   const select = (run: CommandRun) => {
     selected = run;
@@ -47,7 +50,12 @@ export async function parseCommandLine(argv: readonly string[]): Promise<Command
       throw new UsageError(text);
     });
   for (const register of [pruneCommand, calibCommand, evalCommand, inspectCommand, convertCommand, demoCommand]) parser = register(parser, select);
-  await parser.parseAsync();
+  // With a parse callback yargs hands over what it would print (help, version) instead of calling console.log.
+  let output = '';
+  await parser.parseAsync([...argv], (_err: unknown, _argv: unknown, text: string) => {
+    output = text;
+  });
+  if (output !== '') stdout.write(output + '\n');
   return selected;
 }
 
@@ -67,7 +75,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
   let run: CommandRun | undefined;
   try {
-    run = await parseCommandLine(argv);
+    run = await parseCommandLine(argv, io.stdout);
   } catch (err) {
     return fail(err);
   }

@@ -302,7 +302,8 @@ describe('dass prune: interrupted', () => {
     const dir = join(work.path, 'interrupted');
     await mkdir(dir);
     const out = join(dir, 'out-hf');
-    // Enough calibration that the layers take a while; the output's temporary folder appears once pruning starts.
+    // Enough calibration that the layers take a while (about a second of work is left when the output's temporary
+    // folder appears, once pruning starts), and little enough that the interrupted layer ends soon after the signal.
     const { child, result } = startCli([
       'prune',
       ...MODEL,
@@ -313,9 +314,9 @@ describe('dass prune: interrupted', () => {
       '--calib',
       bundled.calibrationText,
       '--nsamples',
-      '128',
+      '32',
       '--seqlen',
-      '256',
+      '128',
       '--out',
       out,
       '--out-format',
