@@ -3,12 +3,8 @@ import yargs from 'yargs';
 import { UserInputError } from '@dass/pipeline';
 import { loadGrid } from './builtin-grids.js';
 import { serveCells } from './cell-worker.js';
-import { emitMain } from './emit-launchers.js';
 import { gridCells } from './grid-cells.js';
 import { assertGridOutDir } from './out-dir-guard.js';
-import { runGridOnQueue } from './queue-coordinator.js';
-import { parseQueueUrl } from './queue-url.js';
-import { workerMain } from './queue-worker.js';
 import { runGrid } from './run-grid.js';
 import { writeReports } from './write-reports.js';
 import { reproUserError } from './repro-errors.js';
@@ -93,8 +89,10 @@ function parser(argv: readonly string[]) {
 
 /** The `dass-repro` command; resolves to the exit code (0 ok, 1 some cells failed, 2 bad input). */
 export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
-  if (argv[0] === 'worker') return workerMain(argv.slice(1), io);
-  if (argv.some((a) => a === '--emit' || a.startsWith('--emit='))) return emitMain(argv, io);
+  // The queue modules (BullMQ, ioredis) load only when used: a local run and each `--cell` worker process start
+  // without them.
+  if (argv[0] === 'worker') return (await import('./queue-worker.js')).workerMain(argv.slice(1), io);
+  if (argv.some((a) => a === '--emit' || a.startsWith('--emit='))) return (await import('./emit-launchers.js')).emitMain(argv, io);
   const cli = parser(argv);
   if (argv.includes('--help') || argv.includes('-h')) {
     io.stdout(`${await cli.getHelp()}\n`);
@@ -138,6 +136,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       return 0;
     }
     if (args.queue !== undefined) {
+      const { parseQueueUrl } = await import('./queue-url.js');
+      const { runGridOnQueue } = await import('./queue-coordinator.js');
       const target = parseQueueUrl(args.queue);
       if (args.jobs !== 1) throw new UserInputError('--jobs: not used with --queue (each worker sets its own --concurrency)');
       const stop = new AbortController();

@@ -1,5 +1,8 @@
-// End to end: the built `dass-repro` runs the whole tiny grid (in worker processes), a rerun skips every finished
-// cell, and headless Chromium renders report.html with every table and plot (screenshot in test-artifacts/).
+// End to end: the built `dass-repro` runs the tiny grid's 50 cells (in worker processes), a rerun skips every
+// finished cell, and headless Chromium renders report.html with every table and plot (screenshot in test-artifacts/).
+// The grid is the built-in `tiny` one (both models, every method row, pattern and the analysis) with smaller windows
+// (calibration 4 × 64, perplexity 4 × 64, one item per zero-shot task), written to a grid file: the same cells,
+// records and report shape at a fraction of the compute. cli.test.ts lists the built-in grid's own 50 cells.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -8,6 +11,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TINY_GRID, assetsDir } from './builtin-grids.js';
 
 const run = promisify(execFile);
 const appDir = fileURLToPath(new URL('..', import.meta.url));
@@ -77,9 +81,21 @@ const unescapeHtml = (s: string) =>
     .replace(/&#39;/g, "'")
     .replace(/&amp;/g, '&');
 
-describe('dass-repro --grid tiny', () => {
+/** The built-in tiny grid with smaller calibration, perplexity and zero-shot sizes (every cell and report part kept). */
+const smallerTiny = {
+  ...structuredClone(TINY_GRID),
+  calibration: { ...TINY_GRID.calibration, nsamples: 4, seqlen: 64 },
+  evaluation: {
+    perplexity: TINY_GRID.evaluation.perplexity.map((set) => ({ ...set, seqlen: 64, maxWindows: 4 })),
+    zeroShot: { ...TINY_GRID.evaluation.zeroShot, tasks: [...TINY_GRID.evaluation.zeroShot.tasks], limit: 1 },
+  },
+};
+
+describe('dass-repro --grid <the tiny grid, smaller windows>', () => {
   let out: string;
   let profile: string;
+  let gridDir: string;
+  let grid: string;
   let firstRun: { code: number; stderr: string };
   const snapshot = new Map<string, { text: string; mtimeMs: number }>();
 
@@ -88,11 +104,15 @@ describe('dass-repro --grid tiny', () => {
       throw new Error(`${bin} is missing: build first (cd /work/main && npx turbo run build --filter=@dass/eval...; turbo's test task does it)`);
     out = await mkdtemp(join(tmpdir(), 'dass-repro-tiny-'));
     profile = await mkdtemp(join(tmpdir(), 'dass-chromium-'));
-    firstRun = await dassRepro(['--grid', 'tiny', '--out', out, '--jobs', '2']);
+    gridDir = await mkdtemp(join(tmpdir(), 'dass-repro-grid-'));
+    grid = join(gridDir, 'tiny-smaller.json');
+    await writeFile(grid, JSON.stringify(smallerTiny));
+    firstRun = await dassRepro(['--grid', grid, '--root', assetsDir, '--out', out, '--jobs', '2']);
   }, 1_500_000);
   afterAll(async () => {
     await rm(out, { recursive: true, force: true });
     await rm(profile, { recursive: true, force: true });
+    await rm(gridDir, { recursive: true, force: true });
   });
 
   it('completes every cell of the grid', async () => {
@@ -118,7 +138,7 @@ describe('dass-repro --grid tiny', () => {
   });
 
   it('skips every finished cell on a rerun and leaves their files untouched', async () => {
-    const again = await dassRepro(['--grid', 'tiny', '--out', out]);
+    const again = await dassRepro(['--grid', grid, '--root', assetsDir, '--out', out]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('50 cells: 50 finished earlier, 0 to run');
     expect(again.stderr).toContain('done: 0 ran (0 failed), 50 skipped as finished');

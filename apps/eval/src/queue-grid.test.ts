@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assetsDir } from './builtin-grids.js';
+import { main } from './cli.js';
 import type { CellRecord } from './cell-record.js';
 import { PUBLISHED_KEY, QUEUE_NAME, QUEUE_PREFIX } from './queue-jobs.js';
 import { parseQueueUrl } from './queue-url.js';
@@ -54,6 +55,13 @@ function dassRepro(args: string[], cwd: string): Proc {
   };
 }
 
+/** dass-repro in this process (no Node start-up): its exit code and everything it printed. */
+async function dassReproHere(args: string[], cwd: string): Promise<{ code: number; out: string }> {
+  let out = '';
+  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (out += t), cwd });
+  return { code, out };
+}
+
 async function stopWorker(p: Proc): Promise<void> {
   if (p.child.exitCode === null) p.child.kill('SIGTERM');
   await p.exit;
@@ -93,7 +101,11 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
   let data: string;
   const url = (db: number) => `redis://127.0.0.1:${redis.port}/${db}`;
 
+  const savedEnv = { DASS_QUEUE_USERNAME: process.env.DASS_QUEUE_USERNAME, DASS_QUEUE_PASSWORD: process.env.DASS_QUEUE_PASSWORD };
   beforeAll(async () => {
+    // The in-process runs read credentials from this process's environment, as the spawned ones do from theirs.
+    delete process.env.DASS_QUEUE_USERNAME;
+    delete process.env.DASS_QUEUE_PASSWORD;
     redis = await startTestRedis();
     work = await mkdtemp(join(tmpdir(), 'dass-queue-'));
     // The grid's data under a root of its own (not the bundled assets, which every machine has anyway).
@@ -116,15 +128,17 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
   });
 
   afterAll(async () => {
+    for (const [k, v] of Object.entries(savedEnv)) if (v !== undefined) process.env[k] = v;
     for (const child of running) child.kill('SIGKILL');
     await redis?.stop();
     if (work) await rm(work, { recursive: true, force: true });
   });
 
   it('a coordinator and 2 workers give the same perplexities as the local run, each cell once', async () => {
+    // The local run in this process (the same runGrid the command runs; the workers below are processes).
     const local = join(work, 'local');
-    const localRun = dassRepro(['--grid', grid, '--root', data, '--out', local], work);
-    expect(await localRun.exit, localRun.out()).toBe(0);
+    const localRun = await dassReproHere(['--grid', grid, '--root', data, '--out', local], work);
+    expect(localRun.code, localRun.out).toBe(0);
 
     const out = join(work, 'queued');
     const workers = [1, 2].map((i) => dassRepro(['worker', '--queue', url(1), '--threads', '1', '--root', data, '--name', `w${i}`], work));
@@ -155,9 +169,9 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
       expect(results.summary).toMatchObject({ cells: 3, finished: 3, failed: 0, pending: 0 });
       await queueIsEmpty(url(1));
 
-      const again = dassRepro(['--grid', grid, '--root', data, '--out', out, '--queue', url(1)], work);
-      expect(await again.exit).toBe(0);
-      expect(again.out()).toContain('3 finished earlier, 0 on queue');
+      const again = await dassReproHere(['--grid', grid, '--root', data, '--out', out, '--queue', url(1)], work);
+      expect(again.code, again.out).toBe(0);
+      expect(again.out).toContain('3 finished earlier, 0 on queue');
     } finally {
       await Promise.all(workers.map(stopWorker));
     }
@@ -270,8 +284,9 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     expect(await c.exit).toBe(2);
     expect(c.out().trim().split('\n')).toEqual([`dass-repro: --queue redis://127.0.0.1:${port}/0: Redis unreachable (ECONNREFUSED)`]);
     expect(existsSync(out)).toBe(false);
-    const w = dassRepro(['worker', '--queue', `redis://alice:s3cret@127.0.0.1:${port}/0`], work);
-    expect(await w.exit).toBe(2);
-    expect(w.out().trim().split('\n')).toEqual([`dass-repro worker: --queue redis://127.0.0.1:${port}/0: Redis unreachable (ECONNREFUSED)`]);
+    // The worker's check in this process (the coordinator's above is the exit-code check through the built bin).
+    const w = await dassReproHere(['worker', '--queue', `redis://alice:s3cret@127.0.0.1:${port}/0`], work);
+    expect(w.code).toBe(2);
+    expect(w.out.trim().split('\n')).toEqual([`dass-repro worker: --queue redis://127.0.0.1:${port}/0: Redis unreachable (ECONNREFUSED)`]);
   });
 });

@@ -222,6 +222,8 @@ async function runAnalysis(spec: CellSpec, options: RunCellOptions, warnings: st
         seqlen,
         seed: calibration.seed,
         vocabSize: source.config.vocabSize,
+        // loaded from its file by withModel: the prune cells of the grid share these ids (one tokenization per process)
+        cacheEncoding: true,
       });
       const model = await CausalLM.fromSource(source, {
         cacheLayers: false,

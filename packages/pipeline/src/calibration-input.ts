@@ -20,6 +20,8 @@ export interface CalibrationRequest {
   seqlen: number;
   seed: number;
   vocabSize: number;
+  /** Reuse token ids this process already has for the same text and tokenizer (`calibrationFromText`'s `cacheEncoding`). */
+  cacheEncoding?: boolean;
 }
 
 export function isCalibArtifactPath(path: string): boolean {
@@ -67,5 +69,6 @@ export async function loadCalibration(request: CalibrationRequest): Promise<Cali
     seqlen: request.seqlen,
     seed: request.seed,
     vocabSize: request.vocabSize,
+    cacheEncoding: request.cacheEncoding,
   });
 }

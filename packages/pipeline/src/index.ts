@@ -5,5 +5,6 @@ export type { PruneOptions } from './run-prune.js';
 export { openCheckpointOutput } from './checkpoint-output.js';
 export type { CheckpointOutputOptions } from './checkpoint-output.js';
 export { loadCalibration, isCalibArtifactPath } from './calibration-input.js';
+export { calibrationEncodeCacheStats, clearCalibrationEncodeCache, ENCODE_CACHE_ENTRIES } from './calibration-batch.js';
 export type { CalibrationRequest } from './calibration-input.js';
 export { peakRssBytes } from './peak-rss.js';

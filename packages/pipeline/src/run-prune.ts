@@ -99,6 +99,8 @@ async function prepareCalibration(options: PruneOptions, v: ValidatedPruneOption
     seqlen,
     seed: v.seed,
     vocabSize: config.vocabSize,
+    // The tokenizer was loaded from its file just now: its sha256 identifies it (a grid's cells share the text).
+    cacheEncoding: true,
   });
   if (calibration.seqlen > config.maxPositionEmbeddings) {
     throw new InvalidArgumentError('calib', `windows of ${calibration.seqlen} tokens exceed the model's context (${config.maxPositionEmbeddings})`, {
