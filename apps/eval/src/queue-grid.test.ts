@@ -55,11 +55,17 @@ function dassRepro(args: string[], cwd: string): Proc {
   };
 }
 
-/** dass-repro in this process (no Node start-up): its exit code and everything it printed. */
+/** dass-repro in this process (no Node start-up, no tfjs init): its exit code and what it printed so far. */
+function inProcess(args: string[], cwd: string): { exit: Promise<number>; out: () => string } {
+  let text = '';
+  const exit = main(args, { stdout: (t) => void (text += t), stderr: (t) => void (text += t), cwd });
+  return { exit, out: () => text };
+}
+
 async function dassReproHere(args: string[], cwd: string): Promise<{ code: number; out: string }> {
-  let out = '';
-  const code = await main(args, { stdout: (t) => void (out += t), stderr: (t) => void (out += t), cwd });
-  return { code, out };
+  const run = inProcess(args, cwd);
+  const code = await run.exit;
+  return { code, out: run.out() };
 }
 
 async function stopWorker(p: Proc): Promise<void> {
@@ -94,7 +100,8 @@ async function queueIsEmpty(url: string): Promise<void> {
   }
 }
 
-describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)', () => {
+// Several processes per test: on a loaded 2-core CI machine a test can wait minutes for CPU, not for a lock.
+describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)', { timeout: 300_000 }, () => {
   let redis: TestRedis;
   let work: string;
   let grid: string;
@@ -183,7 +190,8 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     let w2: Proc | undefined;
     try {
       await w1.waitFor(/^worker doomed on /m);
-      const coordinator = dassRepro(['--grid', grid, '--root', data, '--out', out, '--queue', url(2), '--poll-ms', '200', '--only', 'dense,wanda'], work);
+      // The coordinator in this process; the workers, one of them killed, are processes.
+      const coordinator = inProcess(['--grid', grid, '--root', data, '--out', out, '--queue', url(2), '--poll-ms', '200', '--only', 'dense,wanda'], work);
       const [, victim] = await w1.waitFor(/^start (\S+) /m);
       w1.child.kill('SIGKILL');
       await w1.exit;
@@ -233,7 +241,7 @@ describe.skipIf(skipRedis)('dass-repro --queue (BullMQ on a local redis-server)'
     const w = dassRepro(['worker', '--queue', url(4), '--threads', '1', '--root', emptyRoot, '--name', 'bare'], work);
     try {
       await w.waitFor(/^worker bare on /m);
-      const c = dassRepro(
+      const c = inProcess(
         ['--grid', grid, '--root', data, '--out', out, '--queue', url(4), '--poll-ms', '200', '--only', 'dense,wanda', '--attempts', '1'],
         work,
       );

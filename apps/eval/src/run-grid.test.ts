@@ -8,6 +8,7 @@ import { runCellsInWorkers } from './cell-worker-pool.js';
 import { gridCells } from './grid-cells.js';
 import { validateGrid } from './grid-spec.js';
 import type { GridSpec } from './grid-spec.js';
+import { calibrationEncodeCacheStats, clearCalibrationEncodeCache } from '@dass/pipeline';
 import { runGrid } from './run-grid.js';
 import type { GridRunSummary } from './run-grid.js';
 
@@ -39,10 +40,13 @@ const records = async (dir: string): Promise<Map<string, CellRecord>> => {
 describe('runGrid (in process) over stories260K', () => {
   let out: string;
   let first: GridRunSummary;
+  let firstCache: ReturnType<typeof calibrationEncodeCacheStats>;
   const log: string[] = [];
   beforeAll(async () => {
     out = await mkdtemp(join(tmpdir(), 'dass-repro-'));
+    clearCalibrationEncodeCache();
     first = await runGrid(smallGrid('error'), { outDir: out, origin: 'test', log: (l) => log.push(l) });
+    firstCache = calibrationEncodeCacheStats();
   });
   afterAll(async () => {
     await rm(out, { recursive: true, force: true });
@@ -80,6 +84,11 @@ describe('runGrid (in process) over stories260K', () => {
     expect(ppl(wanda)).toBeGreaterThan(ppl(dense));
     expect(wanda.zeroShot!.map((z) => z.task)).toEqual(['piqa']);
     expect((wanda.zeroShot![0] as { n: number }).n).toBe(2);
+  });
+
+  it('tokenizes the calibration text once for all the cells of the run', () => {
+    // magnitude and wanda at 50% sample calibration, and so does the analysis; the 4:8 cells fail before it.
+    expect(firstCache).toEqual({ hits: 2, misses: 1, entries: 1 });
   });
 
   it('analyses every layer of the dense model', async () => {
