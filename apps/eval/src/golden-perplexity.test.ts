@@ -77,32 +77,40 @@ function goldenSuite(setting: Setting, timeout: number, run = true): void {
       }
     }
 
-    it(`dense → ${setting.golden.dense}`, async () => {
-      const r = await perplexity(model);
-      expect(r.windows).toBe(setting.windows);
-      expect(Math.abs(r.ppl / setting.golden.dense - 1), `dense: ${r.ppl}`).toBeLessThan(TOLERANCE);
-    }, timeout);
+    it(
+      `dense → ${setting.golden.dense}`,
+      async () => {
+        const r = await perplexity(model);
+        expect(r.windows).toBe(setting.windows);
+        expect(Math.abs(r.ppl / setting.golden.dense - 1), `dense: ${r.ppl}`).toBeLessThan(TOLERANCE);
+      },
+      timeout,
+    );
 
     for (const method of METHODS) {
-      it(`${method} 2:4 → ${setting.golden[method]}`, async () => {
-        const out = join(work, `${method}.bin`);
-        const manifest = await runPrune({
-          model,
-          tokenizer: tokenizerPath,
-          method,
-          sparsity: '2:4',
-          calib,
-          calibFormat: 'text',
-          nsamples: setting.nsamples,
-          seqlen: 256,
-          seed: 0,
-          out,
-        });
-        expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
-        const r = await perplexity(out);
-        expect(r.windows).toBe(setting.windows);
-        expect(Math.abs(r.ppl / setting.golden[method] - 1), `${method}: ${r.ppl}`).toBeLessThan(TOLERANCE);
-      }, timeout);
+      it(
+        `${method} 2:4 → ${setting.golden[method]}`,
+        async () => {
+          const out = join(work, `${method}.bin`);
+          const manifest = await runPrune({
+            model,
+            tokenizer: tokenizerPath,
+            method,
+            sparsity: '2:4',
+            calib,
+            calibFormat: 'text',
+            nsamples: setting.nsamples,
+            seqlen: 256,
+            seed: 0,
+            out,
+          });
+          expect(manifest.sparsity.overTargets.ratio).toBe(0.5);
+          const r = await perplexity(out);
+          expect(r.windows).toBe(setting.windows);
+          expect(Math.abs(r.ppl / setting.golden[method] - 1), `${method}: ${r.ppl}`).toBeLessThan(TOLERANCE);
+        },
+        timeout,
+      );
     }
   });
 }
