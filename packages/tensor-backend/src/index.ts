@@ -18,3 +18,7 @@ export { countDeviceReads } from './device-reads.js';
 export type { DeviceReadCounter } from './device-reads.js';
 export { BackendUnavailableError, DeviceLimitError } from './errors.js';
 export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight } from './wasm-heap.js';
+export { nativeGemm, nativeGemmLoadError, NativeGemmUnavailableError, ONNXRUNTIME_NODE_VERSION } from './native-gemm.js';
+export type { NativeGemm, NativeMatmulOptions } from './native-gemm.js';
+export { enableNativeGemm, disableNativeGemm, nativeGemmStatus, DEFAULT_NATIVE_MIN_MACS } from './native-kernels.js';
+export type { NativeGemmStatus } from './native-kernels.js';

@@ -50,6 +50,20 @@ export function wasmTensorFilled<R extends tf.Rank>(shape: number[], fill: (valu
 }
 
 /**
+ * Set by the native GEMM (native-kernels.ts, Node only) while it routes matmuls: products then read a weight's own
+ * heap copy every time, so `wasmReleasePackedWeight` must keep it. Internal; not exported from the entries.
+ */
+export const heapHooks = { keepWeights: false };
+
+/** Data ids whose heap memory `wasmReleasePackedWeight` freed (their values are garbage). */
+const released = new WeakSet<object>();
+
+/** Whether `t`'s heap copy was freed by `wasmReleasePackedWeight` (only XNNPACK's packed copy remains). */
+export function wasmWeightReleased(t: { dataId: object }): boolean {
+  return released.has(t.dataId);
+}
+
+/**
  * Frees the heap memory of a matmul weight `t` after its first `tf.matMul(x, t)`, keeping the tensor alive.
  *
  * tfjs-backend-wasm runs a 2-D `matMul(a, b)` without transpose flags through an XNNPACK fully-connected operator
@@ -57,13 +71,14 @@ export function wasmTensorFilled<R extends tf.Rank>(shape: number[], fill: (valu
  * buffer, and b's values are never read again while the operator lives (it is deleted when b is disposed). So b's
  * own copy is dead weight: freeing it halves the device memory of a resident layer. Afterwards `t` may only be used
  * as that same matmul's right operand (no bias, no activation) and disposed; reading it returns garbage. Returns
- * whether the memory was freed (false on other backends).
+ * whether the memory was freed (false on other backends, and while the native GEMM is enabled: it reads `t` itself).
  */
 export function wasmReleasePackedWeight(t: tf.Tensor): boolean {
   const backend = wasmBackend();
-  if (!backend) return false;
+  if (!backend || heapHooks.keepWeights) return false;
   const entry = backend.dataIdMap.get(t.dataId);
   if (!entry) return false;
+  released.add(t.dataId);
   backend.wasm._free(entry.memoryOffset);
   // disposeData frees memoryOffset again later: give it a live (tiny) allocation to free.
   entry.memoryOffset = backend.wasm._malloc(4) >>> 0;
