@@ -82,6 +82,7 @@ export const FIELD_FLAGS: Readonly<Record<string, string>> = {
   report: '--report',
   backend: '--backend',
   threads: '--threads',
+  gemm: '--gemm',
   maxWindows: '--max-windows',
   stride: '--stride',
   tasks: '--tasks',

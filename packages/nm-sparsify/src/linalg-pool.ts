@@ -39,6 +39,8 @@ export interface LinalgWorkerData {
   index: number;
   port: MessagePort;
   backend: string;
+  /** The main thread's GEMM engine request (see `GemmRequest` of @dass/tensor-backend). */
+  gemm?: string;
 }
 
 /** A shared array announced to a worker (sent through its port before the command that first uses it). */
@@ -119,7 +121,7 @@ export class LinalgPool {
     const ready: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
       const channel = new MessageChannel();
-      const data: LinalgWorkerData = { ctrl, params, index, port: channel.port2, backend };
+      const data: LinalgWorkerData = { ctrl, params, index, port: channel.port2, backend, gemm: currentBackend()?.gemm?.request };
       const worker = new Worker(entry, { workerData: data, transferList: [channel.port2] });
       workers.push(worker);
       ports.push(channel.port1);

@@ -1,7 +1,7 @@
 // Worker thread of LinalgPool: its own tfjs wasm backend; waits on its control slot (Atomics.wait) for a product or
 // symmetric update on shared arrays, computes its rows with the same code the main thread uses, and signals back.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { selectBackend, type BackendRequest } from '@dass/tensor-backend';
+import { selectBackend, type BackendRequest, type GemmRequest } from '@dass/tensor-backend';
 import { productRows, releaseScratch, syrkRows, uploadB, type ProductArgs, type RealArray } from './gemm-core.js';
 import { CTRL, OP, PARAM_STRIDE, WRITE_MODES, type ArrayRegistration, type LinalgWorkerData } from './linalg-pool.js';
 
@@ -112,7 +112,7 @@ function serve(): void {
 
 async function main(): Promise<void> {
   try {
-    await selectBackend(data.backend as BackendRequest);
+    await selectBackend(data.backend as BackendRequest, { gemm: data.gemm as GemmRequest | undefined });
   } catch (err) {
     parentPort!.postMessage({ error: (err as Error).message });
     return;

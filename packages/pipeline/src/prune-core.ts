@@ -12,8 +12,8 @@ import { formatSparsity, parseSparsity, targetRatio } from '@dass/nm-sparsify';
 import type { PartialGroups, SparsityPattern } from '@dass/nm-sparsify';
 import { getScoringMethod, getWeightUpdate, neededStatistics, resolveMethodOptions, scoringMethodNames } from '@dass/scoring';
 import type { MethodOptions, PruningMethod, WeightUpdate } from '@dass/scoring';
-import { BACKEND_NAMES, tf } from '@dass/tensor-backend';
-import type { BackendRequest } from '@dass/tensor-backend';
+import { BACKEND_NAMES, GEMM_NAMES, tf } from '@dass/tensor-backend';
+import type { BackendRequest, GemmRequest } from '@dass/tensor-backend';
 import type { CalibrationBatch } from './calibration-batch.js';
 import type { CheckpointOutput, OutputFormat } from './checkpoint-sink.js';
 import { LAYER_RATIO_STRATEGIES, OWL_DEFAULTS, owlLayerPatterns } from './layer-ratios.js';
@@ -59,6 +59,11 @@ export interface PruneSettings {
   seed?: number;
   outFormat?: OutputFormat;
   backend?: BackendRequest;
+  /**
+   * The wasm backend's matrix-product engine (Node): `auto` (default: onnxruntime-node's MLAS when installed, else
+   * XNNPACK), `native` (error when it cannot load), `wasm` (XNNPACK). The manifest's `backend.gemm` records which ran.
+   */
+  gemm?: GemmRequest;
   /** Worker threads for the dense and pruned passes (Node only; browsers run one). */
   threads?: number;
 }
@@ -208,6 +213,9 @@ export function validatePruneSettings(options: PruneSettings): ValidatedPruneOpt
   if (!Number.isSafeInteger(seed)) throw new InvalidArgumentError('seed', `expected an integer, got ${JSON.stringify(options.seed)}`);
   if (options.backend !== undefined && options.backend !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(options.backend)) {
     throw new InvalidArgumentError('backend', `expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(options.backend)}`);
+  }
+  if (options.gemm !== undefined && !(GEMM_NAMES as readonly string[]).includes(options.gemm)) {
+    throw new InvalidArgumentError('gemm', `expected one of ${GEMM_NAMES.join(', ')}; got ${JSON.stringify(options.gemm)}`);
   }
   return {
     method,

@@ -116,8 +116,16 @@ export const RunManifestSchema = z
         name: z.string(),
         skipped: z.array(z.strictObject({ name: z.string(), reason: z.string() })),
         adapter: WebGpuAdapterInfoSchema.optional(),
+        gemm: z
+          .strictObject({
+            request: z.enum(['auto', 'native', 'wasm']),
+            engine: z.string().describe('onnxruntime-node <version> (MLAS), xnnpack (tfjs-backend-wasm), or tfjs-<backend> (its own kernels)'),
+            reason: z.string().optional().describe('Why auto did not give the native engine'),
+          })
+          .optional()
+          .describe('The engine the matrix products ran on'),
       })
-      .describe('The tfjs backend, why faster ones were skipped, and for webgpu the adapter'),
+      .describe('The tfjs backend, why faster ones were skipped, for webgpu the adapter, and the GEMM engine'),
     threads: z.int().min(1).describe('Worker threads that ran the dense and pruned passes (1: the main thread)'),
     model: z.strictObject({
       path: z.string(),

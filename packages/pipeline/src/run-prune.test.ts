@@ -10,6 +10,7 @@ import { checkNM, sparsityOf } from '@dass/nm-sparsify';
 import { parseRunManifest } from './run-manifest.js';
 import { runPrune } from './run-prune.js';
 import { UserInputError } from './user-error.js';
+import { nativeGemmLoadError, nativeGemmStatus } from '@dass/tensor-backend';
 
 const calibText = new URL('../fixtures/tinystories_train_head.txt', import.meta.url).pathname;
 const tmp = () => mkdtempSync(join(tmpdir(), 'dass-pipeline-'));
@@ -371,6 +372,76 @@ describe('runPrune with worker threads', () => {
       code: 'DASS_INVALID_ARGUMENT',
       field: 'threads',
       message: 'threads: expected a positive integer, got 0',
+    });
+  });
+});
+
+const ortError = nativeGemmLoadError();
+// Skipped (visibly, with the reason) only where onnxruntime-node, an optional peer dependency, cannot load.
+describe.skipIf(ortError !== undefined)(`runPrune with the native GEMM${ortError ? ` — skipped: ${ortError}` : ''}`, () => {
+  for (const method of ['dass', 'sparsegpt']) {
+    it(`${method} 2:4 gemm native vs wasm: same masks (${method === 'dass' ? 'exactly' : '≥ 99.9%'}), perplexity within 1e-5 relative, engine in the manifest`, async () => {
+      const { perplexityOfText } = await import('@dass/evaluation');
+      const { loadTokenizer } = await import('@dass/model-loader');
+      const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
+      const text = readFileSync(calibText, 'utf8');
+      const weights: Map<string, Float32Array>[] = [];
+      const ppl: number[] = [];
+      try {
+        for (const gemm of ['native', 'wasm'] as const) {
+          const pruned = new Map<string, Float32Array>();
+          const out = join(tmp(), 'out.bin');
+          const calls = nativeGemmStatus().calls?.native ?? 0;
+          const manifest = await runPrune({
+            ...base,
+            method,
+            sparsity: '2:4',
+            out,
+            threads: 1,
+            backend: 'wasm',
+            gemm,
+            onPrunedWeight: (name, data) => pruned.set(name, Float32Array.from(data)),
+          });
+          expect(manifest.backend.gemm).toMatchObject({ request: gemm, engine: gemm === 'native' ? expect.stringMatching(/^onnxruntime-node /) : 'xnnpack' });
+          // The native run really multiplied natively (the layer projections are above the size threshold).
+          if (gemm === 'native') expect(nativeGemmStatus().calls!.native).toBeGreaterThan(calls);
+          else expect(nativeGemmStatus().active).toBe(false);
+          weights.push(pruned);
+          const source = await openModel(out);
+          // Each evaluated on the engine it was pruned with.
+          const model = await CausalLM.fromSource(source, { threads: 1 });
+          try {
+            ppl.push((await perplexityOfText(model, tokenizer, text, { seqlen: 64, maxWindows: 8, batchSize: 4 })).ppl);
+          } finally {
+            model.dispose();
+            await source.close();
+          }
+        }
+      } finally {
+        const { selectBackend } = await import('@dass/tensor-backend');
+        await selectBackend('wasm', { gemm: 'auto' });
+      }
+      let same = 0;
+      let total = 0;
+      for (const [name, w1] of weights[0]!) {
+        const w2 = weights[1]!.get(name)!;
+        for (let i = 0; i < w1.length; i++) {
+          total++;
+          if ((w1[i] === 0) === (w2[i] === 0)) same++;
+        }
+      }
+      // The engines sum in different orders: DaSS's sum-of-squares scores have no near ties here; SparseGPT's OBS
+      // updates feed later columns' choices, so a last-bit difference may flip a near tie.
+      if (method === 'dass') expect(same).toBe(total);
+      else expect(same / total).toBeGreaterThanOrEqual(0.999);
+      expect(Math.abs(ppl[1]! - ppl[0]!) / ppl[0]!).toBeLessThan(1e-5);
+    });
+  }
+
+  it('refuses an unknown gemm engine before any work', async () => {
+    await expect(runPrune({ ...base, method: 'dass', sparsity: '2:4', out: join(tmp(), 'x.bin'), gemm: 'blas' as never })).rejects.toMatchObject({
+      code: 'DASS_INVALID_ARGUMENT',
+      field: 'gemm',
     });
   });
 });

@@ -144,7 +144,7 @@ export async function runPrune(options: PruneOptions): Promise<RunManifest> {
   try {
     const calibration = await prepareCalibration(options, v, source, log);
     // Started only now: bad models, tokenizers and calibration files are refused without paying for tfjs start-up.
-    const backend = await selectBackend(options.backend ?? 'auto');
+    const backend = await selectBackend(options.backend ?? 'auto', { gemm: options.gemm });
     output = await openCheckpointOutput({
       source,
       modelPath: options.model,

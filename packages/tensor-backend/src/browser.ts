@@ -6,6 +6,7 @@ import './browser-backends.js';
 export * as tf from '@tensorflow/tfjs-core';
 export {
   BACKEND_NAMES,
+  GEMM_NAMES,
   selectBackend,
   currentBackend,
   ensureBackend,
@@ -15,11 +16,11 @@ export {
   canReadSync,
   backendReport,
 } from './select-backend.js';
-export type { BackendName, BackendRequest, BackendChoice } from './select-backend.js';
+export type { BackendName, BackendRequest, BackendChoice, GemmRequest, GemmReport } from './select-backend.js';
 export { setWasmBinaryPaths } from './browser-backends.js';
 export { describeAdapter } from './webgpu-adapter.js';
 export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { countDeviceReads } from './device-reads.js';
 export type { DeviceReadCounter } from './device-reads.js';
-export { BackendUnavailableError, DeviceLimitError } from './errors.js';
+export { BackendUnavailableError, DeviceLimitError, NativeGemmUnavailableError } from './errors.js';
 export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight } from './wasm-heap.js';

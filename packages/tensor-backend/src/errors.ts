@@ -2,6 +2,7 @@ import { DassError, hasMarker, setMarker, type DassErrorOptions, type MessageTex
 
 const BACKEND_UNAVAILABLE = Symbol.for('dass.error.BackendUnavailableError');
 const DEVICE_LIMIT = Symbol.for('dass.error.DeviceLimitError');
+const NATIVE_GEMM_UNAVAILABLE = Symbol.for('dass.error.NativeGemmUnavailableError');
 
 /**
  * A backend asked for by name cannot start on this machine (not installed, no GPU adapter): the user's environment,
@@ -32,5 +33,22 @@ export class DeviceLimitError extends DassError {
 
   static override isInstance(error: unknown): error is DeviceLimitError {
     return hasMarker(error, DEVICE_LIMIT);
+  }
+}
+
+/**
+ * `--gemm native` was asked for but onnxruntime-node cannot be loaded here (not installed, or its binary does not
+ * load on this platform, or another version than the pinned one). Code `DASS_BACKEND_UNAVAILABLE` (the GEMM engine is
+ * part of the backend), field `gemm`.
+ */
+export class NativeGemmUnavailableError extends DassError {
+  constructor(message: MessageText, options: Omit<DassErrorOptions, 'field'> = {}) {
+    super('DASS_BACKEND_UNAVAILABLE', message, { ...options, field: 'gemm' });
+    this.name = 'NativeGemmUnavailableError';
+    setMarker(this, NATIVE_GEMM_UNAVAILABLE);
+  }
+
+  static override isInstance(error: unknown): error is NativeGemmUnavailableError {
+    return hasMarker(error, NATIVE_GEMM_UNAVAILABLE);
   }
 }

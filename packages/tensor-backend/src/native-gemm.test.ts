@@ -82,7 +82,7 @@ describe.skipIf(SKIP)('native GEMM as the wasm backend matmul kernels', () => {
   let before: string;
   beforeAll(async () => {
     before = tf.getBackend();
-    await selectBackend('wasm');
+    await selectBackend('wasm', { gemm: 'wasm' });
   });
   afterEach(() => disableNativeGemm());
   afterAll(async () => {

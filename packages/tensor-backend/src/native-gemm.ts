@@ -17,26 +17,8 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
-import { DassError, InvalidArgumentError, hasMarker, setMarker, type DassErrorOptions, type MessageText } from '@dass/errors';
-
-const NATIVE_GEMM_UNAVAILABLE = Symbol.for('dass.error.NativeGemmUnavailableError');
-
-/**
- * `--gemm native` was asked for but onnxruntime-node cannot be loaded here (not installed, or its binary does not
- * load on this platform, or another version than the pinned one). Code `DASS_BACKEND_UNAVAILABLE` (the GEMM engine is
- * part of the backend), field `gemm`.
- */
-export class NativeGemmUnavailableError extends DassError {
-  constructor(message: MessageText, options: Omit<DassErrorOptions, 'field'> = {}) {
-    super('DASS_BACKEND_UNAVAILABLE', message, { ...options, field: 'gemm' });
-    this.name = 'NativeGemmUnavailableError';
-    setMarker(this, NATIVE_GEMM_UNAVAILABLE);
-  }
-
-  static override isInstance(error: unknown): error is NativeGemmUnavailableError {
-    return hasMarker(error, NATIVE_GEMM_UNAVAILABLE);
-  }
-}
+import { InvalidArgumentError } from '@dass/errors';
+import { NativeGemmUnavailableError } from './errors.js';
 
 /** The exact onnxruntime-node version this module was written against (see the module comment). */
 export const ONNXRUNTIME_NODE_VERSION = '1.30.0';

@@ -3,7 +3,19 @@ import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, BackendUnavailableError, countDeviceReads, describeAdapter, layerExecution, maxTensorBytes, selectBackend, tf } from './index.js';
+import {
+  BACKEND_NAMES,
+  BackendUnavailableError,
+  backendReport,
+  countDeviceReads,
+  describeAdapter,
+  layerExecution,
+  maxTensorBytes,
+  nativeGemmLoadError,
+  nativeGemmStatus,
+  selectBackend,
+  tf,
+} from './index.js';
 import type { BackendName } from './index.js';
 import type { GpuAdapterLike } from './webgpu.js';
 
@@ -69,6 +81,35 @@ describe('selectBackend', () => {
       tf.tensor2d([[5], [6]]),
     );
     expect(Array.from(await c.data())).toEqual([17, 39]);
+  });
+
+  it("gemm picks the wasm products' engine: auto = native when onnxruntime-node loads, wasm = XNNPACK; the report records it", async () => {
+    const before = tf.getBackend();
+    try {
+      const ortError = nativeGemmLoadError();
+      const auto = await selectBackend('wasm', { gemm: 'auto' });
+      if (ortError === undefined) {
+        expect(auto.gemm).toEqual({ request: 'auto', engine: 'onnxruntime-node 1.30.0 (MLAS)' });
+        expect(nativeGemmStatus().active).toBe(true);
+      } else {
+        expect(auto.gemm).toMatchObject({ request: 'auto', engine: 'xnnpack', reason: expect.stringContaining(ortError) });
+      }
+      expect(backendReport().gemm).toEqual(auto.gemm);
+      // The cached choice without a gemm keeps the engine; with one, switches it.
+      expect((await selectBackend('auto')).gemm).toEqual(auto.gemm);
+      const wasm = await selectBackend('wasm', { gemm: 'wasm' });
+      expect(wasm.gemm).toEqual({ request: 'wasm', engine: 'xnnpack' });
+      expect(nativeGemmStatus().active).toBe(false);
+      await expect(selectBackend('wasm', { gemm: 'blas' as never })).rejects.toMatchObject({ code: 'DASS_INVALID_ARGUMENT', field: 'gemm' });
+      // native on a backend with its own kernels: an error naming the option.
+      await tf.setBackend('cpu');
+      const err = await selectBackend('cpu', { gemm: 'native' }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'NativeGemmUnavailableError', code: 'DASS_BACKEND_UNAVAILABLE', field: 'gemm' });
+      expect((err as Error).message).toMatch(/^gemm native needs the wasm backend/);
+    } finally {
+      await selectBackend('wasm', { gemm: 'auto' });
+      if (before && before !== 'wasm') await tf.setBackend(before);
+    }
   });
 
   it('rejects an unknown backend name, naming it', async () => {

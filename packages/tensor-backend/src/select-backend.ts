@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { BackendUnavailableError } from './errors.js';
+import { BackendUnavailableError, NativeGemmUnavailableError } from './errors.js';
 import type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 import { InvalidArgumentError } from '@dass/errors';
 
@@ -12,6 +12,24 @@ export const BACKEND_NAMES = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendRequest = BackendName | 'auto';
 
+/**
+ * The f32 matrix-product engine on the wasm backend: `native` = onnxruntime-node's MLAS (Node only, when the optional
+ * peer dependency `onnxruntime-node` is installed; see native-gemm.ts), `wasm` = tfjs-backend-wasm's own XNNPACK,
+ * `auto` = native when it loads, else wasm. Other backends use their own kernels whatever is asked.
+ */
+export const GEMM_NAMES = ['auto', 'native', 'wasm'] as const;
+export type GemmRequest = (typeof GEMM_NAMES)[number];
+
+/** Which GEMM engine the backend's matrix products run on. */
+export interface GemmReport {
+  /** What was asked for. */
+  request: GemmRequest;
+  /** `onnxruntime-node 1.30.0 (MLAS)`, `xnnpack` (tfjs-backend-wasm), or the backend's own (`tfjs-<backend>`). */
+  engine: string;
+  /** Why `auto` did not give the native engine (not installed, failed to load, not the wasm backend). */
+  reason?: string;
+}
+
 export interface BackendChoice {
   /** The backend now active. */
   name: BackendName;
@@ -21,6 +39,8 @@ export interface BackendChoice {
   adapter?: WebGpuAdapterInfo;
   /** Why each backend tried before the chosen one was skipped. */
   skipped: { name: BackendName; reason: string }[];
+  /** The GEMM engine of its matrix products (see `GemmRequest`). */
+  gemm?: GemmReport;
 }
 
 let current: BackendChoice | undefined;
@@ -60,27 +80,80 @@ export function registerBackendAttempts(platform: Partial<Record<BackendName, Ba
 }
 
 /**
+ * Routes the wasm backend's products to the requested engine and says which runs; throws when `native` is asked for
+ * and cannot be had. The Node entry registers one (native-kernels.ts); without it only XNNPACK exists.
+ */
+export type GemmConfigurer = (request: GemmRequest) => GemmReport;
+
+let configureGemm: GemmConfigurer = (request) => {
+  if (request === 'native') {
+    throw new NativeGemmUnavailableError((field) => `${field('gemm')} native is not available: this build has no native GEMM (Node only)`);
+  }
+  return { request, engine: 'xnnpack', ...(request === 'auto' ? { reason: 'no native GEMM in this build (Node only)' } : {}) };
+};
+
+/** The request used when `selectBackend` is given none: `auto`, or the Node entry's `DASS_GEMM` environment variable. */
+let defaultGemm: { request: string; from: string } = { request: 'auto', from: 'default' };
+
+/** Installs the platform's GEMM configurer (the Node entry's) and, optionally, where its default request comes from. */
+export function registerGemmConfigurer(configurer: GemmConfigurer, defaultRequest?: { request: string; from: string }): void {
+  configureGemm = configurer;
+  if (defaultRequest) defaultGemm = defaultRequest;
+}
+
+function defaultGemmRequest(): GemmRequest {
+  const { request, from } = defaultGemm;
+  if (!(GEMM_NAMES as readonly string[]).includes(request)) {
+    throw new InvalidArgumentError(from, `expected one of ${GEMM_NAMES.join(', ')}; got ${JSON.stringify(request)}`);
+  }
+  return request as GemmRequest;
+}
+
+/** Applies `request` to the active backend `choice` (wasm: picks the engine; others: their own kernels). */
+function applyGemm(choice: BackendChoice, request: GemmRequest): GemmReport {
+  if (choice.tfjsName === 'wasm') return configureGemm(request);
+  if (request === 'native') {
+    throw new NativeGemmUnavailableError((field) => `${field('gemm')} native needs the wasm backend; the ${choice.name} backend runs its own kernels`);
+  }
+  return { request, engine: `tfjs-${choice.tfjsName}`, ...(request === 'auto' ? { reason: `the ${choice.name} backend runs its own kernels` } : {}) };
+}
+
+/**
  * Activates a tfjs backend. `auto` tries tensorflow-gpu, webgpu (hardware adapters only), tensorflow, wasm, cpu in
  * turn and records why each earlier one was skipped; a named backend that fails is an error naming the backend and
  * the cause (for webgpu: no adapter, or the optional packages missing).
- * Calling again with the same request returns the cached choice.
+ * `options.gemm` picks the wasm backend's matrix-product engine (default `auto`, in Node the `DASS_GEMM` environment
+ * variable when set; see `GemmRequest`); the choice's
+ * `gemm` says which runs. `native` that cannot be had throws `BackendUnavailableError`-coded errors (field `gemm`).
+ * Calling again with the same request returns the cached choice (its GEMM engine changed when `gemm` is given).
  */
-export async function selectBackend(request: BackendRequest = 'auto'): Promise<BackendChoice> {
+export async function selectBackend(request: BackendRequest = 'auto', options: { gemm?: GemmRequest } = {}): Promise<BackendChoice> {
   if (request !== 'auto' && !(BACKEND_NAMES as readonly string[]).includes(request)) {
     throw new InvalidArgumentError('backend', `expected one of auto, ${BACKEND_NAMES.join(', ')}; got ${JSON.stringify(request)}`);
   }
-  if (current && (request === 'auto' || request === current.name)) return current;
+  const gemm = options.gemm;
+  if (gemm !== undefined && !(GEMM_NAMES as readonly string[]).includes(gemm)) {
+    throw new InvalidArgumentError('gemm', `expected one of ${GEMM_NAMES.join(', ')}; got ${JSON.stringify(gemm)}`);
+  }
+  if (current && (request === 'auto' || request === current.name)) {
+    if (gemm !== undefined && current.gemm?.request !== gemm) current = { ...current, gemm: applyGemm(current, gemm) };
+    return current;
+  }
   const order: BackendName[] = request === 'auto' ? [...BACKEND_NAMES] : [request];
   const skipped: BackendChoice['skipped'] = [];
   for (const name of order) {
+    let choice: BackendChoice;
     try {
       const adapter = await attempts[name](request !== 'auto');
-      current = { name, tfjsName: tf.getBackend(), skipped, ...(adapter ? { adapter } : {}) };
-      return current;
+      choice = { name, tfjsName: tf.getBackend(), skipped, ...(adapter ? { adapter } : {}) };
     } catch (err) {
       if (request !== 'auto') throw new BackendUnavailableError((field) => `${field('backend')} ${name} is not available: ${errorText(err)}`, { cause: err });
       skipped.push({ name, reason: errorText(err) });
+      continue;
     }
+    // Outside the try: a GEMM engine asked for and missing is its own error, not a reason to skip the backend.
+    current = { ...choice, gemm: applyGemm(choice, gemm ?? defaultGemmRequest()) };
+    return current;
   }
   throw new BackendUnavailableError(`no tfjs backend could be initialised: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
 }
@@ -137,12 +210,16 @@ export function limitTensorBytes(bytes?: number): void {
   tensorBytesLimit = bytes ?? Infinity;
 }
 
-/** What manifests record about the backend: its name, why earlier ones were skipped, and the WebGPU adapter. */
+/**
+ * What manifests record about the backend: its name, why earlier ones were skipped, the WebGPU adapter, and the GEMM
+ * engine its matrix products ran on (with why not native, for `auto`).
+ */
 export function backendReport(choice: BackendChoice | undefined = current): {
   name: string;
   skipped: { name: string; reason: string }[];
   adapter?: WebGpuAdapterInfo;
+  gemm?: GemmReport;
 } {
   if (!choice) return { name: tf.getBackend() ?? 'none', skipped: [] };
-  return { name: choice.name, skipped: choice.skipped, ...(choice.adapter ? { adapter: choice.adapter } : {}) };
+  return { name: choice.name, skipped: choice.skipped, ...(choice.adapter ? { adapter: choice.adapter } : {}), ...(choice.gemm ? { gemm: choice.gemm } : {}) };
 }

@@ -12,11 +12,12 @@ function values(n: number, seed: number): Float32Array {
   return out;
 }
 
+// On XNNPACK (`gemm: 'wasm'`): with the native GEMM active, weights are kept (native-gemm.test.ts covers that).
 describe('wasm heap access', () => {
   let before: string;
   beforeAll(async () => {
     before = tf.getBackend();
-    await selectBackend('wasm');
+    await selectBackend('wasm', { gemm: 'wasm' });
   });
   afterAll(async () => {
     if (before && before !== 'wasm') await tf.setBackend(before);

@@ -7,7 +7,7 @@ import type { PruneProgress, RunManifest } from '@dass/pipeline';
 import { LAYER_RATIO_STRATEGIES } from '@dass/pipeline';
 import { allMethodOptions, getScoringMethod, optionFlag, scoringMethodNames, weightUpdateNames } from '@dass/scoring';
 import type { MethodOption, OptionOwner } from '@dass/scoring';
-import { BACKEND_NAMES } from '@dass/tensor-backend';
+import { BACKEND_NAMES, GEMM_NAMES } from '@dass/tensor-backend';
 import { integerArg, numberArg, stringArg } from '../arg-parsers.js';
 import type { SelectCommand } from '../command-context.js';
 import { checkOutputPath, checkpointOutputKind } from '../model-input.js';
@@ -121,6 +121,11 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           'out-format': { choices: ['same', 'hf', 'llama2c'] as const, default: 'same' as const, describe: 'output format (same = the input format)' },
           report: { type: 'string', coerce: stringArg('--report'), describe: 'also write the run manifest (run.json) here' },
           backend: { choices: ['auto', ...BACKEND_NAMES] as const, default: 'auto' as const, describe: 'tfjs backend' },
+          gemm: {
+            choices: GEMM_NAMES,
+            default: 'auto' as const,
+            describe: 'matrix products on the wasm backend: native (onnxruntime-node, MLAS), wasm (XNNPACK), auto = native when installed',
+          },
           threads: {
             type: 'string',
             coerce: integerArg('--threads', 1),
@@ -177,6 +182,7 @@ export function pruneCommand(y: Argv, select: SelectCommand): Argv {
           outFormat: a.outFormat,
           force: a.force,
           backend: a.backend,
+          gemm: a.gemm,
           threads: a.threads,
           report: a.report,
           signal: ctx.signal,
@@ -215,7 +221,7 @@ function summary(m: RunManifest): string {
     `  output:   ${m.output.path} (${m.output.format})`,
     `  sparsity: ${formatPercent(t.ratio)} of target weights (${t.zeros}/${t.total}), ${formatPercent(d.ratio)} of all decoder linears`,
     `  calib:    ${m.calibration.nsamples} × ${m.calibration.seqlen} tokens from ${m.calibration.source}, seed ${m.calibration.seed}`,
-    `  time:     ${formatSeconds(m.wallSeconds)} on ${m.backend.name} × ${m.threads} thread${m.threads === 1 ? '' : 's'}, peak RSS ${formatBytes(m.peakRssBytes)}`,
+    `  time:     ${formatSeconds(m.wallSeconds)} on ${m.backend.name}${m.backend.gemm ? ` (${m.backend.gemm.engine})` : ''} × ${m.threads} thread${m.threads === 1 ? '' : 's'}, peak RSS ${formatBytes(m.peakRssBytes)}`,
     ...(m.denseTailWeights > 0 ? [`  note:     ${m.denseTailWeights} weights in incomplete tail groups left dense`] : []),
   ].join('\n');
 }

@@ -6,6 +6,7 @@ import type { LinearName, ModelConfig } from '../types.js';
 import type { DecoderLayer } from './decoder-layer.js';
 import type { InputStatsData, InputStatsRequest } from './input-stats.js';
 import { InvalidArgumentError } from '@dass/errors';
+import { currentBackend, type GemmRequest } from '@dass/tensor-backend';
 import { registerLayerPool } from './layer-pool-registry.js';
 
 /** One worker pass over a contiguous slice of the samples. */
@@ -37,10 +38,11 @@ type Unsent<T> = T extends unknown ? Omit<T, 'id'> : never;
 
 export type WorkerReply = WorkerResult | { id: number; ok: false; error: string } | { id: -1; ok: true; ready: true } | { id: -1; ok: false; error: string };
 
-/** What the worker needs to start: the model's config and the tfjs backend the parent uses. */
+/** What the worker needs to start: the model's config and the tfjs backend (and its GEMM engine) the parent uses. */
 export interface LayerWorkerData {
   config: ModelConfig;
   backend: string;
+  gemm?: GemmRequest;
 }
 
 /** Below this many FLOPs per layer pass, starting worker threads (a second or more each) costs more than they save. */
@@ -107,7 +109,7 @@ export class LayerWorkerPool {
     const { threads } = options;
     if (!Number.isInteger(threads) || threads < 2) throw new InvalidArgumentError('threads', `a worker pool needs an integer >= 2, got ${threads}`);
     const entry = workerEntry();
-    const workerData: LayerWorkerData = { config: options.config, backend: options.backend };
+    const workerData: LayerWorkerData = { config: options.config, backend: options.backend, gemm: currentBackend()?.gemm?.request };
     const lanes: Lane[] = [];
     const ready: Promise<void>[] = [];
     for (let i = 0; i < threads; i++) {

@@ -2,7 +2,7 @@
 // in shared memory) and runs passes over the sample slices it is given.
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '@dass/tensor-backend';
-import type { BackendRequest } from '@dass/tensor-backend';
+import type { BackendRequest, GemmRequest } from '@dass/tensor-backend';
 import type { DType, HostTensor, WeightSource } from '../types.js';
 import { DecoderLayer } from './decoder-layer.js';
 import { InputStatsAccumulator } from './input-stats.js';
@@ -10,7 +10,7 @@ import { LayerContext } from './layer-context.js';
 import type { LayerWorkerData, WorkerReply, WorkerRequest } from './layer-pool.js';
 
 const port = parentPort!;
-const { config, backend } = workerData as LayerWorkerData;
+const { config, backend, gemm } = workerData as LayerWorkerData;
 
 /** The tensors of one layer as a weight source (no copies: the arrays are views of the parent's shared memory). */
 function memorySource(tensors: [string, number[], Float32Array][]): WeightSource {
@@ -35,7 +35,8 @@ function memorySource(tensors: [string, number[], Float32Array][]): WeightSource
 
 async function main(): Promise<void> {
   try {
-    await selectBackend(backend as BackendRequest);
+    // The parent's GEMM engine request (native: onnxruntime-node with one intra-op thread per worker).
+    await selectBackend(backend as BackendRequest, { gemm: gemm as GemmRequest | undefined });
   } catch (err) {
     port.postMessage({ id: -1, ok: false, error: (err as Error).message } satisfies WorkerReply);
     return;
