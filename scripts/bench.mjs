@@ -62,7 +62,12 @@ function parseArgs(argv) {
       args.sparsegptThreads = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
       if (args.sparsegptThreads.length === 0 || args.sparsegptThreads.some((t) => !Number.isInteger(t) || t < 1))
         throw new Error(`--sparsegpt-threads: expected positive integers, got ${JSON.stringify(argv[i])}`);
-    } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods, --layer7b-threads or --sparsegpt-threads)`);
+    } else if (argv[i] === '--gemm') {
+      // The wasm backend's matrix-product engine for every section (and the child processes, through DASS_GEMM).
+      args.gemm = argv[++i] ?? '';
+      if (!['auto', 'native', 'wasm'].includes(args.gemm)) throw new Error(`--gemm: expected auto, native or wasm, got ${JSON.stringify(args.gemm)}`);
+      process.env.DASS_GEMM = args.gemm;
+    } else throw new Error(`unknown option ${argv[i]} (expected --only, --out, --layer7b-methods, --layer7b-threads, --sparsegpt-threads or --gemm)`);
   }
   return args;
 }
@@ -273,7 +278,7 @@ async function benchLayer7b(pkgs, { methods, threadCounts }) {
       };
       runs.push(row);
       log(
-        `  layer7b ${method} × ${threads} thread(s): ${fmt(row.wallSeconds)} s wall (dense ${fmt(r.denseSeconds)}, pruned ${fmt(r.prunedSeconds)}, prune ${fmt(r.pruneSeconds)}, write ${fmt(r.writeSeconds)}), ` +
+        `  layer7b ${method} × ${threads} thread(s) on ${r.gemm?.engine ?? '?'}: ${fmt(row.wallSeconds)} s wall (dense ${fmt(r.denseSeconds)}, pruned ${fmt(r.prunedSeconds)}, prune ${fmt(r.pruneSeconds)}, write ${fmt(r.writeSeconds)}), ` +
           `passes ${fmt(row.denseGflopPerSecond)} / ${fmt(row.prunedGflopPerSecond)} GFLOP/s, peak RSS ${fmt(r.peakRssBytes / 2 ** 20, 0)} MiB, load ${fmt(load, 2)}`,
       );
     }
@@ -292,6 +297,7 @@ async function main() {
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     node: process.version,
     backend: backend.name,
+    gemm: backend.gemm?.engine,
     platform: `${process.platform}-${process.arch}`,
     date: new Date().toISOString(),
   };

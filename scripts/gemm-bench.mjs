@@ -1,24 +1,27 @@
 #!/usr/bin/env node
 // f32 GEMM throughput of the tfjs backend this process picks: C[m, n] = A[m, k] · B[k, n], default the shape of one
 // LLaMA-2-7B MLP projection over 2048 calibration tokens (2048 × 4096 × 11008, 185 GFLOP).
-//   node scripts/gemm-bench.mjs [--backend wasm|cpu|tensorflow|auto] [--threaded] [--threads N] [--m M --k K --n N] [--reps R]
+//   node scripts/gemm-bench.mjs [--backend wasm|cpu|tensorflow|auto] [--gemm wasm|native|auto] [--threaded] [--threads N]
+//                               [--m M --k K --n N] [--reps R]
+// --gemm picks the wasm backend's product engine: wasm = XNNPACK (the default here), native = onnxruntime-node's MLAS
+// through the same tf.matMul (one intra-op thread unless --threads N), auto = native when installed.
 // --threaded asks the wasm backend for its threaded-SIMD build (tfjs disables it under Node: tfjs issue #3830);
 // the script reports whether it initialised and how many threads it used.
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const args = { backend: 'wasm', threaded: false, threads: 0, m: 2048, k: 4096, n: 11008, reps: 2 };
+const args = { backend: 'wasm', gemm: 'wasm', threaded: false, threads: 0, m: 2048, k: 4096, n: 11008, reps: 2 };
 const argv = process.argv.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--threaded') args.threaded = true;
-  else if (['--backend', '--threads', '--m', '--k', '--n', '--reps'].includes(a)) {
+  else if (['--backend', '--gemm', '--threads', '--m', '--k', '--n', '--reps'].includes(a)) {
     const v = argv[++i];
-    args[a.slice(2)] = a === '--backend' ? v : Number(v);
+    args[a.slice(2)] = a === '--backend' || a === '--gemm' ? v : Number(v);
   } else throw new Error(`unknown option ${a}`);
 }
 const here = fileURLToPath(new URL('..', import.meta.url));
-const { tf, selectBackend } = await import(`${here}packages/tensor-backend/dist/index.js`);
+const { tf, selectBackend, enableNativeGemm } = await import(`${here}packages/tensor-backend/dist/index.js`);
 // the same tfjs-backend-wasm instance the backend package registered
 const requireFromBackend = createRequire(`${here}packages/tensor-backend/package.json`);
 const wasm = await import(pathToFileURL(requireFromBackend.resolve('@tensorflow/tfjs-backend-wasm')).href);
@@ -65,11 +68,13 @@ let init;
 try {
   const t0 = performance.now();
   init = await Promise.race([
-    selectBackend(args.backend),
+    selectBackend(args.backend, { gemm: args.gemm }),
     new Promise((_, rej) => setTimeout(() => rej(new Error('backend init timed out after 60 s')), 60_000)),
   ]);
   threadInfo = args.backend === 'wasm' && wasm ? String(wasm.getThreadsCount()) : 'n/a';
-  console.error(`backend ${init.name} ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, threads ${threadInfo}`);
+  if (init.gemm?.engine?.startsWith('onnxruntime') && args.threads > 0) enableNativeGemm({ threads: args.threads, required: true });
+  if (init.gemm?.engine?.startsWith('onnxruntime')) threadInfo = String(args.threads || 1);
+  console.error(`backend ${init.name} (${init.gemm?.engine ?? 'own kernels'}) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, threads ${threadInfo}`);
 } catch (err) {
   console.log(JSON.stringify({ ...args, ok: false, error: String(err?.message ?? err).slice(0, 300) }));
   process.exit(0);
@@ -87,5 +92,5 @@ for (let r = 0; r < args.reps; r++) {
 }
 const best = Math.min(...times);
 const gflop = (2 * m * k * n) / 1e9;
-console.log(JSON.stringify({ ...args, ok: true, backendName: init.name, wasmThreads: threadInfo, seconds: times, gflop, gflopPerSecond: gflop / best }));
+console.log(JSON.stringify({ ...args, ok: true, backendName: init.name, engine: init.gemm?.engine, engineThreads: threadInfo, seconds: times, gflop, gflopPerSecond: gflop / best }));
 process.exit(0);

@@ -44,5 +44,6 @@ console.log(
     manifestPeakRssBytes: manifest.peakRssBytes,
     sparsityOverTargets: manifest.sparsity.overTargets.ratio,
     backend: manifest.backend.name,
+    gemm: manifest.backend.gemm,
   }),
 );
