@@ -74,7 +74,9 @@ try {
   threadInfo = args.backend === 'wasm' && wasm ? String(wasm.getThreadsCount()) : 'n/a';
   if (init.gemm?.engine?.startsWith('onnxruntime') && args.threads > 0) enableNativeGemm({ threads: args.threads, required: true });
   if (init.gemm?.engine?.startsWith('onnxruntime')) threadInfo = String(args.threads || 1);
-  console.error(`backend ${init.name} (${init.gemm?.engine ?? 'own kernels'}) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, threads ${threadInfo}`);
+  console.error(
+    `backend ${init.name} (${init.gemm?.engine ?? 'own kernels'}) ready in ${((performance.now() - t0) / 1000).toFixed(1)} s, threads ${threadInfo}`,
+  );
 } catch (err) {
   console.log(JSON.stringify({ ...args, ok: false, error: String(err?.message ?? err).slice(0, 300) }));
   process.exit(0);
@@ -92,5 +94,16 @@ for (let r = 0; r < args.reps; r++) {
 }
 const best = Math.min(...times);
 const gflop = (2 * m * k * n) / 1e9;
-console.log(JSON.stringify({ ...args, ok: true, backendName: init.name, engine: init.gemm?.engine, engineThreads: threadInfo, seconds: times, gflop, gflopPerSecond: gflop / best }));
+console.log(
+  JSON.stringify({
+    ...args,
+    ok: true,
+    backendName: init.name,
+    engine: init.gemm?.engine,
+    engineThreads: threadInfo,
+    seconds: times,
+    gflop,
+    gflopPerSecond: gflop / best,
+  }),
+);
 process.exit(0);
