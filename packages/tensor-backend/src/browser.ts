@@ -23,4 +23,4 @@ export type { WebGpuAdapterInfo } from './webgpu-adapter.js';
 export { countDeviceReads } from './device-reads.js';
 export type { DeviceReadCounter } from './device-reads.js';
 export { BackendUnavailableError, DeviceLimitError, NativeGemmUnavailableError } from './errors.js';
-export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight } from './wasm-heap.js';
+export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight, matmulWeightsRowMajor } from './wasm-heap.js';

@@ -18,7 +18,7 @@ export type { WebGpuAdapterInfo } from './webgpu.js';
 export { countDeviceReads } from './device-reads.js';
 export type { DeviceReadCounter } from './device-reads.js';
 export { BackendUnavailableError, DeviceLimitError, NativeGemmUnavailableError } from './errors.js';
-export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight } from './wasm-heap.js';
+export { wasmHeapView, wasmTensorFilled, wasmReleasePackedWeight, matmulWeightsRowMajor } from './wasm-heap.js';
 export { nativeGemm, nativeGemmLoadError, ONNXRUNTIME_NODE_VERSION } from './native-gemm.js';
 export type { NativeGemm, NativeMatmulOptions } from './native-gemm.js';
 export { enableNativeGemm, disableNativeGemm, nativeGemmStatus, DEFAULT_NATIVE_MIN_MACS } from './native-kernels.js';

@@ -55,6 +55,16 @@ export function wasmTensorFilled<R extends tf.Rank>(shape: number[], fill: (valu
  */
 export const heapHooks = { keepWeights: false };
 
+/**
+ * Whether a layer should upload its weights W [out, in] as they are and multiply `x · Wᵀ` with `transposeB` (true
+ * while the native GEMM routes this thread's wasm products: MLAS reads either layout at the same speed, so the host
+ * transpose XNNPACK's fast path needs — ~30 ns per weight, 4.8 s for a 7B layer — is saved), or transpose them to
+ * [in, out] first (false: XNNPACK, and every other backend).
+ */
+export function matmulWeightsRowMajor(): boolean {
+  return heapHooks.keepWeights && tf.getBackend() === 'wasm';
+}
+
 /** Data ids whose heap memory `wasmReleasePackedWeight` freed (their values are garbage). */
 const released = new WeakSet<object>();
 

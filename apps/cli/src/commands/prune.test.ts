@@ -100,6 +100,8 @@ describe('dass prune: every method × pattern on stories260K', () => {
       expect(r.manifest.pattern).toBe(r.sparsity);
       expect(r.manifest.output.format).toBe(r.outFormat === 'hf' ? 'hf' : 'llama2c');
       expect(r.manifest.calibration).toMatchObject({ nsamples: 8, seqlen: 128, seed: 0 });
+      // --gemm auto: the engine that ran (onnxruntime-node, a dependency of the CLI, or XNNPACK with the reason).
+      expect(r.manifest.backend.gemm).toMatchObject({ request: 'auto', engine: expect.stringMatching(/^(onnxruntime-node |xnnpack$)/) });
     }
   });
 
@@ -242,6 +244,7 @@ describe('dass prune: bad arguments exit 2 with one line and leave nothing behin
       { args: (d) => prune(d, { sparsity: '4:2' }), fragments: ['--sparsity', '"4:2"'] },
       { args: (d) => prune(d, { method: 'obs' }), fragments: ['--method', '"obs"', 'magnitude', 'wanda', 'dass', 'sparsegpt'] },
       { args: (d) => prune(d, { extra: ['--prune-harder'] }), fragments: ['Unknown argument', 'prune-harder'] },
+      { args: (d) => prune(d, { extra: ['--gemm', 'blas'] }), fragments: ['--gemm', '"blas"', 'native', 'wasm'] },
       { args: (d) => prune(d, { out: '' }), fragments: ['Missing required argument', 'out'] },
       { args: (d) => prune(d, { nsamples: '0' }), fragments: ['--nsamples', '"0"'] },
       { args: (d) => prune(d, { model: noConfig }), fragments: ['config.json'] },

@@ -1,4 +1,13 @@
-import { DeviceLimitError, layerExecution, maxTensorBytes, tf, wasmHeapView, wasmReleasePackedWeight, wasmTensorFilled } from '@dass/tensor-backend';
+import {
+  DeviceLimitError,
+  layerExecution,
+  matmulWeightsRowMajor,
+  maxTensorBytes,
+  tf,
+  wasmHeapView,
+  wasmReleasePackedWeight,
+  wasmTensorFilled,
+} from '@dass/tensor-backend';
 import { ModelLoadError } from '../errors.js';
 import { DECODER_LINEARS, linearTensorName } from '../types.js';
 import type { HostTensor, LinearName, ModelConfig, WeightSource } from '../types.js';
@@ -105,12 +114,33 @@ function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
   const cols = ws[0]!.shape[1]!;
   let total = 0;
   for (const w of ws) total += w.shape[0]!;
+  if (matmulWeightsRowMajor()) return uploadStackedRows(ws, cols, total);
   // On wasm the transpose is written straight into the tensor's heap memory (no staging copy).
   const direct = wasmTensorFilled<tf.Rank.R2>([cols, total], (values) => transposeStackedInto(values, ws, cols, total));
   if (direct) return direct;
   const out = uploadBuffer(cols * total);
   transposeStackedInto(out, ws, cols, total);
   return tf.tensor2d(out, [cols, total]);
+}
+
+/** Device weights stored as the stack [Σ out_k, in] itself (no transpose), multiplied as `x · Wᵀ` (transposeB). */
+const rowMajor = new WeakSet<tf.Tensor>();
+
+/**
+ * The stack of `ws` along `out` as it is, [Σ out_k, cols] (row copies straight into the heap): when the native GEMM
+ * routes products (`matmulWeightsRowMajor`), which multiplies by it with transposeB at full speed.
+ */
+function uploadStackedRows(ws: readonly HostTensor[], cols: number, total: number): tf.Tensor2D {
+  const fill = (values: Float32Array) => {
+    let offset = 0;
+    for (const w of ws) {
+      values.set(w.data.subarray(0, w.shape[0]! * cols), offset);
+      offset += w.shape[0]! * cols;
+    }
+  };
+  const t = wasmTensorFilled<tf.Rank.R2>([total, cols], fill)!;
+  rowMajor.add(t);
+  return t;
 }
 
 /** Writes the transpose of the stack of `ws` ([out_k, cols] each) into `out` ([cols, total]), in cache-sized tiles. */
@@ -151,6 +181,7 @@ const packedOnly = new WeakSet<tf.Tensor>();
  * its packed copy for every later one), so `w` must only ever be used here.
  */
 function matMulPacking(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  if (rowMajor.has(w)) return tf.matMul(x, w, false, true) as tf.Tensor2D; // kept: the native GEMM reads it each time
   const y = tf.matMul(x, w) as tf.Tensor2D;
   if (!packedOnly.has(w)) {
     packedOnly.add(w);
