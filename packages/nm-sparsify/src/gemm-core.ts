@@ -3,7 +3,7 @@
 // multiplied with tf.matMul and added back into the destination region. The main thread runs them directly
 // (linalg-blocked.ts) and, with a LinalgPool, each worker thread runs them on its share of the rows
 // (linalg-worker.ts), so the same code gives the same per-row sums whatever the thread count.
-import { tf } from '@dass/tensor-backend';
+import { tf, wasmHeapView, wasmTensorFilled } from '@dass/tensor-backend';
 
 /** How a product is written into its destination: c = p, c = −p, c += p, c −= p. */
 export type WriteMode = 'set' | 'neg' | 'add' | 'sub';
@@ -38,6 +38,23 @@ export function packF32(src: RealArray, off: number, ld: number, rows: number, c
   } else {
     out = new Float32Array(rows * cols);
   }
+  return packInto(out, src, off, ld, rows, cols, transpose);
+}
+
+/**
+ * `packF32` as a new tfjs tensor ([rows, cols], or [cols, rows] transposed). On wasm the values are packed straight
+ * into the tensor's heap memory (no scratch copy); elsewhere through `packF32`.
+ */
+export function packedTensor(src: RealArray, off: number, ld: number, rows: number, cols: number, transpose: boolean): tf.Tensor2D {
+  const shape = transpose ? [cols, rows] : [rows, cols];
+  return (
+    wasmTensorFilled<tf.Rank.R2>(shape, (out) => packInto(out, src, off, ld, rows, cols, transpose)) ??
+    tf.tensor2d(packF32(src, off, ld, rows, cols, transpose), shape as [number, number])
+  );
+}
+
+/** Writes the float32 copy (or transpose) of the region into `out` (rows·cols floats); returns `out`. */
+function packInto(out: Float32Array, src: RealArray, off: number, ld: number, rows: number, cols: number, transpose: boolean): Float32Array {
   if (!transpose) {
     for (let i = 0; i < rows; i++) {
       const s = off + i * ld;
@@ -58,6 +75,19 @@ export function packF32(src: RealArray, off: number, ld: number, rows: number, c
     }
   }
   return out;
+}
+
+/**
+ * Columns [0, e) of the k×n tensor `t`. On wasm copied row by row inside the heap: tfjs-backend-wasm's Slice kernel
+ * first copies the WHOLE input out of the heap into a fresh array (`readSync`), which cost 7 s of an 11008-order
+ * factorization here; elsewhere `tf.slice`.
+ */
+function leadingColumns(t: tf.Tensor2D, k: number, n: number, e: number): tf.Tensor2D {
+  const copied = wasmTensorFilled<tf.Rank.R2>([k, e], (out) => {
+    const src = wasmHeapView(t)!; // taken after the allocation (which may move the heap)
+    for (let r = 0; r < k; r++) out.set(src.subarray(r * n, r * n + e), r * e);
+  });
+  return copied ?? tf.slice(t, [0, 0], [k, e]);
 }
 
 /** c[i][j] (region at cOff, stride ldc) ← / ← − / += / −= p[i][j] for the m×n product p (row-major, stride n). */
@@ -93,7 +123,7 @@ export interface ProductArgs {
 /** op(B) (k×n) packed to float32 and uploaded to this thread's tfjs backend; the caller disposes it. */
 export function uploadB(p: ProductArgs): tf.Tensor2D {
   const { b, bOff, ldb, bTrans, k, n } = p;
-  return tf.tensor2d(bTrans ? packF32(b, bOff, ldb, n, k, true) : packF32(b, bOff, ldb, k, n, false), [k, n]);
+  return bTrans ? packedTensor(b, bOff, ldb, n, k, true) : packedTensor(b, bOff, ldb, k, n, false);
 }
 
 /**
@@ -105,11 +135,12 @@ export function productRows(p: ProductArgs, bt: tf.Tensor2D, r0: number, r1: num
   const chunk = Math.max(1, Math.min(r1 - r0, Math.floor(MAX_OUTPUT / n)));
   for (let s = r0; s < r1; s += chunk) {
     const nr = Math.min(chunk, r1 - s);
-    const at = tf.tensor2d(packF32(a, aOff + s * lda, lda, nr, k, false), [nr, k]);
+    const at = packedTensor(a, aOff + s * lda, lda, nr, k, false);
     let product: tf.Tensor | undefined;
     try {
       product = tf.matMul(at, bt);
-      writeBack(c, cOff + s * ldc, ldc, product.dataSync() as Float32Array, nr, n, mode);
+      // On wasm read in place in the heap (no copy into a fresh array; writeBack runs no tfjs op).
+      writeBack(c, cOff + s * ldc, ldc, wasmHeapView(product) ?? (product.dataSync() as Float32Array), nr, n, mode);
     } finally {
       at.dispose();
       product?.dispose();
@@ -141,18 +172,18 @@ export function productSerial(p: ProductArgs): void {
 export function syrkRows(a: RealArray, ld: number, o: number, m: number, c0: number, k: number, r0: number, r1: number): void {
   if (r1 <= r0 || k <= 0) return;
   const aOff = o * ld + c0;
-  const bt = tf.tensor2d(packF32(a, aOff, ld, r1, k, true), [k, r1]);
+  const bt = packedTensor(a, aOff, ld, r1, k, true);
   const step = gemmTuning.syrkRows;
   try {
     for (let s = r0; s < r1; s += step) {
       const e = Math.min(r1, s + step);
       const rows = e - s;
-      const at = tf.tensor2d(packF32(a, aOff + s * ld, ld, rows, k, false), [rows, k]);
-      const cols = e === r1 ? bt : tf.slice(bt, [0, 0], [k, e]);
+      const at = packedTensor(a, aOff + s * ld, ld, rows, k, false);
+      const cols = e === r1 ? bt : leadingColumns(bt, k, r1, e);
       let product: tf.Tensor | undefined;
       try {
         product = tf.matMul(at, cols);
-        const p = product.dataSync() as Float32Array;
+        const p = wasmHeapView(product) ?? (product.dataSync() as Float32Array);
         for (let i = 0; i < rows; i++) {
           const d = (o + s + i) * ld + o;
           const src = i * e;
