@@ -128,6 +128,7 @@ export function enableNativeGemm(options: { threads?: number; minMacs?: number; 
   if (state) {
     state.gemm = gemm;
     state.minMacs = minMacs;
+    heapHooks.minMacs = minMacs;
     return nativeGemmStatus();
   }
   const originals = new Map<string, tf.KernelConfig>();
@@ -146,6 +147,7 @@ export function enableNativeGemm(options: { threads?: number; minMacs?: number; 
     tf.registerKernel(overrideOf(name as (typeof KERNELS)[number], original));
   }
   heapHooks.keepWeights = true;
+  heapHooks.minMacs = minMacs;
   return nativeGemmStatus();
 }
 
