@@ -127,7 +127,7 @@ describe.skipIf(SKIP)('native GEMM as the wasm backend matmul kernels', () => {
   });
 
   it('leaves small, batched, biased and released-weight products to XNNPACK, with the same results', () => {
-    enableNativeGemm({ minMacs: 1000 });
+    enableNativeGemm({ minMacs: 100 });
     const small = tf.matMul(tf.tensor2d(values(4, 1), [2, 2]), tf.tensor2d(values(4, 2), [2, 2]));
     expect(nativeGemmStatus().calls).toEqual({ native: 0, wasm: 1 });
     const batched = tf.matMul(tf.tensor3d(values(2 * 16 * 16, 3), [2, 16, 16]), tf.tensor3d(values(2 * 16 * 16, 4), [2, 16, 16]));
@@ -149,6 +149,22 @@ describe.skipIf(SKIP)('native GEMM as the wasm backend matmul kernels', () => {
     expect(maxError(fused.dataSync(), tf.fused.matMul({ a: x, b: w, bias, activation: 'relu' }).dataSync())).toBeLessThan(1e-5);
     expect(maxError(plain.dataSync(), tf.matMul(x, w).dataSync())).toBeLessThan(1e-5);
     tf.dispose([small, batched, single, x, w, bias, fused, plain]);
+  });
+
+  it('picks the engine by k·n alone: a product split by rows (as threads split samples) gives the very same bits', () => {
+    enableNativeGemm({ threads: 1 });
+    // k·n = 64 × 172 (stories260K's gate/up) is above the default threshold; m·k·n of the 3-row half is far below the
+    // former m·k·n one, which sent the halves to XNNPACK and the whole to MLAS.
+    const a = tf.tensor2d(values(6 * 64, 11), [6, 64]);
+    const w = tf.tensor2d(values(172 * 64, 12), [172, 64]);
+    const whole = tf.matMul(a, w, false, true).dataSync();
+    const halves = [tf.slice(a, [0, 0], [3, 64]), tf.slice(a, [3, 0], [3, 64])].map((h) => tf.matMul(h, w, false, true).dataSync());
+    expect(nativeGemmStatus().calls!.native).toBe(3);
+    const joined = new Float32Array(whole.length);
+    joined.set(halves[0]!, 0);
+    joined.set(halves[1]!, halves[0]!.length);
+    expect(Buffer.from(joined.buffer).equals(Buffer.from((whole as Float32Array).slice().buffer))).toBe(true);
+    tf.dispose([a, w]);
   });
 
   it('keeps weights while enabled; a weight released before stays on XNNPACK', () => {

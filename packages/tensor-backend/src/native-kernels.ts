@@ -11,12 +11,15 @@ import { nativeGemm, nativeGemmLoadError, type NativeGemm } from './native-gemm.
 import { heapHooks, wasmWeightReleased } from './wasm-heap.js';
 
 /**
- * Products with fewer multiply-adds (m·k·n) than this stay on XNNPACK by default. Below ~1–2e6 the two engines are
- * within the call overhead of each other (measured on the 2-core benchmark machine: see README, "Faster GEMM");
- * the layer projections (≥ 256 × 4096 × 4096 = 4.3e9) and SparseGPT's blocked products (≥ 128³) are far above it,
- * per-head attention products (seqLen × headDim × seqLen) at short context below it.
+ * Products with fewer multiply-adds per output row (k·n: the right operand's size) than this stay on XNNPACK by
+ * default. The choice depends on k and n only, never on m, so splitting a product's rows over threads (the passes'
+ * samples, SparseGPT's row blocks) keeps every row on the same engine, and MLAS's rows do not depend on m either
+ * (m ≥ 2; m = 1 takes its GEMV path): results do not change with the thread count. 2¹³ is the former m·k·n
+ * threshold of 2²¹ at 256 rows: below ~1–2e6 multiply-adds the two engines are within the call overhead of each
+ * other (measured on the 2-core benchmark machine: see README, "Faster GEMM"); the layer projections (k·n ≥ 4096²
+ * for 7B, 64 × 172 for stories260K) are above it, per-head attention products at short context below it.
  */
-export const DEFAULT_NATIVE_MIN_MACS = 1 << 21;
+export const DEFAULT_NATIVE_MIN_MACS = 1 << 13;
 
 /** What the native GEMM does in this thread: whether it is routing products, which engine, and why not if not. */
 export interface NativeGemmStatus {
@@ -26,7 +29,7 @@ export interface NativeGemmStatus {
   engine?: string;
   /** Intra-op threads of the native GEMM when active. */
   threads?: number;
-  /** Products with fewer multiply-adds stay on XNNPACK (when active). */
+  /** Products with fewer multiply-adds per output row (k·n) stay on XNNPACK (when active). */
   minMacs?: number;
   /** Why it is not active: not enabled, or onnxruntime-node failed to load (its message). */
   reason?: string;
@@ -73,7 +76,7 @@ function nativeProduct(s: State, backend: WasmBackendLike, a: tf.TensorInfo, b: 
   const kb = transB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
   const n = transB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
   if (k !== kb || m === 0 || k === 0 || n === 0) return undefined; // the original kernel reports the mismatch
-  if (m * k * n < s.minMacs) return undefined;
+  if (k * n < s.minMacs) return undefined; // k·n, not m·k·n: the engine must not depend on how rows are split
   if (wasmWeightReleased(a) || wasmWeightReleased(b)) return undefined;
   const outShape = [...new Array<number>(Math.max(ra, rb) - 2).fill(1), m, n];
   // Allocate first: allocation may grow (and move) the heap, so the views are taken after it.
@@ -105,7 +108,8 @@ function overrideOf(name: (typeof KERNELS)[number], original: tf.KernelConfig): 
 
 /**
  * Routes this thread's wasm-backend matmuls (`tf.matMul`, `tf.fused.matMul` without bias / activation) with at least
- * `minMacs` multiply-adds (m·k·n, default `DEFAULT_NATIVE_MIN_MACS`) and no batch (every leading dim 1) to the
+ * `minMacs` multiply-adds per output row (k·n, default `DEFAULT_NATIVE_MIN_MACS`; m does not count, so a product's rows
+ * split over threads stay on one engine) and no batch (every leading dim 1) to the
  * native GEMM with `threads` intra-op threads (default 1). Results agree with XNNPACK's to float32 rounding (the
  * summation order differs). Idempotent; calling again with other options replaces them.
  *

@@ -59,9 +59,9 @@ export const heapHooks = { keepWeights: false, minMacs: 0 };
  * Whether a layer should upload its weights W [out, in] as they are and multiply `x · Wᵀ` with `transposeB` (true
  * while the native GEMM routes this thread's wasm products: MLAS reads either layout at the same speed, so the host
  * transpose XNNPACK's fast path needs — ~30 ns per weight, 4.8 s for a 7B layer — is saved), or transpose them to
- * [in, out] first (false: XNNPACK, and every other backend). Given the multiply-adds `macs` (tokens · in · out) of the
- * products the weight will serve, false also when they are too small for the native GEMM (they stay on XNNPACK,
- * whose fast path wants [in, out]).
+ * [in, out] first (false: XNNPACK, and every other backend). Given the weight's size `macs` (in · out: the
+ * multiply-adds per output row of the products it serves), false also when it is too small for the native GEMM
+ * (those products stay on XNNPACK, whose fast path wants [in, out]).
  */
 export function matmulWeightsRowMajor(macs?: number): boolean {
   return heapHooks.keepWeights && tf.getBackend() === 'wasm' && (macs === undefined || macs >= heapHooks.minMacs);

@@ -110,12 +110,12 @@ function uploadBuffer(length: number): Float32Array {
  * by side. The transpose happens on the host (in cache-sized tiles): transposing on tfjs would hold both layouts in
  * the wasm heap at once, and that heap never shrinks.
  */
-function uploadStackedTransposed(ws: readonly HostTensor[], tokens: number): tf.Tensor2D {
+function uploadStackedTransposed(ws: readonly HostTensor[]): tf.Tensor2D {
   const cols = ws[0]!.shape[1]!;
   let total = 0;
   for (const w of ws) total += w.shape[0]!;
-  // Row-major only when the first use's products go to the native GEMM (small ones stay on XNNPACK's layout).
-  if (matmulWeightsRowMajor(tokens * cols * total)) return uploadStackedRows(ws, cols, total);
+  // Row-major only when the weight's products go to the native GEMM (k·n large enough; small ones stay on XNNPACK's layout).
+  if (matmulWeightsRowMajor(cols * total)) return uploadStackedRows(ws, cols, total);
   // On wasm the transpose is written straight into the tensor's heap memory (no staging copy).
   const direct = wasmTensorFilled<tf.Rank.R2>([cols, total], (values) => transposeStackedInto(values, ws, cols, total));
   if (direct) return direct;
@@ -192,8 +192,8 @@ function matMulPacking(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** Upload a [out, in] host matrix as its transpose [in, out], so every matmul runs without a transpose flag. */
-function uploadTransposed(w: HostTensor, tokens: number): tf.Tensor2D {
-  return uploadStackedTransposed([w], tokens);
+function uploadTransposed(w: HostTensor): tf.Tensor2D {
+  return uploadStackedTransposed([w]);
 }
 
 /** A layer whose largest device matrix exceeds the backend's buffer cap cannot run: say which and which limit. */
@@ -472,7 +472,7 @@ export class DecoderLayer {
   private linear(input: tf.Tensor2D, name: LinearName): tf.Tensor2D {
     let weight = this.transposed.get(name);
     if (!weight) {
-      weight = tf.keep(uploadTransposed(this.linears.get(name)!, input.shape[0]));
+      weight = tf.keep(uploadTransposed(this.linears.get(name)!));
       this.transposed.set(name, weight);
     }
     return matMulPacking(input, weight);
@@ -516,14 +516,9 @@ export class DecoderLayer {
   }
 
   /** The stacked q/k/v weight (built on first use after load or after a q/k/v weight changed). */
-  private stackedQkv(tokens: number): { weight: tf.Tensor2D; bias?: tf.Tensor1D } {
+  private stackedQkv(): { weight: tf.Tensor2D; bias?: tf.Tensor1D } {
     if (!this.qkv) {
-      const weight = tf.keep(
-        uploadStackedTransposed(
-          QKV.map((n) => this.linears.get(n)!),
-          tokens,
-        ),
-      );
+      const weight = tf.keep(uploadStackedTransposed(QKV.map((n) => this.linears.get(n)!)));
       let bias: tf.Tensor1D | undefined;
       if (this.biases.size > 0) bias = tf.keep(tf.concat(QKV.map((n) => this.biases.get(n)!)) as tf.Tensor1D);
       this.qkv = { weight, bias };
@@ -547,7 +542,7 @@ export class DecoderLayer {
     const linear = (input: tf.Tensor2D, name: LinearName): tf.Tensor2D => this.linear(input, name);
 
     // Nested tidies free each stage's temporaries as soon as it is done: the wasm heap keeps its high-water mark.
-    const qkvWeight = this.stackedQkv(x.shape[0]);
+    const qkvWeight = this.stackedQkv();
     const qkvTensor = tf.tidy(() => {
       const xn = this.context.rmsNorm(x, this.inputNorm);
       capture?.(QKV, xn);
