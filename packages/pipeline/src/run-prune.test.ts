@@ -318,13 +318,38 @@ describe('runPrune on stories260K', () => {
   });
 });
 
+/** Entries whose zero / non-zero state is the same in both runs' pruned weights (by matrix name). */
+function maskAgreement(a: Map<string, Float32Array>, b: Map<string, Float32Array>): { same: number; total: number } {
+  let same = 0;
+  let total = 0;
+  for (const [name, w1] of a) {
+    const w2 = b.get(name)!;
+    for (let i = 0; i < w1.length; i++) {
+      total++;
+      if ((w1[i] === 0) === (w2[i] === 0)) same++;
+    }
+  }
+  return { same, total };
+}
+
+/** Perplexity of a written checkpoint on the calibration text (seqlen 64, 8 windows), run with `threads`. */
+async function perplexityOf(path: string, threads: number): Promise<number> {
+  const { perplexityOfText } = await import('@dass/evaluation');
+  const { loadTokenizer } = await import('@dass/model-loader');
+  const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
+  const source = await openModel(path);
+  const model = await CausalLM.fromSource(source, { threads });
+  try {
+    return (await perplexityOfText(model, tokenizer, readFileSync(calibText, 'utf8'), { seqlen: 64, maxWindows: 8, batchSize: 4 })).ppl;
+  } finally {
+    model.dispose();
+    await source.close();
+  }
+}
+
 describe('runPrune with worker threads', () => {
   for (const method of ['dass', 'sparsegpt']) {
     it(`${method} threads 1 vs 2: same masks (${method === 'dass' ? 'exactly' : '≥ 99.9%'}), perplexity within ${method === 'dass' ? '1e-6' : '1e-4'} relative, threads in the manifest`, async () => {
-      const { perplexityOfText } = await import('@dass/evaluation');
-      const { loadTokenizer } = await import('@dass/model-loader');
-      const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
-      const text = readFileSync(calibText, 'utf8');
       const weights: Map<string, Float32Array>[] = [];
       const ppl: number[] = [];
       for (const threads of [1, 2]) {
@@ -340,25 +365,10 @@ describe('runPrune with worker threads', () => {
         });
         expect(manifest.threads).toBe(threads);
         weights.push(pruned);
-        const source = await openModel(out);
         // Evaluated with the other thread count than the prune used: evaluation threads must not matter either.
-        const model = await CausalLM.fromSource(source, { threads: 3 - threads });
-        try {
-          ppl.push((await perplexityOfText(model, tokenizer, text, { seqlen: 64, maxWindows: 8, batchSize: 4 })).ppl);
-        } finally {
-          model.dispose();
-          await source.close();
-        }
+        ppl.push(await perplexityOf(out, 3 - threads));
       }
-      let same = 0;
-      let total = 0;
-      for (const [name, w1] of weights[0]!) {
-        const w2 = weights[1]!.get(name)!;
-        for (let i = 0; i < w1.length; i++) {
-          total++;
-          if ((w1[i] === 0) === (w2[i] === 0)) same++;
-        }
-      }
+      const { same, total } = maskAgreement(weights[0]!, weights[1]!);
       // DaSS's scores come from sums of squares (exact up to summation order): no ties here, identical masks.
       // SparseGPT's OBS updates feed later columns' choices, so a last-bit difference in XᵀX may flip a near tie.
       if (method === 'dass') expect(same).toBe(total);
@@ -381,10 +391,6 @@ const ortError = nativeGemmLoadError();
 describe.skipIf(ortError !== undefined)(`runPrune with the native GEMM${ortError ? ` — skipped: ${ortError}` : ''}`, () => {
   for (const method of ['dass', 'sparsegpt']) {
     it(`${method} 2:4 gemm native vs wasm: same masks (${method === 'dass' ? 'exactly' : '≥ 99.9%'}), perplexity within 1e-5 relative, engine in the manifest`, async () => {
-      const { perplexityOfText } = await import('@dass/evaluation');
-      const { loadTokenizer } = await import('@dass/model-loader');
-      const tokenizer = await loadTokenizer(fixtures.stories260K.tokenizer);
-      const text = readFileSync(calibText, 'utf8');
       const weights: Map<string, Float32Array>[] = [];
       const ppl: number[] = [];
       try {
@@ -407,29 +413,14 @@ describe.skipIf(ortError !== undefined)(`runPrune with the native GEMM${ortError
           if (gemm === 'native') expect(nativeGemmStatus().calls!.native).toBeGreaterThan(calls);
           else expect(nativeGemmStatus().active).toBe(false);
           weights.push(pruned);
-          const source = await openModel(out);
           // Each evaluated on the engine it was pruned with.
-          const model = await CausalLM.fromSource(source, { threads: 1 });
-          try {
-            ppl.push((await perplexityOfText(model, tokenizer, text, { seqlen: 64, maxWindows: 8, batchSize: 4 })).ppl);
-          } finally {
-            model.dispose();
-            await source.close();
-          }
+          ppl.push(await perplexityOf(out, 1));
         }
       } finally {
         const { selectBackend } = await import('@dass/tensor-backend');
         await selectBackend('wasm', { gemm: 'auto' });
       }
-      let same = 0;
-      let total = 0;
-      for (const [name, w1] of weights[0]!) {
-        const w2 = weights[1]!.get(name)!;
-        for (let i = 0; i < w1.length; i++) {
-          total++;
-          if ((w1[i] === 0) === (w2[i] === 0)) same++;
-        }
-      }
+      const { same, total } = maskAgreement(weights[0]!, weights[1]!);
       // The engines sum in different orders: DaSS's sum-of-squares scores have no near ties here; SparseGPT's OBS
       // updates feed later columns' choices, so a last-bit difference may flip a near tie.
       if (method === 'dass') expect(same).toBe(total);
