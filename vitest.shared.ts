@@ -1,6 +1,11 @@
 // Shared vitest config: workspace packages resolve to their public entry's source (src/index.ts),
 // so tests run without a prior build and still only see each package's public surface.
-import { readdirSync, existsSync } from 'node:fs';
+// Test files share their worker's module cache (isolate: false): tfjs, the wasm backend and the @dass sources load
+// once per worker instead of once per file (scoring's 8 files: 13 CPU-s → 6). So a test file leaves no global
+// state behind: it restores what it patches (the full-disk and write-fault helpers restore node:fs) and unregisters
+// the plug-ins it registers; vitest.backend-reset.ts puts the tfjs backend back before each file. tensor-backend's
+// tests are about that global state (which backend is registered and current), so it keeps a module cache per file.
+import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
@@ -15,6 +20,12 @@ for (const group of ['packages', 'apps']) {
   }
 }
 
+// Packages whose tests use the tfjs backend get vitest.backend-reset.ts (tensor-backend itself isolates its files).
+type Deps = 'dependencies' | 'devDependencies' | 'peerDependencies';
+const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name: string } & Partial<Record<Deps, Record<string, string>>>;
+const deps: Deps[] = ['dependencies', 'devDependencies', 'peerDependencies'];
+const usesBackend = pkg.name !== '@dass/tensor-backend' && deps.some((k) => pkg[k]?.['@dass/tensor-backend'] !== undefined);
+
 export const repoRoot = root;
 export default defineConfig({
   resolve: { alias },
@@ -24,6 +35,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,
+    isolate: false,
+    setupFiles: usesBackend ? [join(root, 'vitest.backend-reset.ts')] : [],
   },
 });
 export { resolve };

@@ -9,6 +9,7 @@ export {
   GEMM_NAMES,
   selectBackend,
   currentBackend,
+  clearBackendChoice,
   ensureBackend,
   layerExecution,
   maxTensorBytes,

@@ -5,6 +5,7 @@ export {
   GEMM_NAMES,
   selectBackend,
   currentBackend,
+  clearBackendChoice,
   ensureBackend,
   layerExecution,
   maxTensorBytes,

@@ -7,7 +7,9 @@ import {
   BACKEND_NAMES,
   BackendUnavailableError,
   backendReport,
+  clearBackendChoice,
   countDeviceReads,
+  currentBackend,
   describeAdapter,
   layerExecution,
   maxTensorBytes,
@@ -109,6 +111,23 @@ describe('selectBackend', () => {
     } finally {
       await selectBackend('wasm', { gemm: 'auto' });
       if (before && before !== 'wasm') await tf.setBackend(before);
+    }
+  });
+
+  it('clearBackendChoice forgets the cached choice: auto decides afresh instead of returning the cpu backend chosen before', async () => {
+    const expected = expectedAutoBackend();
+    try {
+      expect((await selectBackend('cpu')).name).toBe('cpu');
+      expect((await selectBackend('auto')).name).toBe('cpu'); // cached
+      clearBackendChoice();
+      expect(currentBackend()).toBeUndefined();
+      expect(tf.getBackend()).toBe('cpu'); // tfjs is left as it was until the next selection
+      const fresh = await selectBackend('auto');
+      expect(fresh.name).toBe(expected);
+      expect(fresh.skipped.map((s) => s.name)).toEqual(BACKEND_NAMES.slice(0, BACKEND_NAMES.indexOf(expected)));
+      expect(tf.getBackend()).toBe(fresh.tfjsName);
+    } finally {
+      clearBackendChoice();
     }
   });
 

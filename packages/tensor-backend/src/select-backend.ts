@@ -163,6 +163,15 @@ export function currentBackend(): BackendChoice | undefined {
   return current;
 }
 
+/**
+ * Forgets the cached choice: the next `selectBackend` / `ensureBackend` decides afresh (for `auto`, trying each
+ * backend again and recording why it skipped the earlier ones). tfjs's active backend stays as it is until then. For
+ * long-lived processes that change devices, and for test runners whose files share one module cache.
+ */
+export function clearBackendChoice(): void {
+  current = undefined;
+}
+
 /** Makes sure some backend is active (auto selection) before tensor work. */
 export async function ensureBackend(): Promise<BackendChoice> {
   return selectBackend('auto'); // returns the cached choice when there is one

@@ -1,16 +1,13 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../errors.js';
 import { openHfModel } from '../hf/hf-model.js';
 import { openLlama2c } from '../llama2c/open-llama2c.js';
 import { diskFull, fixtures } from '../test/index.js';
 import type { WeightSource } from '../types.js';
 import { convertLlama2cToHf } from './llama2c-to-hf.js';
-
-// While `diskFull.syscalls` names writeFile/copyFile, those calls fail with ENOSPC; otherwise the real ones run.
-vi.mock('node:fs/promises', async (importOriginal) => (await import('../test/index.js')).withDiskFull(await importOriginal()));
 
 let root: string;
 beforeAll(async () => {
@@ -129,11 +126,12 @@ describe('convertLlama2cToHf', () => {
 
   it('a full disk while writing config.json or copying the tokenizer: a ModelLoadError naming outDir, nothing left behind', async () => {
     const source = await openLlama2c(fixtures.stories260K.bin);
-    for (const syscall of ['write', 'copyfile']) {
+    for (const syscall of ['write', 'copyfile'] as const) {
       const outDir = join(root, `full-${syscall}`);
-      diskFull.syscalls.add(syscall);
-      const err = await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir }).catch((e: unknown) => e);
-      diskFull.syscalls.clear();
+      const restore = diskFull([syscall]);
+      const err = await convertLlama2cToHf({ checkpoint: source, tokenizerPath: fixtures.stories260K.tokenizer, outDir })
+        .catch((e: unknown) => e)
+        .finally(restore);
       expect(err).toBeInstanceOf(ModelLoadError);
       expect(err).toMatchObject({ file: outDir, reason: 'IO' });
       expect((err as ModelLoadError).message).toMatch(

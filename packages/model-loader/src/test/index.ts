@@ -27,6 +27,6 @@ export const fixtures = {
     expected: at('llama2-tokenizer/ggml-vocab-llama-spm.gguf.out'),
   },
 } as const;
-export { diskFull, withDiskFull } from './disk-full.js';
+export { diskFull, type DiskFullSyscall } from './disk-full.js';
 export { useSwiftShader } from './webgpu-env.js';
 export { reshardCheckpoint } from './reshard.js';

@@ -1,9 +1,8 @@
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../safetensors/checkpoint-files.js';
-
-// node:fs/promises and the modules that import it are loaded when called, not with this subpath: tests mock
-// node:fs/promises with a factory that imports `@dass/model-loader/test` (withDiskFull), which a static import here
-// would turn into a cycle that never resolves.
+import { openSafetensors } from '../safetensors/safetensors-file.js';
+import { writeSafetensors } from '../safetensors/safetensors-writer.js';
 
 /**
  * Turns the `model.safetensors` of HF folder `dir` into `count` shards (`model-0000i-of-0000n.safetensors`, tensors in
@@ -12,9 +11,6 @@ import { INDEX_FILE_NAME, SINGLE_FILE_NAME } from '../safetensors/checkpoint-fil
  * sharded checkpoint out, with the package's own writer. Returns the shard names.
  */
 export async function reshardCheckpoint(dir: string, count: number): Promise<string[]> {
-  const { rm, writeFile } = await import('node:fs/promises');
-  const { openSafetensors } = await import('../safetensors/safetensors-file.js');
-  const { writeSafetensors } = await import('../safetensors/safetensors-writer.js');
   const file = await openSafetensors(join(dir, SINGLE_FILE_NAME));
   const all = [];
   for (const name of file.names()) all.push({ name, dtype: file.info(name).dtype, shape: file.info(name).shape, data: await file.readRaw(name) });
