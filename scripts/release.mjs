@@ -2,12 +2,12 @@
 // Releases the publishable packages (packages/*) with changesets; each package has its own version.
 //   pnpm release --dry-run   prints what the next release publishes: every public package, its version now, the
 //                            version the pending changesets give it (`pnpm version-packages`) and why; writes nothing
-//   pnpm release             builds, runs the pack smoke (scripts/pack-smoke.mjs) and `changeset publish`, which
+//   pnpm release             builds from clean dist folders, runs the pack smoke (scripts/pack-smoke.mjs) and `changeset publish`, which
 //                            publishes (pnpm publish) every package whose version is not on the registry yet.
 //                            Run `pnpm version-packages` and commit its version bumps and CHANGELOGs first.
 // How to add a changeset: README.md, "Releasing".
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -78,7 +78,12 @@ async function release() {
     process.stderr.write(`release: ${status.changesets.length} changeset(s) not applied yet: run \`pnpm version-packages\`, review and commit, then release\n`);
     process.exit(2);
   }
-  sh('pnpm', ['build']);
+  // A clean build: \`tsc -b\` only ever adds and updates files in dist/, so a source file deleted since the last build
+  // would still have its .js there and ship; the dist folders go first and turbo's cache is bypassed.
+  for (const group of ['packages', 'apps']) {
+    for (const dir of readdirSync(join(repoRoot, group))) rmSync(join(repoRoot, group, dir, 'dist'), { recursive: true, force: true });
+  }
+  sh('pnpm', ['exec', 'turbo', 'run', 'build', '--force']);
   sh(process.execPath, ['scripts/pack-smoke.mjs']);
   sh('pnpm', ['exec', 'changeset', 'publish']);
 }

@@ -19,7 +19,7 @@ try {
   corpus = await import('../dist/hostile/corpus.js');
   runner = await import('../dist/hostile/run-dass.js');
 } catch (err) {
-  console.error(`cannot load dist/hostile (${err.message}); build first: npx tsc -p tsconfig.build.json in apps/cli`);
+  console.error(`cannot load dist/hostile (${err.message}); build first: pnpm build in apps/cli`);
   process.exit(2);
 }
 const cases = (await corpus.buildCorpus(resolve(dir))).filter((c) => only === undefined || c.id.includes(only));

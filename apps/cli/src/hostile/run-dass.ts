@@ -66,7 +66,9 @@ export async function disposeProbe(): Promise<void> {
 
 export function assertBuilt(): void {
   if (!existsSync(dassBin))
-    throw new Error(`${dassBin} is missing: build the CLI first (\`pnpm build\` at the root, or \`npx tsc -p tsconfig.build.json\` in apps/cli)`);
+    throw new Error(
+      `${dassBin} is missing: build the CLI first (\`pnpm build\` at the root, or \`pnpm build\` in apps/cli, which builds the packages it imports too)`,
+    );
 }
 
 export async function runDass(argv: readonly string[], options: RunDassOptions = {}): Promise<DassRun> {
