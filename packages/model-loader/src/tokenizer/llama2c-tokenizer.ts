@@ -6,7 +6,7 @@
 import { sha256Hex } from '../text/sha256.js';
 import { ModelLoadError } from '../errors.js';
 import type { EncodeOptions, Tokenizer } from '../types.js';
-import { mergeByScore, type MergeSymbol } from './merge-by-score.js';
+import { PairMergeCache, mergeIdPairs } from './merge-id-pairs.js';
 import { checkTokenIds } from './check-token-ids.js';
 import { decodeUtf8Lossy } from '../text/exact-utf8.js';
 import { InvalidArgumentError } from '@dass/errors';
@@ -53,6 +53,10 @@ export class Llama2cTokenizer implements Tokenizer {
   private readonly idOf = new Map<string, number>();
   /** Byte value each `<0xXX>` piece stands for, -1 otherwise. */
   private readonly byteOf: Int16Array;
+  /** The id of each one-byte piece (byte value → id, -1 when not a piece): the common case of encode's first pass. */
+  private readonly singleByteId = new Int32Array(256).fill(-1);
+  /** What each pair of ids merges into (the piece of their concatenated text), memoized as encode meets pairs. */
+  private readonly pairs: PairMergeCache;
 
   private constructor(
     readonly maxTokenLength: number,
@@ -66,9 +70,11 @@ export class Llama2cTokenizer implements Tokenizer {
     this.byteOf = new Int16Array(pieces.length).fill(-1);
     for (let id = 0; id < pieces.length; id++) {
       if (!this.idOf.has(pieces[id])) this.idOf.set(pieces[id], id);
+      if (pieces[id].length === 1 && this.singleByteId[pieces[id].charCodeAt(0)] < 0) this.singleByteId[pieces[id].charCodeAt(0)] = id;
       const m = BYTE_PIECE.exec(pieces[id]);
       if (m) this.byteOf[id] = parseInt(m[1], 16);
     }
+    this.pairs = new PairMergeCache(pieces.length, (left, right) => this.idOf.get(pieces[left] + pieces[right]) ?? -1);
   }
 
   /** Parses a `tokenizer.bin`; throws ModelLoadError(file, 'BAD_TOKENIZER') when it does not fit the format. */
@@ -121,14 +127,13 @@ export class Llama2cTokenizer implements Tokenizer {
     if (typeof text !== 'string') throw new InvalidArgumentError('text', `expected a string, got ${typeof text}`);
     const bos = options.bos ?? true;
     const eos = options.eos ?? false;
-    const symbols: MergeSymbol[] = [];
-    const push = (id: number) => symbols.push({ text: this.pieces[id], id });
-    if (bos) push(BOS_ID);
+    const symbols: number[] = [];
+    if (bos) symbols.push(BOS_ID);
     const bytes = utf8Encoder.encode(text);
     if (bytes.length > 0) {
       // run.c pushes whatever str_lookup(" ") returns; a vocab without " " would give -1, so skip it instead.
       const space = this.idOf.get(' ');
-      if (space !== undefined) push(space);
+      if (space !== undefined) symbols.push(space);
     }
     // Same grouping as run.c: a lead byte starts a code point; up to 4 bytes per lookup.
     let start = 0;
@@ -137,32 +142,23 @@ export class Llama2cTokenizer implements Tokenizer {
       const len = i - start + 1;
       const nextIsContinuation = i + 1 < bytes.length && (bytes[i + 1] & 0xc0) === 0x80;
       if (nextIsContinuation && len < 4) continue;
-      const chunk = bytes.subarray(start, i + 1);
-      const id = this.idOf.get(byteString(chunk));
-      if (id !== undefined) push(id);
+      const id = len === 1 ? this.singleByteId[bytes[i]] : (this.idOf.get(byteString(bytes.subarray(start, i + 1))) ?? -1);
+      if (id >= 0) symbols.push(id);
       else {
-        for (const b of chunk) {
-          const byteId = b + BYTE_OFFSET;
+        for (let j = start; j <= i; j++) {
+          const byteId = bytes[j] + BYTE_OFFSET;
           if (byteId >= this.vocabSize) {
             throw new InvalidArgumentError(
               'text',
-              `byte 0x${b.toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
+              `byte 0x${bytes[j].toString(16)} needs byte-fallback token ${byteId}, beyond this tokenizer's ${this.vocabSize} tokens`,
             );
           }
-          push(byteId);
+          symbols.push(byteId);
         }
       }
       start = i + 1;
     }
-    const merged = mergeByScore(
-      symbols,
-      (piece) => {
-        const id = this.idOf.get(piece);
-        return id === undefined ? undefined : { id, score: this.scores[id] };
-      },
-      MIN_MERGE_SCORE,
-    );
-    const ids = merged.map((s) => s.id);
+    const ids = mergeIdPairs(symbols, this.pairs.merge, this.scores, MIN_MERGE_SCORE);
     if (eos) ids.push(EOS_ID);
     return ids;
   }
