@@ -79,10 +79,15 @@ export function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
   };
 }
 
+/** The device and backend the last activation registered, while its device is not lost. */
+let active: { gpu: GpuLike; backend: unknown; described: WebGpuAdapterInfo; lost: boolean } | undefined;
+
 /**
  * Activates tfjs's `webgpu` backend on `gpu`'s high-performance adapter. `allowFallback` false refuses a software
  * adapter (SwiftShader, llvmpipe, WARP) with an Error saying so. Device requirements are tfjs-backend-webgpu's own
- * (its `base.ts`): the adapter's maxima for the limits it uses.
+ * (its `base.ts`): the adapter's maxima for the limits it uses. Activating again on the same `gpu` (after another
+ * backend was used in between) reuses the device and backend registered before while the device is not lost, so the
+ * shaders tfjs compiled for it are kept (a new device compiles them all again: seconds to minutes).
  */
 export async function activateOnGpu(
   gpu: GpuLike,
@@ -91,6 +96,15 @@ export async function activateOnGpu(
   noAdapter: string,
   askByName: string,
 ): Promise<WebGpuAdapterInfo> {
+  if (active && active.gpu === gpu && !active.lost && tf.findBackend('webgpu') === active.backend) {
+    const described = active.described;
+    if (described.fallback && !allowFallback) {
+      throw new Error(
+        `the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`,
+      );
+    }
+    if (await tf.setBackend('webgpu')) return described;
+  }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapter);
   const described = describeAdapter(adapter);
@@ -115,8 +129,12 @@ export async function activateOnGpu(
   });
   const info = adapter.info;
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  active = undefined;
   tf.registerBackend('webgpu', () => new webgpu.WebGPUBackend(device, info), 3);
   const ok = await tf.setBackend('webgpu');
   if (!ok) throw new Error(`tfjs refused to initialise its webgpu backend on ${described.description || described.vendor}`);
+  const record = { gpu, backend: tf.findBackend('webgpu'), described, lost: false };
+  (device as { lost?: Promise<unknown> }).lost?.then(() => (record.lost = true));
+  active = record;
   return described;
 }
