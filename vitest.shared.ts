@@ -20,23 +20,33 @@ for (const group of ['packages', 'apps']) {
   }
 }
 
-// Packages whose tests use the tfjs backend get vitest.backend-reset.ts (tensor-backend itself isolates its files).
-type Deps = 'dependencies' | 'devDependencies' | 'peerDependencies';
-const pkg = JSON.parse(readFileSync(join(process.cwd(), 'package.json'), 'utf8')) as { name: string } & Partial<Record<Deps, Record<string, string>>>;
-const deps: Deps[] = ['dependencies', 'devDependencies', 'peerDependencies'];
-const usesBackend = pkg.name !== '@dass/tensor-backend' && deps.some((k) => pkg[k]?.['@dass/tensor-backend'] !== undefined);
-
 export const repoRoot = root;
-export default defineConfig({
-  resolve: { alias },
-  test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    pool: 'forks',
-    maxWorkers: 2,
-    isolate: false,
-    setupFiles: usesBackend ? [join(root, 'vitest.backend-reset.ts')] : [],
-  },
-});
+
+/**
+ * A package's test config (its vitest.config.ts: `export default packageTestConfig(import.meta.url)`), the same
+ * whether vitest runs in the package or at the root over every package (vitest.config.ts, projects). Packages whose
+ * tests use the tfjs backend get vitest.backend-reset.ts (tensor-backend itself isolates its files instead).
+ */
+export function packageTestConfig(configUrl: string, test: { isolate?: boolean } = {}) {
+  const dir = dirname(fileURLToPath(configUrl));
+  type Deps = 'dependencies' | 'devDependencies' | 'peerDependencies';
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string } & Partial<Record<Deps, Record<string, string>>>;
+  const deps: Deps[] = ['dependencies', 'devDependencies', 'peerDependencies'];
+  const usesBackend = pkg.name !== '@dass/tensor-backend' && deps.some((k) => pkg[k]?.['@dass/tensor-backend'] !== undefined);
+  return defineConfig({
+    root: dir,
+    resolve: { alias },
+    test: {
+      name: pkg.name,
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      pool: 'forks',
+      maxWorkers: 2,
+      isolate: false,
+      setupFiles: usesBackend ? [join(root, 'vitest.backend-reset.ts')] : [],
+      ...test,
+    },
+  });
+}
 export { resolve };

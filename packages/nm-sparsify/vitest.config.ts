@@ -1,1 +1,3 @@
-export { default } from '../../vitest.shared.ts';
+import { packageTestConfig } from '../../vitest.shared.ts';
+
+export default packageTestConfig(import.meta.url);

@@ -1,6 +1,5 @@
 // The shared config, but each test file gets its own module cache (isolate: true): these tests are about process-global
 // state (which tfjs backends are registered, which one is current, whether the native GEMM kernels are installed).
-import { mergeConfig } from 'vitest/config';
-import shared from '../../vitest.shared.ts';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
-export default mergeConfig(shared, { test: { isolate: true } });
+export default packageTestConfig(import.meta.url, { isolate: true });

@@ -237,6 +237,19 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     });
   }
 
+  /**
+   * The text of `selector` once it matches `re` (polled: the input's change event can arrive after uploadFile
+   * returns), or whatever it is after `ms`, for the caller's expect to report.
+   */
+  async function textWhen(page: Page, selector: string, re: RegExp, ms = 10_000): Promise<string> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const text = (await page.$eval(selector, (e) => e.textContent)) ?? '';
+      if (re.test(text) || Date.now() > deadline) return text;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
   const folderHashes = (dir: string) => Object.fromEntries(readdirSync(dir).map((name) => [name, sha256(readFileSync(join(dir, name)))]));
 
   it('a sharded HF folder (BF16, 3 shards + index) picked as a folder: DaSS 2:4 gives the CLI numbers and files', async () => {
@@ -244,9 +257,8 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     const page = await openPage('');
     await page.click('input[name="model-choice"][value="hf"]');
     await ((await page.$('#hf-folder')) as ElementHandle<HTMLInputElement>).uploadFile(dir);
-    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(
-      /^stories-hf-sharded: config\.json, model\.safetensors\.index\.json \+ 3 shard\(s\) \(.* of weights\), tokenizer\.bin\.$/,
-    );
+    const sharded = /^stories-hf-sharded: config\.json, model\.safetensors\.index\.json \+ 3 shard\(s\) \(.* of weights\), tokenizer\.bin\.$/;
+    expect(await textWhen(page, '#hf-summary', sharded)).toMatch(sharded);
     await setFields(page, 'dass', [
       ['#sparsity', '2:4'],
       ['#nsamples', String(RUN.nsamples)],
@@ -293,7 +305,8 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     const page = await openPage('');
     await page.click('input[name="model-choice"][value="hf"]');
     await ((await page.$('#hf-file-list')) as ElementHandle<HTMLInputElement>).uploadFile(...readdirSync(dir).map((f) => join(dir, f)));
-    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(/^Files: config\.json, model\.safetensors \(.* of weights\), tokenizer\.bin\.$/);
+    const picked = /^Files: config\.json, model\.safetensors \(.* of weights\), tokenizer\.bin\.$/;
+    expect(await textWhen(page, '#hf-summary', picked)).toMatch(picked);
     await page.click('input[name="calib-choice"][value="file"]');
     await ((await page.$('#calib-file')) as ElementHandle<HTMLInputElement>).uploadFile(gz);
     await setFields(page, 'wanda', [
@@ -323,7 +336,7 @@ describe.skipIf(skipBrowser)('apps/web in headless chromium', () => {
     const files = readdirSync(dir).filter((f) => f !== 'model.safetensors.index.json');
     await ((await page.$('#hf-file-list')) as ElementHandle<HTMLInputElement>).uploadFile(...files.map((f) => join(dir, f)));
     const expected = /no model\.safetensors or model\.safetensors\.index\.json \(2 \.safetensors file\(s\): a sharded checkpoint needs its index too\)/;
-    expect(await page.$eval('#hf-summary', (e) => e.textContent)).toMatch(expected);
+    expect(await textWhen(page, '#hf-summary', expected)).toMatch(expected);
     await page.click('#run');
     const { state, text } = await finished(page);
     expect(state).toBe('error');
