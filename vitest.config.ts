@@ -5,12 +5,13 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files that start first, in this order: the longest ones, which otherwise ran last with one worker idle beside
- * them (vitest takes the projects alphabetically, so the web app's browser run came last, and within a project by
- * file size, so pipeline's short webgpu file came after its others). Everything else keeps vitest's order, and each
- * project's files stay together (a worker keeps its module cache within a project).
+ * Files that start first: the web app's browser run, one long file that waits on Chromium much of the time. Vitest
+ * takes the projects alphabetically, which left it for last with the other worker idle beside it; first, its waits
+ * are filled by the other worker's files. (Starting the webgpu files first as well made it slower: SwiftShader and
+ * Chromium running at once cost far more CPU than one after the other.) Everything else keeps vitest's order, and
+ * each project's files stay together (a worker keeps its module cache within a project).
  */
-const FIRST = ['apps/web/test/web.test.ts', 'packages/pipeline/src/run-prune-webgpu.test.ts', 'packages/model-loader/src/model/webgpu.test.ts'];
+const FIRST = ['apps/web/test/web.test.ts'];
 
 class LongestFirstSequencer extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
