@@ -79,6 +79,12 @@ export function describeAdapter(adapter: GpuAdapterLike): WebGpuAdapterInfo {
   };
 }
 
+function softwareAdapterRefused(described: WebGpuAdapterInfo, askByName: string): Error {
+  return new Error(
+    `the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`,
+  );
+}
+
 /** The device and backend the last activation registered, while its device is not lost. */
 let active: { gpu: GpuLike; backend: unknown; described: WebGpuAdapterInfo; lost: boolean } | undefined;
 
@@ -98,21 +104,13 @@ export async function activateOnGpu(
 ): Promise<WebGpuAdapterInfo> {
   if (active && active.gpu === gpu && !active.lost && tf.findBackend('webgpu') === active.backend) {
     const described = active.described;
-    if (described.fallback && !allowFallback) {
-      throw new Error(
-        `the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`,
-      );
-    }
+    if (described.fallback && !allowFallback) throw softwareAdapterRefused(described, askByName);
     if (await tf.setBackend('webgpu')) return described;
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapter);
   const described = describeAdapter(adapter);
-  if (described.fallback && !allowFallback) {
-    throw new Error(
-      `the only WebGPU adapter is a software one (${described.description || described.architecture || described.vendor || 'no name'}); ${askByName}`,
-    );
-  }
+  if (described.fallback && !allowFallback) throw softwareAdapterRefused(described, askByName);
   const requiredFeatures: string[] = [];
   if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
   const l = adapter.limits;

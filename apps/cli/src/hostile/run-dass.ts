@@ -65,10 +65,7 @@ export async function disposeProbe(): Promise<void> {
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(dassBin))
-    throw new Error(
-      `${dassBin} is missing: build the CLI first (\`pnpm build\` at the root, or \`pnpm build\` in apps/cli, which builds the packages it imports too)`,
-    );
+  if (!existsSync(dassBin)) throw new Error(`${dassBin} is missing: build the CLI first (\`pnpm build\` at the root or in apps/cli)`);
 }
 
 export async function runDass(argv: readonly string[], options: RunDassOptions = {}): Promise<DassRun> {

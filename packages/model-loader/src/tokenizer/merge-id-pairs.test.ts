@@ -78,4 +78,13 @@ describe('mergeIdPairs', () => {
     expect(calls).toBe(2);
     expect(cache.size).toBe(2);
   });
+
+  it(`PairMergeCache holds at most ${PairMergeCache.MAX_PAIRS} pairs, then starts over (answers unchanged)`, () => {
+    const n = 1100;
+    const cache = new PairMergeCache(n, (a, b) => (a + b) % 7);
+    for (let a = 0; a < n; a++) for (let b = 0; b < 960; b++) expect(cache.merge(a, b)).toBe((a + b) % 7);
+    expect(n * 960).toBeGreaterThan(PairMergeCache.MAX_PAIRS);
+    expect(cache.size).toBeLessThanOrEqual(PairMergeCache.MAX_PAIRS);
+    expect(cache.size).toBe((n * 960) % PairMergeCache.MAX_PAIRS);
+  });
 });

@@ -12,8 +12,12 @@
  */
 export type PairMerge = (left: number, right: number) => number;
 
-/** Memoizes `lookup(left, right)` per pair of ids (`vocabSize` bounds the ids: key = left · vocabSize + right). */
+/**
+ * Memoizes `lookup(left, right)` per pair of ids (`vocabSize` bounds the ids: key = left · vocabSize + right). Holds at
+ * most `MAX_PAIRS` pairs (then starts over), so a long-lived tokenizer's memory stays bounded (~50 MB).
+ */
 export class PairMergeCache {
+  static readonly MAX_PAIRS = 2 ** 20;
   private readonly merges = new Map<number, number>();
   constructor(
     private readonly vocabSize: number,
@@ -30,6 +34,7 @@ export class PairMergeCache {
     let id = this.merges.get(key);
     if (id === undefined) {
       id = this.lookup(left, right);
+      if (this.merges.size >= PairMergeCache.MAX_PAIRS) this.merges.clear();
       this.merges.set(key, id);
     }
     return id;
@@ -37,7 +42,7 @@ export class PairMergeCache {
 }
 
 /**
- * Merges `ids[0..length)` in place of a copy: repeatedly the adjacent pair with the best `scores[merged]` above
+ * Merges a copy of `ids`: repeatedly the adjacent pair with the best `scores[merged]` above
  * `minScore` (exclusive; ties: the leftmost pair), until none is left. Returns the surviving ids in order.
  */
 export function mergeIdPairs(ids: ArrayLike<number>, merge: PairMerge, scores: ArrayLike<number>, minScore: number): number[] {
