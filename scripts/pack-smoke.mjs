@@ -9,7 +9,7 @@
 //      package loaded with ESM `import` and with CommonJS `require` (Node >= 20.19 loads the ESM entry: require(esm)).
 // Usage: node scripts/pack-smoke.mjs [--only scoring,nm-sparsify] [--keep]   (CI: .ci/run, after the tests)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,20 +47,6 @@ function fail(message) {
 }
 
 const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
-
-/**
- * Where the temp projects go: /dev/shm (memory) when it has 2 GiB free, else the system's temp folder. The eight npm
- * installs write ~5,000 files (~65 MB of tfjs) each; on this CI VM's disk that costs 22% more CPU than in memory.
- */
-function workRoot() {
-  try {
-    const fs = statfsSync('/dev/shm');
-    if (fs.bavail * fs.bsize >= 2 * 2 ** 30) return '/dev/shm';
-  } catch {
-    // no /dev/shm (macOS, Windows): the temp folder
-  }
-  return tmpdir();
-}
 
 function failure(cmd, argv, cwd, status, output) {
   return new Error(`${cmd} ${argv.join(' ')} (in ${cwd}) exited ${status}:\n${output.trim().split('\n').slice(-20).join('\n')}`);
@@ -203,7 +189,7 @@ async function main() {
   for (const pkg of PACKAGES) {
     if (!existsSync(join(repoRoot, 'packages', pkg, 'dist', 'index.js'))) fail(`packages/${pkg}/dist/index.js is missing: run pnpm build first`);
   }
-  const work = mkdtempSync(join(workRoot(), 'dass-pack-smoke-'));
+  const work = mkdtempSync(join(tmpdir(), 'dass-pack-smoke-'));
   const tarDir = join(work, 'tarballs');
   mkdirSync(tarDir);
   let failed = 0;
