@@ -1,5 +1,7 @@
-// Shared vitest config: workspace packages resolve to their public entry's source (src/index.ts),
-// so tests run without a prior build and still only see each package's public surface.
+// Shared vitest config. A test imports the other workspace packages as their users do: `@dass/<name>` resolves
+// through its package.json `exports` to its build (dist/), which Node loads as it is (no transform); only the
+// workspace-only `@dass/<name>/test` subpaths map to source. So the packages a test imports must be built: `pnpm test`
+// builds first, and each package's `test` script runs `tsc -b` (it builds the packages it references) before vitest.
 // Test files share their worker's module cache (isolate: false): tfjs, the wasm backend and the @dass sources load
 // once per worker instead of once per file (scoring's 8 files: 13 CPU-s → 6). So a test file leaves no global
 // state behind: it restores what it patches (the full-disk and write-fault helpers restore node:fs) and unregisters
@@ -11,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const root = dirname(fileURLToPath(import.meta.url));
+/** `@dass/<name>/test` → that package's src/test/index.ts (not in its exports: never published). */
 const alias: { find: string | RegExp; replacement: string }[] = [];
 for (const group of ['packages', 'apps']) {
   for (const name of readdirSync(join(root, group))) {
     const src = join(root, group, name, 'src');
-    if (existsSync(join(src, 'index.ts'))) alias.push({ find: new RegExp(`^@dass/${name}$`), replacement: join(src, 'index.ts') });
     if (existsSync(join(src, 'test', 'index.ts'))) alias.push({ find: new RegExp(`^@dass/${name}/test$`), replacement: join(src, 'test', 'index.ts') });
   }
 }
@@ -45,6 +47,8 @@ export function packageTestConfig(configUrl: string, test: { isolate?: boolean }
       maxWorkers: 2,
       isolate: false,
       setupFiles: usesBackend ? [join(root, 'vitest.backend-reset.ts')] : [],
+      // The workspace packages' builds are loaded by Node, not transformed by vite (as it does for node_modules).
+      server: { deps: { external: [/\/(packages|apps)\/[^/]+\/dist\//] } },
       ...test,
     },
   });
