@@ -1,16 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { disableNativeGemm, enableNativeGemm, nativeGemm, nativeGemmLoadError, nativeGemmStatus, selectBackend, tf, wasmReleasePackedWeight } from './index.js';
-
-/** Deterministic values in [-1, 1) (a linear congruential sequence). */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from './test-support/lcg-values.js';
 
 /** op(A)·op(B) in float64 from the definition C[i][j] = Σ_p op(A)[i][p]·op(B)[p][j]. */
 function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA: boolean, transB: boolean): Float64Array {

@@ -1,16 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend, tf, wasmHeapView, wasmReleasePackedWeight, wasmTensorFilled } from './index.js';
-
-/** Deterministic values in [-1, 1) (a linear congruential sequence), so products are not trivially exact. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let x = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    out[i] = x / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { values } from './test-support/lcg-values.js';
 
 // On XNNPACK (`gemm: 'wasm'`): with the native GEMM active, weights are kept (native-gemm.test.ts covers that).
 describe('wasm heap access', () => {

@@ -76,6 +76,20 @@ class PairHeap {
 }
 
 /**
+ * The doubly linked list over positions 0..n-1 that the merges unlink from: `prev[i]` / `next[i]` the neighbouring
+ * live positions, -1 at either end. Shared with `mergeIdPairs`.
+ */
+export function linkedSequence(n: number): { prev: Int32Array; next: Int32Array } {
+  const prev = new Int32Array(n);
+  const next = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    prev[i] = i - 1;
+    next[i] = i + 1 < n ? i + 1 : -1;
+  }
+  return { prev, next };
+}
+
+/**
  * Merges `symbols` (in order) until no adjacent pair's concatenation is accepted by `lookup` with a score above
  * `minScore` (exclusive). Returns the surviving symbols; merged ones carry `parts`. The input array is not modified.
  */
@@ -87,12 +101,7 @@ export function mergeByScore(symbols: readonly MergeSymbol[], lookup: MergeLooku
   const sym = symbols.slice();
   const alive = new Uint8Array(n).fill(1);
   const version = new Uint32Array(n);
-  const prev = new Int32Array(n);
-  const next = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    prev[i] = i - 1;
-    next[i] = i + 1 < n ? i + 1 : -1;
-  }
+  const { prev, next } = linkedSequence(n);
   const heap = new PairHeap();
   const tryAdd = (left: number, right: number): void => {
     if (left < 0 || right < 0) return;
